@@ -1,0 +1,1 @@
+"""The four Cascade services; each imports `shared` and other services' `events` only."""

@@ -1,0 +1,108 @@
+"""The applications service's routes: parse, run a handler, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.applications import handlers, review_views, views
+from services.applications.commands import (
+    AddMember,
+    ApplicationFields,
+    DraftApplication,
+    RegisterOrganisation,
+)
+from services.applications.events import ApplicationStatus
+from shared.auth import CurrentUser, Principal, require_roles
+from shared.commands import CommandDep
+from shared.http import ChassisDep, resource
+from shared.pagination import Page, PageQuery
+
+Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
+router = APIRouter(prefix="/v1", tags=["applications"])
+
+
+def is_staff(user: Principal) -> bool:
+    return user.has_any_role(handlers.STAFF)
+
+
+# --- organisations ------------------------------------------------------------------
+
+@router.post("/organisations", status_code=201, response_model=views.OrganisationView)
+async def register_organisation(
+    body: RegisterOrganisation, _: Applicant, command: CommandDep
+) -> Response:
+    return await command.execute(lambda uow: handlers.register_organisation(uow, body))
+
+
+@router.post("/organisations/{organisation_id}/members", response_model=views.OrganisationView)
+async def add_member(
+    organisation_id: UUID, body: AddMember, _: Applicant, command: CommandDep
+) -> Response:
+    return await command.execute(lambda uow: handlers.add_member(uow, organisation_id, body))
+
+
+@router.get("/organisations/{organisation_id}", response_model=views.OrganisationView)
+async def get_organisation(organisation_id: UUID, _: CurrentUser, chassis: ChassisDep) -> Response:
+    async with chassis.engine.connect() as conn:
+        body, version = await views.organisation_body(conn, str(organisation_id))
+    return resource(body, version)
+
+
+# --- applications -------------------------------------------------------------------
+
+@router.post("/applications", status_code=201, response_model=views.ApplicationView)
+async def draft_application(body: DraftApplication, _: Applicant, command: CommandDep) -> Response:
+    return await command.execute(lambda uow: handlers.draft_application(uow, body))
+
+
+@router.patch("/applications/{application_id}", response_model=views.ApplicationView)
+async def edit_application(
+    application_id: UUID, body: ApplicationFields, _: Applicant, command: CommandDep
+) -> Response:
+    command.require_if_match()
+    return await command.execute(
+        lambda uow: handlers.edit_application(uow, application_id, body))
+
+
+@router.post("/applications/{application_id}/submit", response_model=views.ApplicationView,
+             responses={409: {"description": "`call_closed`, `already_submitted`, or "
+                              "`budget_exhausted` (the application is then kept in reserve)"}})
+async def submit_application(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
+    return await command.execute(lambda uow: handlers.submit_application(uow, application_id))
+
+
+@router.post("/applications/{application_id}/withdraw", response_model=views.ApplicationView)
+async def withdraw_application(
+    application_id: UUID, _: Applicant, command: CommandDep
+) -> Response:
+    return await command.execute(lambda uow: handlers.withdraw_application(uow, application_id))
+
+
+@router.get("/applications", response_model=Page[views.ApplicationView])
+async def list_applications(
+    user: CurrentUser, chassis: ChassisDep, page: PageQuery, call_id: UUID | None = None,
+    status: Annotated[list[ApplicationStatus] | None, Query()] = None,
+) -> Page[Any]:
+    after = page.after(tuple[UUID])
+    async with chassis.engine.connect() as conn:
+        mine = None if is_staff(user) else await views.member_of(conn, user.sub)
+        rows = await views.list_applications(
+            conn, after=str(after[0]) if after else None, limit=page.fetch,
+            organisation_ids=mine, call_id=str(call_id) if call_id else None,
+            statuses=list(status) if status else None)
+    return page.page(rows, key=lambda row: (row["id"],))
+
+
+@router.get("/applications/{application_id}", response_model=views.ApplicationView)
+async def get_application(application_id: UUID, user: CurrentUser, chassis: ChassisDep) -> Response:
+    async with chassis.engine.connect() as conn:
+        row = await views.application_row(conn, str(application_id))
+        readable = is_staff(user) or set(row.organisation_ids) & await views.member_of(
+            conn, user.sub) or await review_views.may_read(conn, str(application_id), user.sub)
+        if not readable:
+            raise handlers.NotAMember("only members of the application's organisations "
+                                      "may see it")
+    return resource(row.body, row.version)

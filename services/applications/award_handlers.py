@@ -1,0 +1,187 @@
+"""Ranking and selection of a ranked call, the agreement (sign or decline), and
+promotion from the reserve list when a selected application's budget is freed:
+by a decline, or by payments refusing the grant (`payments.GrantRefused`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.applications import decisions, replica, review_views, views
+from services.applications.commands import DeclineAward
+from services.applications.domain import Application
+from services.applications.handlers import _application, _now, _save
+from services.applications.review_handlers import save
+from services.applications.scoring import Scored, rank
+from services.applications.selection import Budget, Contender, reserve_ranks, select
+from services.payments.events import GrantRefused
+from shared.app import Chassis
+from shared.commands import CommandResult, UnitOfWork
+from shared.consumer import Handlers
+from shared.errors import RuleViolation
+from shared.events import Envelope
+from shared.eventstore import CommandContext
+
+RANKED = ("evaluated", "rejected", "selected", "reserve", "contracted", "declined",
+          "award_refused", "withdrawn")
+
+
+STAGES = ("open", "assigned", "ranked", "selected")
+
+
+async def _stage(uow: UnitOfWork, call: replica.CallReplica, expected: str) -> int:
+    """The stage's version; 409 `already_<stage>` past it, `not_<expected>` before."""
+    stage, version = await review_views.stage_of(uow.conn, call.id)
+    if stage != expected:
+        code = (f"already_{stage}" if STAGES.index(stage) > STAGES.index(expected)
+                else f"not_{expected}")
+        raise RuleViolation(f"the call's evaluation is {stage}, not {expected}", code=code,
+                            stage=stage)
+    return version
+
+
+async def rank_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
+    call = await replica.find(uow.conn, str(call_id), lock=True)
+    version = await _stage(uow, call, "assigned")
+    rows = await views.of_call(uow.conn, call.id, ("under_evaluation",))
+    applications = {row.id: await uow.chassis.repository.get(uow.conn, Application, row.id)
+                    for row in rows}
+    pending = [a.id for a in applications.values() if a.panel.pending or not a.panel.evaluations]
+    if pending:
+        raise RuleViolation(f"{len(pending)} applications still await evaluations",
+                            code="evaluations_pending", application_ids=pending)
+    now = _now(uow)
+    ranking = rank(call.terms.criteria, call.terms.pass_threshold, [
+        Scored(a.id, a.receipt or 0, tuple(s.scores for s in a.panel.evaluations))
+        for a in applications.values()])
+    for ranked in ranking:
+        decisions.rank(applications[ranked.application_id], ranked, now)
+        await save(uow, applications[ranked.application_id])
+    await review_views.set_stage(uow.conn, call.id, "ranked", version + 1)
+    return CommandResult(200, {"call_id": call.id, "stage": "ranked",
+                               "items": await ranking_items(uow.conn, call.id)},
+                         version + 1, [e.id for e in uow.recorded])
+
+
+async def ranking_items(conn: AsyncConnection, call_id: str) -> list[dict[str, Any]]:
+    """The call's ranked applications: passed by rank, then the rejected by score."""
+    bodies = [row.body for row in await views.of_call(conn, call_id, RANKED)
+              if row.body.get("score") is not None]
+    bodies.sort(key=lambda b: (b["rank"] is None, b["rank"] or 0, -b["score"], b["receipt"]))
+    return [{"application_id": b["id"], "receipt": b["receipt"], "rank": b["rank"],
+             "score": b["score"], "criterion_scores": b["criterion_scores"],
+             "reason": b["ranking_reason"], "status": b["status"],
+             "reserve_rank": b["reserve_rank"], "requested_cents": b["requested_cents"],
+             "amount_cents": b["amount_cents"],
+             "lead_organisation_id": b["lead_organisation_id"]} for b in bodies]
+
+
+async def _budget(conn: AsyncConnection, call: replica.CallReplica) -> Budget:
+    holders = {row.lead_organisation_id
+               for row in await views.of_call(conn, call.id, ("selected", "contracted"))}
+    return Budget(call.available_cents, call.terms.max_grant_cents,
+                  await replica.programme_cap(conn, call.programme_id),
+                  await views.awarded_amounts(conn, call.programme_id), holders)
+
+
+async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
+    """Down the ranking within the budget; the others that passed form the reserve list."""
+    call = await replica.find(uow.conn, str(call_id), lock=True)
+    version = await _stage(uow, call, "ranked")
+    rows = sorted(await views.of_call(uow.conn, call.id, ("evaluated",)),
+                  key=lambda row: row.body["rank"])
+    applications = {row.id: await uow.chassis.repository.get(uow.conn, Application, row.id)
+                    for row in rows}
+    chosen = select([_contender(a) for a in applications.values()],
+                    await _budget(uow.conn, call))
+    reserve = reserve_ranks(chosen)
+    now = _now(uow)
+    for decision in chosen:
+        a = applications[decision.application_id]
+        if decision.selected:
+            call.committed_cents += decision.amount_cents
+            decisions.select(a, decision.amount_cents, call.committed_cents,
+                             f"ranked {a.ranked.rank if a.ranked else '?'}: {decision.reason}",
+                             now)
+        else:
+            code: Literal["below_budget_line", "beneficiary_limit"] = (
+                "beneficiary_limit" if decision.reason_code == "beneficiary_limit"
+                else "below_budget_line")
+            decisions.reserve(a, code, decision.reason, reserve[a.id], now)
+        await save(uow, a)
+    await replica.save_tally(uow.conn, call)
+    await review_views.set_stage(uow.conn, call.id, "selected", version + 1)
+    return CommandResult(200, {"call_id": call.id, "stage": "selected",
+                               "committed_cents": call.committed_cents,
+                               "items": await ranking_items(uow.conn, call.id)},
+                         version + 1, [e.id for e in uow.recorded])
+
+
+def _contender(a: Application) -> Contender:
+    return Contender(a.id, a.lead_organisation_id, a.requested_cents)
+
+
+async def promote(conn: AsyncConnection, chassis: Chassis, context: CommandContext,
+                  call: replica.CallReplica, freed_by: str, now: datetime) -> list[Envelope]:
+    """Select from the reserve list, in order, what the freed budget now funds."""
+    rows = sorted(await views.of_call(conn, call.id, ("reserve",)),
+                  key=lambda row: (row.body.get("reserve_rank") is None,
+                                   row.body.get("reserve_rank") or 0, row.receipt))
+    reserves = {row.id: await chassis.repository.get(conn, Application, row.id) for row in rows}
+    recorded: list[Envelope] = []
+    for decision in select([_contender(a) for a in reserves.values()],
+                           await _budget(conn, call)):
+        if not decision.selected:
+            continue
+        a = reserves[decision.application_id]
+        call.committed_cents += decision.amount_cents
+        decisions.select(a, decision.amount_cents, call.committed_cents,
+                         f"promoted from reserve place {a.reserve_rank}: application "
+                         f"{freed_by} freed its budget, and {decision.reason}", now,
+                         freed_by=freed_by)
+        recorded.extend(await chassis.repository.save(conn, a, context))
+        await views.save_application(conn, a)
+    await replica.save_tally(conn, call)
+    return recorded
+
+
+async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:
+    a = await _application(uow, application_id)
+    decisions.sign(a, _now(uow))
+    return await _save(uow, a)
+
+
+async def decline(uow: UnitOfWork, application_id: UUID, cmd: DeclineAward) -> CommandResult:
+    a = await _application(uow, application_id)
+    now = _now(uow)
+    freed = decisions.decline(a, cmd.reason, now)
+    result = await _save(uow, a)
+    call = await replica.find(uow.conn, a.call_id, lock=True)
+    call.committed_cents -= freed
+    uow.recorded.extend(await promote(uow.conn, uow.chassis, uow.context, call, a.id, now))
+    return CommandResult(result.status, result.body, result.version,
+                         [e.id for e in uow.recorded])
+
+
+def on_grant_refused(chassis: Chassis, handlers: Handlers) -> None:
+    """Payments refused a contracted application's grant: its budget is freed
+    and the reserve list promoted, in the consumer's transaction."""
+
+    @handlers.on(GrantRefused.event_type)
+    async def refused(conn: AsyncConnection, envelope: Envelope, e: GrantRefused) -> None:
+        a = await chassis.repository.find(conn, Application, e.application_id)
+        if a is None:
+            return
+        now = chassis.clock.now()
+        freed = decisions.refuse_award(a, e.reason_code, e.reason, now)
+        if not freed:
+            return
+        context = CommandContext().caused_by(envelope)
+        await chassis.repository.save(conn, a, context)
+        await views.save_application(conn, a)
+        call = await replica.find(conn, a.call_id, lock=True)
+        call.committed_cents -= freed
+        await promote(conn, chassis, context, call, a.id, now)

@@ -1,0 +1,82 @@
+"""The commands of the applications service, as the request bodies that carry them."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from services.applications.events import Cents, Objective, Size
+
+CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RegisterOrganisation(Command):
+    name: str = Field(min_length=1, max_length=300)
+    country: CountryCode
+    size: Size
+    pic: str | None = Field(default=None, pattern=r"^\d{9}$", description="9 digits")
+    vat_id: str | None = Field(default=None, pattern=r"^[A-Z]{2}[0-9A-Z+*.]{2,13}$")
+    registered_on: date
+    tags: tuple[Tag, ...] = ()
+
+    @model_validator(mode="after")
+    def _identified(self) -> RegisterOrganisation:
+        if self.pic is None and self.vat_id is None:
+            raise ValueError("a PIC or a VAT id is required")
+        return self
+
+
+class AddMember(Command):
+    sub: str = Field(min_length=1, max_length=200)
+
+
+class ApplicationFields(Command):
+    partner_organisation_ids: tuple[UUID, ...] = Field(default=(), max_length=100)
+    title: str = Field(min_length=1, max_length=300)
+    summary: str = Field(default="", max_length=20_000)
+    requested_cents: Cents
+    trl: int = Field(ge=1, le=9)
+    objectives: tuple[Objective, ...] = Field(min_length=1)
+
+
+class DraftApplication(ApplicationFields):
+    call_id: UUID
+    lead_organisation_id: UUID
+
+
+# --- evaluation and agreements ------------------------------------------------------
+
+class RegisterEvaluator(Command):
+    sub: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=300)
+    conflicts: tuple[UUID, ...] = Field(default=(), max_length=1000)
+
+
+class DeclareConflict(Command):
+    organisation_id: UUID
+
+
+class AcceptAssignment(Command):
+    no_conflict: Literal[True] = Field(
+        description="The evaluator declares no conflict of interest with the application")
+
+
+class DeclineAssignment(Command):
+    reason: str = Field(min_length=1, max_length=2_000)
+
+
+class SubmitEvaluation(Command):
+    scores: dict[str, Annotated[float, Field(allow_inf_nan=False)]]
+    comment: str = Field(default="", max_length=20_000)
+
+
+class DeclineAward(Command):
+    reason: str = Field(default="", max_length=2_000)

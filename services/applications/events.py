@@ -1,0 +1,307 @@
+"""The applications service's public contract: the events it publishes on
+`applications.events`.
+
+Every event about an application names its call and programme, and the events
+that decide money (selection, contracting) carry the organisation's country,
+size and identifiers, the objectives and the amounts, so reporting and payments
+need nothing else. Free text written by people (names of persons, comments,
+reasons typed by a user) is personal data: each event lists such fields in
+`personal_fields` (ARCHITECTURE.md).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.events import Event, event
+
+Cents = Annotated[int, Field(ge=0, le=10**15)]
+Size = Literal["micro", "small", "medium", "large"]
+Objective = Literal["network", "innovate", "adopt", "train", "go_international"]
+ApplicationStatus = Literal[
+    "draft", "submitted", "eligible", "ineligible", "under_evaluation", "evaluated",
+    "selected", "reserve", "rejected", "contracted", "declined", "withdrawn", "award_refused"]
+
+
+class Data(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OrganisationRef(Data):
+    """An organisation as it stood when an event about its application was recorded."""
+
+    organisation_id: str
+    name: str
+    country: str
+    size: Size
+    pic: str | None = None
+    vat_id: str | None = None
+
+
+class RuleOutcome(Data):
+    """One eligibility rule of the call, evaluated: `reason` says why, for a person."""
+
+    type: str
+    description: str
+    passed: bool
+    reason: str
+
+
+@event("applications.CallBudgetExhausted")
+class CallBudgetExhausted(Event):
+    """A first-come-first-served call has no budget left for another eligible
+    submission: the calls service closes it."""
+
+    call_id: str
+    committed_cents: Cents
+    budget_cents: Cents
+    exhausted_at: AwareDatetime
+
+
+# --- organisations and evaluators ---------------------------------------------------
+
+@event("applications.OrganisationRegistered")
+class OrganisationRegistered(Event):
+    """A legal person applying for funding; `registered_by` (the first member) is personal."""
+
+    personal_fields = frozenset({"registered_by"})
+    organisation_id: str
+    name: str
+    country: str
+    size: Size
+    pic: str | None
+    vat_id: str | None
+    registered_on: date
+    tags: tuple[str, ...]
+    registered_by: str
+    registered_at: AwareDatetime
+
+
+@event("applications.OrganisationMemberAdded")
+class OrganisationMemberAdded(Event):
+    personal_fields = frozenset({"member_sub"})
+    organisation_id: str
+    member_sub: str
+    added_at: AwareDatetime
+
+
+@event("applications.EvaluatorRegistered")
+class EvaluatorRegistered(Event):
+    personal_fields = frozenset({"sub", "name"})
+    evaluator_id: str
+    sub: str
+    name: str
+    conflicts: tuple[str, ...]  # organisation ids
+    registered_at: AwareDatetime
+
+
+@event("applications.ConflictDeclared")
+class ConflictDeclared(Event):
+    evaluator_id: str
+    organisation_id: str
+    declared_at: AwareDatetime
+
+
+# --- applications -------------------------------------------------------------------
+
+@event("applications.ApplicationDrafted")
+class ApplicationDrafted(Event):
+    """`title` and `summary` are written by the applicant: personal."""
+
+    personal_fields = frozenset({"title", "summary"})
+    application_id: str
+    call_id: str
+    programme_id: str
+    lead_organisation_id: str
+    partner_organisation_ids: tuple[str, ...]
+    title: str
+    summary: str
+    requested_cents: Cents
+    trl: int
+    objectives: tuple[Objective, ...]
+    drafted_at: AwareDatetime
+
+
+@event("applications.ApplicationEdited")
+class ApplicationEdited(Event):
+    """The draft's editable fields after the edit, whole."""
+
+    personal_fields = frozenset({"title", "summary"})
+    application_id: str
+    partner_organisation_ids: tuple[str, ...]
+    title: str
+    summary: str
+    requested_cents: Cents
+    trl: int
+    objectives: tuple[Objective, ...]
+
+
+@event("applications.ApplicationSubmitted")
+class ApplicationSubmitted(Event):
+    """`receipt` is the application's place in the order of receipt within its call."""
+
+    application_id: str
+    call_id: str
+    programme_id: str
+    lead: OrganisationRef
+    partners: tuple[OrganisationRef, ...]
+    requested_cents: Cents
+    trl: int
+    objectives: tuple[Objective, ...]
+    receipt: int
+    submitted_at: AwareDatetime
+
+
+@event("applications.EligibilityAssessed")
+class EligibilityAssessed(Event):
+    application_id: str
+    call_id: str
+    eligible: bool
+    rules_version: int
+    outcomes: tuple[RuleOutcome, ...]
+    assessed_at: AwareDatetime
+
+
+@event("applications.EvaluatorAssigned")
+class EvaluatorAssigned(Event):
+    assignment_id: str
+    application_id: str
+    call_id: str
+    evaluator_id: str
+    cause: Literal["initial", "divergence", "replacement"]
+    assigned_at: AwareDatetime
+
+
+@event("applications.AssignmentAccepted")
+class AssignmentAccepted(Event):
+    assignment_id: str
+    application_id: str
+    evaluator_id: str
+    accepted_at: AwareDatetime
+
+
+@event("applications.AssignmentDeclined")
+class AssignmentDeclined(Event):
+    personal_fields = frozenset({"reason"})
+    assignment_id: str
+    application_id: str
+    evaluator_id: str
+    reason: str
+    declined_at: AwareDatetime
+
+
+@event("applications.EvaluationSubmitted")
+class EvaluationSubmitted(Event):
+    personal_fields = frozenset({"comment"})
+    application_id: str
+    call_id: str
+    assignment_id: str
+    evaluator_id: str
+    scores: dict[str, float]
+    total: float  # the weighted mean of this evaluator's scores
+    comment: str
+    submitted_at: AwareDatetime
+
+
+@event("applications.ApplicationRanked")
+class ApplicationRanked(Event):
+    application_id: str
+    call_id: str
+    rank: int | None  # None when rejected
+    score: float
+    criterion_scores: dict[str, float]
+    passed: bool
+    reason: str
+    ranked_at: AwareDatetime
+
+
+class Award(Data):
+    """The money side of a decision: who, where, how much, for what."""
+
+    call_id: str
+    programme_id: str
+    organisation: OrganisationRef
+    objectives: tuple[Objective, ...]
+    requested_cents: Cents
+    amount_cents: Cents
+
+
+@event("applications.ApplicationSelected")
+class ApplicationSelected(Event):
+    """`cause`: `first_come_first_served`, `ranking`, or `promoted` from the reserve
+    list after another selected application freed `freed_by`'s budget."""
+
+    application_id: str
+    award: Award
+    cause: Literal["first_come_first_served", "ranking", "promoted"]
+    reason: str
+    freed_by: str | None = None
+    score: float | None = None
+    committed_cents: Cents  # the call's selected total after this one
+    selected_at: AwareDatetime
+
+
+@event("applications.ApplicationReserved")
+class ApplicationReserved(Event):
+    application_id: str
+    call_id: str
+    reason_code: Literal["budget_exhausted", "below_budget_line", "beneficiary_limit"]
+    reason: str
+    reserve_rank: int | None = None
+    reserved_at: AwareDatetime
+
+
+@event("applications.ApplicationRejected")
+class ApplicationRejected(Event):
+    application_id: str
+    call_id: str
+    reason_code: str
+    reason: str
+    rejected_at: AwareDatetime
+
+
+@event("applications.ApplicationContracted")
+class ApplicationContracted(Event):
+    """The agreement is signed: payments turns it into a grant."""
+
+    application_id: str
+    call_id: str
+    programme_id: str
+    organisation: OrganisationRef
+    objectives: tuple[Objective, ...]
+    amount_cents: Cents
+    contracted_at: AwareDatetime
+
+
+@event("applications.ApplicationDeclined")
+class ApplicationDeclined(Event):
+    personal_fields = frozenset({"reason"})
+    application_id: str
+    call_id: str
+    amount_cents: Cents  # the budget freed
+    reason: str
+    declined_at: AwareDatetime
+
+
+@event("applications.ApplicationWithdrawn")
+class ApplicationWithdrawn(Event):
+    application_id: str
+    call_id: str
+    previous_status: ApplicationStatus
+    freed_cents: Cents
+    withdrawn_at: AwareDatetime
+
+
+@event("applications.ApplicationAwardRefused")
+class ApplicationAwardRefused(Event):
+    """Payments refused the grant (`GrantRefused`): the application's budget is freed."""
+
+    application_id: str
+    call_id: str
+    amount_cents: Cents
+    reason_code: str
+    reason: str
+    refused_at: AwareDatetime

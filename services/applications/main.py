@@ -1,0 +1,33 @@
+"""Composition root of the applications service."""
+
+from __future__ import annotations
+
+from services.applications import api, award_handlers, replica, review_api
+from shared.app import Chassis, Component, ServiceDefinition, consumes
+from shared.asyncapi import asyncapi_router
+
+TITLE = "Cascade applications"
+DESCRIPTION = ("Organisations, applications, eligibility, evaluation, ranking, selection and "
+               "agreements. Writes `applications.events`.")
+SOURCES = ("calls", "payments")
+
+
+def consumer(chassis: Chassis) -> list[Component]:
+    """The component keeping the local replica of every call from `calls.events`,
+    and freeing the budget of the grants payments refuses."""
+    handlers = replica.handlers(chassis)
+    award_handlers.on_grant_refused(chassis, handlers)
+    return list(consumes(SOURCES, handlers)(chassis))
+
+
+def definition(*, consume: bool = True) -> ServiceDefinition:
+    """The applications service; tests that need no call replica leave out the consumer."""
+    return ServiceDefinition(
+        name="applications", title=TITLE, description=DESCRIPTION,
+        routers=[api.router, review_api.router, asyncapi_router("applications", title=TITLE,
+                                             description=DESCRIPTION)],
+        components=[consumer] if consume else [],
+    )
+
+
+SERVICE = definition()

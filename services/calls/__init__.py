@@ -1,0 +1,1 @@
+"""The calls service: programmes and open calls, their rules, budgets and deadlines."""

@@ -1,0 +1,56 @@
+"""What the calls service does on other services' events: money committed in a
+call (payments), and first-come-first-served calls whose budget ran out
+(applications)."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.applications.events import CallBudgetExhausted
+from services.calls.domain import Call
+from services.calls.handlers import save_system_change
+from services.payments.events import GrantAwarded
+from shared.app import Chassis, Component, consumes
+from shared.consumer import Handlers
+from shared.events import Envelope
+from shared.eventstore import CommandContext
+
+log = logging.getLogger("cascade.calls.policies")
+SOURCES = ("payments", "applications")
+
+
+def policies(chassis: Chassis) -> Handlers:
+    handlers = Handlers()
+    repository = chassis.repository
+
+    async def load(conn: AsyncConnection, call_id: str) -> Call:
+        # An unknown call is the other service's mistake: the handler fails and
+        # the message ends up in the dead letters, where it can be looked at.
+        return await repository.get(conn, Call, call_id)
+
+    @handlers.on(GrantAwarded.event_type)
+    async def on_grant_awarded(conn: AsyncConnection, envelope: Envelope,
+                               awarded: GrantAwarded) -> None:
+        call = await load(conn, awarded.call_id)
+        call.record_commitment(awarded.grant_id, awarded.application_id, awarded.amount_cents)
+        await save_system_change(conn, repository, call, _caused_by(envelope))
+
+    @handlers.on(CallBudgetExhausted.event_type)
+    async def on_call_budget_exhausted(conn: AsyncConnection, envelope: Envelope,
+                                       exhausted: CallBudgetExhausted) -> None:
+        call = await load(conn, exhausted.call_id)
+        call.close_exhausted(chassis.clock.now())
+        await save_system_change(conn, repository, call, _caused_by(envelope))
+
+    return handlers
+
+
+def _caused_by(envelope: Envelope) -> CommandContext:
+    return CommandContext().caused_by(envelope)
+
+
+def consumer(chassis: Chassis) -> list[Component]:
+    """The component consuming `payments.events` and `applications.events`."""
+    return list(consumes(SOURCES, policies(chassis))(chassis))

@@ -1,0 +1,1 @@
+"""The payments service: grants, instalments, four-eyes payments, recoveries, the ledger."""

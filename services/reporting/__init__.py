@@ -1,0 +1,1 @@
+"""The reporting service: projections, point-in-time figures, audit trail, exports."""

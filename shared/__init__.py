@@ -1,0 +1,1 @@
+"""The chassis every Cascade service stands on: events, store, relay, consumers, HTTP."""

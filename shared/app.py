@@ -1,0 +1,173 @@
+"""create_app(): the one factory every service's FastAPI app comes from."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaClient
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import auth, feed_api, metrics, problems, telemetry
+from shared.bus import bootstrap, event_topic
+from shared.clock import Clock, SystemClock
+from shared.consumer import ConsumerRunner, Handlers
+from shared.db import make_engine
+from shared.eventstore import EventStore
+from shared.relay import Relay
+from shared.repository import Repository
+from shared.settings import Settings
+
+log = logging.getLogger("cascade.app")
+
+
+class Component(Protocol):
+    """A background part of a service (relay, consumer, scheduler)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Chassis:
+    """What every request handler and background component of a service shares."""
+
+    service: str
+    settings: Settings
+    engine: AsyncEngine
+    store: EventStore
+    repository: Repository
+    clock: Clock
+    metrics: metrics.ServiceMetrics
+    components: list[Component] = field(default_factory=list)
+
+
+ComponentFactory = Callable[[Chassis], Sequence[Component]]
+
+
+@dataclass
+class ServiceDefinition:
+    """What makes one service: its routes and its background components."""
+
+    name: str
+    title: str
+    description: str
+    routers: Sequence[APIRouter] = ()
+    components: Sequence[ComponentFactory] = ()
+    # A service that records events of its own serves them at GET /v1/events.
+    owns_events: bool = True
+
+
+async def check_database(engine: AsyncEngine, timeout: float = 2.0) -> str | None:
+    try:
+        async with asyncio.timeout(timeout), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
+        return f"database unreachable: {type(exc).__name__}: {exc}"[:300]
+
+
+async def check_broker(settings: Settings, timeout: float = 2.0) -> str | None:
+    client = AIOKafkaClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=2000)
+    try:
+        async with asyncio.timeout(timeout):
+            await client.bootstrap()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not ready", with its reason
+        return f"broker unreachable: {type(exc).__name__}: {exc}"[:300]
+    finally:
+        await client.close()
+
+
+def consumes(sources: Sequence[str], handlers: Handlers) -> ComponentFactory:
+    """A component factory: the service's consumer of other services' event topics."""
+
+    def make(chassis: Chassis) -> list[Component]:
+        topics = [event_topic(chassis.settings, source) for source in sources]
+        return [ConsumerRunner(chassis.settings, chassis.engine, chassis.service, topics,
+                               handlers, clock=chassis.clock)]
+
+    return make
+
+
+# A stop must fit in the termination grace period (30 s by default on Kubernetes).
+STOP_TIMEOUT_S = 10.0
+
+
+async def stop_within(component: Component, seconds: float) -> None:
+    try:
+        async with asyncio.timeout(seconds):
+            await component.stop()
+    except TimeoutError:
+        log.error("component did not stop in time", extra={"component": repr(component)})
+
+
+def create_app(
+    service: ServiceDefinition, settings: Settings, *, clock: Clock | None = None
+) -> FastAPI:
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url_of(service.name),
+                             pool_size=settings.database_pool_size)
+        store = EventStore(settings.integrity_key.get_secret_value().encode(), clock)
+        chassis = Chassis(service.name, settings, engine, store,
+                          Repository(store, settings.snapshot_every), clock, app.state.metrics)
+        app.state.chassis = chassis
+        if service.owns_events:
+            # First to start, last to stop: it publishes what the others record.
+            chassis.components.append(
+                Relay(settings, engine, event_topic(settings, service.name))
+            )
+        for factory in service.components:
+            chassis.components.extend(factory(chassis))
+        app.state.metrics.components = chassis.components
+        for component in chassis.components:
+            await component.start()
+        log.info("service started", extra={"service": service.name})
+        try:
+            yield
+        finally:
+            # Stop in reverse: consumers before the relay they may feed.
+            for component in reversed(chassis.components):
+                await stop_within(component, STOP_TIMEOUT_S)
+            await engine.dispose()
+            log.info("service stopped", extra={"service": service.name})
+
+    app = FastAPI(title=service.title, description=service.description, version="1",
+                  lifespan=lifespan)
+    app.state.metrics = metrics.ServiceMetrics(service.name)
+    problems.install(app)
+    auth.install(app, settings)
+    telemetry.instrument(app)
+    metrics.install(app, app.state.metrics)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "service": service.name}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> Any:
+        """Readiness: the database and the broker both answer."""
+        chassis: Chassis = app.state.chassis
+        db, broker = await asyncio.gather(check_database(chassis.engine), check_broker(settings))
+        checks = {"database": db or "ok", "broker": broker or "ok"}
+        if db or broker:
+            return problems.problem(503, "not_ready", "Not ready",
+                                    "; ".join(r for r in (db, broker) if r), checks=checks)
+        return JSONResponse({"status": "ready", "service": service.name, "checks": checks})
+
+    if service.owns_events:
+        app.include_router(feed_api.router)
+    for router in service.routers:
+        app.include_router(router)
+    return app

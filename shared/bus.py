@@ -1,0 +1,75 @@
+"""Kafka plumbing shared by the relay and the consumers: topic names, clients, topics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from shared.errors import InfrastructureUnavailable
+from shared.events import Envelope
+from shared.settings import SERVICES, Settings
+
+# Which services own an event topic, and which consume (and so own a dead-letter topic).
+EVENT_SOURCES = ("calls", "applications", "payments")
+
+
+def event_topic(settings: Settings, service: str) -> str:
+    return settings.topic(f"{service}.events")
+
+
+def dead_letter_topic(settings: Settings, service: str) -> str:
+    return settings.topic(f"{service}.dlq")
+
+
+def bootstrap(settings: Settings) -> str:
+    if not settings.kafka_bootstrap_servers:
+        raise InfrastructureUnavailable("no broker configured: set KAFKA_BOOTSTRAP_SERVERS")
+    return settings.kafka_bootstrap_servers
+
+
+def make_producer(settings: Settings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap(settings),
+        acks="all",
+        enable_idempotence=settings.idempotent_producer,
+        linger_ms=0,
+        request_timeout_ms=10_000,
+    )
+
+
+def headers_of(envelope: Envelope) -> list[tuple[str, bytes]]:
+    """Kafka headers repeat what a router or tracer needs without parsing the value."""
+    headers = [("type", envelope.type.encode()), ("id", str(envelope.id).encode())]
+    if envelope.traceparent:
+        headers.append(("traceparent", envelope.traceparent.encode()))
+    return headers
+
+
+def encode(envelope: Envelope) -> bytes:
+    return envelope.model_dump_json().encode()
+
+
+async def ensure_topics(settings: Settings, timeout: float = 10.0) -> list[str]:
+    """Create the event topics and dead-letter topics that do not exist yet."""
+    wanted = [NewTopic(event_topic(settings, s), settings.event_topic_partitions, 1)
+              for s in EVENT_SOURCES]
+    wanted += [NewTopic(dead_letter_topic(settings, s), 1, 1) for s in SERVICES]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=10_000)
+    try:
+        await asyncio.wait_for(admin.start(), timeout)
+        existing = set(await admin.list_topics())
+        missing = [t for t in wanted if t.name not in existing]
+        if missing:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was quicker
+                await admin.create_topics(missing)
+        return [t.name for t in missing]
+    except (TimeoutError, KafkaError, OSError) as exc:
+        raise InfrastructureUnavailable(
+            f"cannot reach Kafka at {settings.kafka_bootstrap_servers}: {exc or type(exc).__name__}"
+        ) from None
+    finally:
+        await admin.close()

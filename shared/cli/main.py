@@ -1,0 +1,130 @@
+"""The `cascade` command: run the stack, serve a service, migrate, mint tokens, audit."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from shared.cli.dlq import dlq_app
+from shared.errors import InfrastructureUnavailable
+from shared.settings import SERVICES, Settings
+
+app = typer.Typer(help="Cascade: cascade funding for EU cluster programmes.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
+audit_app = typer.Typer(help="The integrity of the stored history.", no_args_is_help=True)
+app.add_typer(topics_app, name="topics")
+app.add_typer(audit_app, name="audit")
+app.add_typer(dlq_app, name="dlq")
+err = Console(stderr=True)
+
+ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}")]
+
+
+def fail(message: str) -> None:
+    """One clear line and a non-zero exit; no traceback for an operator's problem."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        fail(str(exc).splitlines()[-1] if str(exc) else "invalid settings")
+        raise  # unreachable; keeps type checkers honest
+
+
+def check_service(name: str) -> None:
+    if name not in SERVICES:
+        fail(f"unknown service {name!r}: choose one of {', '.join(SERVICES)}")
+
+
+@app.command()
+def up(
+    state_dir: Annotated[str, typer.Option(help="Where the embedded database and logs live")] = ".cascade",
+    log_to_files: Annotated[bool, typer.Option(help="Write service logs to files only")] = False,
+) -> None:
+    """Start the whole stack locally: PostgreSQL, the broker, topics, migrations, four services."""
+    from shared.cli.up import run_stack
+
+    try:
+        code = run_stack(load_settings(), state_dir, log_to_files=log_to_files)
+    except InfrastructureUnavailable as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
+@app.command()
+def serve(
+    service: ServiceArg,
+    port: Annotated[int | None, typer.Option(help="Defaults to the service's own port")] = None,
+) -> None:
+    """Serve one service (HTTP API, relay, consumers) in this process."""
+    from shared.serve import serve as run
+    from shared.services import load_service
+
+    check_service(service)
+    run(load_service(service), load_settings(), port)
+
+
+@app.command()
+def migrate(service: ServiceArg) -> None:
+    """Create the service's database if missing and apply its migrations."""
+    from shared.migrate import migrate as run_migrations
+
+    check_service(service)
+    settings = load_settings()
+    try:
+        asyncio.run(run_migrations(service, settings.database_url_of(service)))
+    except (InfrastructureUnavailable, ValueError) as exc:
+        fail(str(exc))
+    err.print(f"{service}: migrations applied")
+
+
+@topics_app.command("create")
+def create_topics() -> None:
+    """Create the event and dead-letter topics that are missing."""
+    from shared.bus import ensure_topics
+
+    try:
+        created = asyncio.run(ensure_topics(load_settings()))
+    except InfrastructureUnavailable as exc:
+        fail(str(exc))
+    err.print(f"created {len(created)} topic(s): {', '.join(created) or 'none needed'}")
+
+
+@app.command()
+def token(
+    role: Annotated[list[str], typer.Option("--role", help="A role; repeat for several")],
+    sub: Annotated[str, typer.Option(help="The subject (user id)")],
+    name: Annotated[str | None, typer.Option(help="Display name")] = None,
+) -> None:
+    """Print a development token (HS256 with the configured secret) on standard output."""
+    from shared.auth import mint_token
+
+    try:
+        sys.stdout.write(mint_token(load_settings(), sub, role, name=name) + "\n")
+    except ValueError as exc:
+        fail(str(exc))
+
+
+@audit_app.command("verify")
+def audit_verify(
+    service: Annotated[list[str] | None, typer.Option("--service", help="Repeatable; default all owners of events")] = None,
+) -> None:
+    """Check each service's stored events against their integrity chain."""
+    from shared.cli.audit import verify_services
+
+    try:
+        broken = asyncio.run(verify_services(load_settings(), service or None))
+    except InfrastructureUnavailable as exc:
+        fail(str(exc))
+    raise typer.Exit(1 if broken else 0)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,269 @@
+"""Consumers: a service's event handlers, run over Kafka with an inbox, retries and dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.bus import bootstrap
+from shared.clock import Clock, SystemClock
+from shared.deadletter import DeadLetterWriter
+from shared.errors import InfrastructureUnavailable
+from shared.events import EventRegistry, FutureSchemaVersion, UnknownEventType
+from shared.events import registry as default_registry
+from shared.inbox import HandlerFailed, Handlers, PoisonMessage, decode_message, handle_with_retries
+from shared.settings import Settings
+
+__all__ = ["ConsumerRunner", "Handlers", "PoisonMessage"]
+
+logger = logging.getLogger("cascade.consumer")
+
+# Failures that say nothing about the message: it must wait, never be skipped.
+INFRASTRUCTURE_ERRORS = (SQLAlchemyError, OSError, KafkaError, InfrastructureUnavailable)
+MAX_STALL_BACKOFF_S = 30.0
+POISON = (PoisonMessage, UnknownEventType, FutureSchemaVersion)
+
+
+@dataclass(frozen=True)
+class Stall:
+    """A partition stopped at `offset` because the database or the broker failed."""
+
+    partition: TopicPartition
+    offset: int
+    error: BaseException
+
+
+class ConsumerRunner:
+    """Runs `handlers` over `topics` as the consumer group of `consumer`.
+
+    Per partition, messages are handled one at a time in order; each handler runs
+    in the transaction that records the event in the inbox, and Kafka offsets are
+    committed only after that transaction, so delivery is at least once and the
+    effect exactly once. Partitions of one batch are handled concurrently.
+
+    aiokafka heartbeats in the background, so a long handler does not cost the
+    membership; only a batch longer than `max_poll_interval_ms` does (the member
+    leaves the group, and the batch would be redone elsewhere, again and again).
+    Keep `max_records` times the slowest handler well below it.
+    """
+
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine, consumer: str, topics: list[str],
+        handlers: Handlers, registry: EventRegistry = default_registry, *,
+        clock: Clock | None = None, max_records: int = 50, max_poll_interval_ms: int = 300_000,
+        heartbeat_interval_ms: int | None = None, poll_timeout_ms: int = 500,
+    ) -> None:
+        self._settings, self._engine, self._name = settings, engine, consumer
+        self._topics, self._handlers, self._registry = topics, handlers, registry
+        self._max_records, self._poll_timeout_ms = max_records, poll_timeout_ms
+        self._max_poll_interval_ms = max_poll_interval_ms
+        self._heartbeat_interval_ms = heartbeat_interval_ms or settings.consumer_session_timeout_ms // 3
+        self._kafka: AIOKafkaConsumer | None = None
+        self._dead_letters = DeadLetterWriter(settings, consumer, clock or SystemClock())
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+        # A rebalance waits for the batch in flight, then commits what it finished.
+        self._batch_lock = asyncio.Lock()
+        self._processed: dict[TopicPartition, int] = {}  # next offset, not yet committed
+        self._revoked: frozenset[TopicPartition] = frozenset()  # until the next assignment
+        self.handled_total = 0
+        self.dead_lettered_total = 0
+        self.redelivered_total = 0
+
+    @property
+    def consumer(self) -> str:
+        return self._name
+
+    @property
+    def running(self) -> bool:
+        """False before start, after stop, or once the loop died (logged as critical)."""
+        return self._task is not None and not self._task.done()
+
+    async def start(self) -> None:
+        """Join the group (waits for the first assignment) and start consuming."""
+        await self._dead_letters.start()
+        self._kafka = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap(self._settings),
+            group_id=self._settings.topic(self._name),
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self._settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=self._heartbeat_interval_ms,
+            max_poll_interval_ms=self._max_poll_interval_ms,
+            # As in the Java client: a member may finish its batch before it rejoins.
+            rebalance_timeout_ms=self._max_poll_interval_ms,
+            # How long the broker may hold a fetch with nothing new: it bounds the
+            # latency of a quiet topic (a broker that does not answer a waiting
+            # fetch as soon as data arrives makes every event wait this long).
+            fetch_max_wait_ms=self._settings.consumer_fetch_max_wait_ms,
+        )
+        self._kafka.subscribe(self._topics, listener=_CommitOnRevoke(self))
+        try:
+            await self._kafka.start()
+        except (KafkaError, OSError) as exc:
+            await self._close()
+            raise InfrastructureUnavailable(f"consumer {self._name} cannot reach Kafka: {exc}") from None
+        self._task = asyncio.create_task(self._run(), name=f"consumer {self._name}")
+        self._task.add_done_callback(self._report_crash)
+
+    async def stop(self, timeout: float = 8.0) -> None:
+        """Finish the batch in flight (cancel it after `timeout`), commit, leave the group."""
+        self._stopping.set()
+        if self._task is not None:
+            _, pending = await asyncio.wait([self._task], timeout=timeout)
+            for task in pending:
+                task.cancel()
+                await asyncio.wait([task])
+        with contextlib.suppress(*INFRASTRUCTURE_ERRORS):
+            await self._commit()
+        await self._close()
+        logger.info("consumer stopped", extra={"consumer": self._name})
+
+    async def _close(self) -> None:
+        if self._kafka is not None:
+            await self._kafka.stop()
+        await self._dead_letters.stop()
+
+    def assignment(self) -> frozenset[TopicPartition]:
+        return frozenset(self._kafka.assignment()) if self._kafka is not None else frozenset()
+
+    async def lag(self) -> dict[str, int]:
+        """Messages not yet fetched per assigned partition ("topic:partition"), where known."""
+        lags: dict[str, int] = {}
+        for tp in self.assignment():
+            assert self._kafka is not None
+            if tp not in self._kafka.assignment():
+                continue  # revoked while we looked at the others
+            highwater = self._kafka.highwater(tp)
+            if highwater is not None:
+                with contextlib.suppress(IllegalStateError):
+                    lags[f"{tp.topic}:{tp.partition}"] = highwater - await self._kafka.position(tp)
+        return lags
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and (error := task.exception()) is not None:
+            logger.critical("consumer %s stopped on an unexpected error", self._name,
+                            exc_info=error, extra={"consumer": self._name})
+
+    async def _run(self) -> None:
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                healthy = await self._consume_batch()
+            except KafkaError as exc:  # fetching or committing: the broker is in trouble
+                logger.warning("consumer %s: Kafka failed: %r", self._name, exc,
+                               extra={"consumer": self._name})
+                healthy = False
+            failures = 0 if healthy else failures + 1
+            if failures:
+                await self._pause(self._stall_backoff(failures))
+
+    async def _consume_batch(self) -> bool:
+        assert self._kafka is not None
+        batch = await self._kafka.getmany(timeout_ms=self._poll_timeout_ms,
+                                          max_records=self._max_records)
+        async with self._batch_lock:
+            # Fetched before a revocation that ran meanwhile: its new owner has it now.
+            batch = {tp: records for tp, records in batch.items() if tp not in self._revoked}
+            outcomes = await asyncio.gather(
+                *(self._consume_partition(tp, records) for tp, records in batch.items()))
+            stalls = [stall for stall in outcomes if stall is not None]
+            for stall in stalls:
+                self._rewind(stall)
+            await self._commit()
+        return not stalls
+
+    async def _consume_partition(self, tp: TopicPartition, records: list[Any]) -> Stall | None:
+        for record in records:
+            try:
+                await self._consume(record)
+            except INFRASTRUCTURE_ERRORS as exc:
+                return Stall(tp, record.offset, exc)
+            self._processed[tp] = record.offset + 1
+        return None
+
+    async def _consume(self, record: Any) -> None:
+        """Handle one record, or dead-letter it: poison at once, a failing handler after retries."""
+        failure: BaseException
+        try:
+            found = decode_message(record, self._name, self._registry, self._handlers)
+            if found is None:
+                return  # a known type this consumer does not handle
+            took_effect = await handle_with_retries(
+                self._engine, *found, retries=self._settings.consumer_max_retries,
+                backoff_ms=self._settings.consumer_retry_backoff_ms)
+        except POISON as poison:
+            failure = poison
+        except HandlerFailed as failed:
+            failure = failed.cause
+        else:
+            if took_effect:
+                self.handled_total += 1
+            else:
+                self.redelivered_total += 1
+            return
+        await self._dead_letters.send(record, failure)
+        self.dead_lettered_total += 1
+
+    def _rewind(self, stall: Stall) -> None:
+        """Read the partition again from the failed message, after a backoff."""
+        assert self._kafka is not None
+        logger.warning("consumer %s: %s[%d] stalls at offset %d: %r", self._name,
+                       stall.partition.topic, stall.partition.partition, stall.offset,
+                       stall.error, extra={"consumer": self._name})
+        with contextlib.suppress(IllegalStateError):  # revoked meanwhile: the new owner resumes
+            self._kafka.seek(stall.partition, stall.offset)
+
+    async def _commit(self, partitions: frozenset[TopicPartition] | None = None) -> None:
+        """Commit the finished offsets of partitions still assigned (all, or `partitions`)."""
+        owned = self.assignment() if partitions is None else partitions & self.assignment()
+        offsets = {tp: offset for tp, offset in self._processed.items() if tp in owned}
+        for tp in set(self._processed) - self.assignment():
+            del self._processed[tp]  # revoked: its new owner redelivers, the inbox absorbs it
+        if not offsets:
+            return
+        assert self._kafka is not None
+        try:
+            await self._kafka.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            logger.info("consumer %s: commit refused after a rebalance: %s", self._name, exc,
+                        extra={"consumer": self._name})
+        for tp, offset in offsets.items():
+            if self._processed.get(tp) == offset:
+                del self._processed[tp]
+
+    async def _on_revoked(self, revoked: frozenset[TopicPartition]) -> None:
+        async with self._batch_lock:
+            self._revoked = revoked
+            with contextlib.suppress(KafkaError):
+                await self._commit(revoked)
+
+    def _on_assigned(self) -> None:
+        self._revoked = frozenset()
+
+    def _stall_backoff(self, failures: int) -> float:
+        cap = min(MAX_STALL_BACKOFF_S, self._max_poll_interval_ms / 4000)
+        return float(min(cap, self._settings.consumer_retry_backoff_ms * 2 ** (failures - 1) / 1000))
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await self._runner._on_revoked(frozenset(revoked))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._runner._on_assigned()  # positions come from the committed offsets

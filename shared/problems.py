@@ -1,0 +1,98 @@
+"""RFC 9457 problem details: every error of every service leaves through here."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException
+
+from shared.errors import CascadeError, InvalidInput
+
+PROBLEM = "application/problem+json"
+log = logging.getLogger("cascade.http")
+
+
+def problem(
+    status: int, code: str, title: str, detail: str, **extra: Any
+) -> JSONResponse:
+    body = {"type": f"https://cascade.eu/problems/{code}", "title": title, "status": status,
+            "code": code, "detail": detail, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def from_error(error: CascadeError) -> JSONResponse:
+    extra = dict(error.extra)
+    if isinstance(error, InvalidInput):
+        extra["errors"] = error.errors
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    response = problem(error.status, error.code, error.title, error.detail, **extra)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    """`[{field, message, type}]`: body fields by their path (`criteria.0.weight`),
+    other inputs with their place (`query.limit`, `path.id`, `header.If-Match`)."""
+    errors = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        if err["type"] == "json_invalid":
+            # Its loc is ("body", <character offset>): the offset is no field.
+            field, message = "body", f"{err['msg']}: {err.get('ctx', {}).get('error', '')}"
+        else:
+            field = ".".join(str(p) for p in (loc[1:] if loc[:1] == ["body"] else loc))
+            field, message = field or "body", err["msg"]
+        errors.append({"field": field, "message": message, "type": err["type"]})
+    return errors
+
+
+def install(app: FastAPI) -> None:
+    """Map every error to a problem body, in one place."""
+
+    @app.exception_handler(CascadeError)
+    async def _cascade(_: Request, exc: CascadeError) -> JSONResponse:
+        return from_error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem(422, "invalid_input", "Invalid input",
+                       "the request does not match the schema", errors=_field_errors(exc))
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, "http_error")
+        response = problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # SQLSTATE class 22 (data exception) is a value PostgreSQL cannot take:
+        # a NUL character in text or JSON, a number out of a column's range.
+        # Such values pass schema validation, so they are the caller's to fix.
+        if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
+            log.warning("value refused by the database", extra={"path": request.url.path})
+            return problem(422, "invalid_input", "Invalid input",
+                           "a value cannot be stored (e.g. a NUL character or a number "
+                           "out of range)", errors=[])
+        return _internal_error(request)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return _internal_error(request)
+
+
+def _internal_error(request: Request) -> JSONResponse:
+    log.exception("unhandled error", extra={"path": request.url.path})
+    return problem(500, "internal_error", "Internal error",
+                   "an unexpected error occurred; it has been logged")

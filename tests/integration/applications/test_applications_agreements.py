@@ -1,0 +1,139 @@
+"""Selection and agreements over HTTP: signing, bad transitions, the chain of
+declines promoting reserve applications that fit the freed budget, and a grant
+refused by payments (`payments.GrantRefused` on its real topic) promoting too.
+
+One evaluator per application; scores (excellence, impact) give the weighted
+means (3e + 2i) / 5: (5, 5) 5.0, (5, 4) 4.6, (4, 5) 4.4, (4, 4) 4.0, (4, 3) 3.6."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from services.payments.events import GrantRefused
+from shared.settings import Settings
+from tests.conftest import MakeDatabase
+from tests.support.applications import World, event_payloads
+from tests.support.applications_evaluation import (
+    AFTER_CLOSE,
+    call_action,
+    close_and_assign,
+    evaluate_all,
+    register_evaluator,
+    submitted,
+)
+from tests.support.calls import EUR, eventually
+from tests.support.calls_events import publish_from
+
+SCORES = [(5, 5), (5, 4), (4, 5), (4, 4), (4, 3)]
+
+
+async def selected_call(world: World, budget_eur: int,
+                        requested_eur: list[int]) -> tuple[dict[str, Any], list[str]]:
+    """A ranked call whose applications rank in the order given, ranked and selected."""
+    call = await world.open_call(evaluators_per_application=1, budget_cents=budget_eur * EUR)
+    sme = world.as_("applicant")
+    ids = [(await submitted(world, sme, call, (await world.organisation(sme))["id"],
+                            requested_cents=eur * EUR))["id"] for eur in requested_eur]
+    await register_evaluator(world, "ev")
+    assert (await close_and_assign(world, call)).status_code == 200
+    await evaluate_all(world, ["ev"], {i: [SCORES[n]] for n, i in enumerate(ids)})
+    early = await call_action(world, call, "selection")
+    assert early.json()["code"] == "not_ranked"
+    assert (await call_action(world, call, "ranking")).status_code == 200
+    answer = await call_action(world, call, "selection")
+    assert answer.status_code == 200, answer.text
+    return call, ids
+
+
+async def state(world: World, application_id: str) -> dict[str, Any]:
+    answer = await world.client.get(f"/v1/applications/{application_id}",
+                                    headers=world.manager)
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def statuses(world: World, ids: list[str]) -> list[tuple[str, int | None]]:
+    return [((s := await state(world, i))["status"], s["reserve_rank"]) for i in ids]
+
+
+async def test_sign_contracts_and_bad_transitions_are_refused(world: World) -> None:
+    call, (a, b) = await selected_call(world, 100_000, [60_000, 60_000])
+    sme = world.as_("applicant")
+    assert await statuses(world, [a, b]) == [("selected", None), ("reserve", 1)]
+    reserve = await world.client.post(f"/v1/applications/{b}/sign", headers=sme)
+    assert reserve.status_code == 409
+    assert reserve.json()["code"] == "not_selected"
+    signed = await world.client.post(f"/v1/applications/{a}/sign", headers=sme)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["status"] == "contracted"
+    [contracted] = await event_payloads(world.app, "applications.ApplicationContracted")
+    assert contracted["amount_cents"] == 60_000 * EUR
+    assert contracted["organisation"]["country"] == "FR"
+    assert contracted["programme_id"] == call["programme_id"]
+    withdraw = await world.client.post(f"/v1/applications/{a}/withdraw", headers=sme)
+    assert withdraw.status_code == 409
+    assert withdraw.json()["code"] == "already_contracted"
+    late = await world.client.post(f"/v1/applications/{a}/decline", headers=sme, json={})
+    assert late.json()["code"] == "not_selected"
+    stranger = await world.client.post(f"/v1/applications/{a}/sign",
+                                       headers=world.as_("applicant", sub="other"))
+    assert stranger.status_code == 403
+    assert (await call_action(world, call, "selection")).json()["code"] == "already_selected"
+
+
+async def test_declines_promote_the_next_reserves_that_fit(world: World) -> None:
+    # Budget 110 000: A 50 000 and B 60 000 selected, nothing left; C 40 000,
+    # D 20 000, E 30 000 on the reserve list in that order.
+    call, (a, b, c, d, e) = await selected_call(world, 110_000,
+                                                [50_000, 60_000, 40_000, 20_000, 30_000])
+    sme = world.as_("applicant")
+    assert await statuses(world, [a, b, c, d, e]) == [
+        ("selected", None), ("selected", None), ("reserve", 1), ("reserve", 2), ("reserve", 3)]
+
+    # A frees 50 000: C (40 000) is promoted, 10 000 left: neither D nor E fits.
+    first = await world.client.post(f"/v1/applications/{a}/decline", headers=sme,
+                                    json={"reason": "we merged with a competitor"})
+    assert first.status_code == 200, first.text
+    assert first.json()["status"] == "declined"
+    assert await statuses(world, [c, d, e]) == [("selected", 1), ("reserve", 2), ("reserve", 3)]
+
+    # B frees 60 000: 70 000 available, D (20 000) then E (30 000) are promoted.
+    assert (await world.client.post(f"/v1/applications/{b}/decline", headers=sme,
+                                    json={})).status_code == 200
+    assert [s for s, _ in await statuses(world, [c, d, e])] == ["selected"] * 3
+    promoted = [s for s in await event_payloads(world.app, "applications.ApplicationSelected")
+                if s["cause"] == "promoted"]
+    assert [(p["application_id"], p["freed_by"], p["committed_cents"]) for p in promoted] == [
+        (c, a, 100_000 * EUR), (d, b, 60_000 * EUR), (e, b, 90_000 * EUR)]
+    assert "promoted from reserve place 1" in promoted[0]["reason"]
+    declined = await event_payloads(world.app, "applications.ApplicationDeclined")
+    assert [x["amount_cents"] for x in declined] == [50_000 * EUR, 60_000 * EUR]
+
+
+async def test_a_grant_refused_by_payments_promotes_the_reserve(
+    world: World, settings: Settings, service_database: MakeDatabase,
+) -> None:
+    call, (a, b) = await selected_call(world, 100_000, [60_000, 60_000])
+    sme = world.as_("applicant")
+    assert (await world.client.post(f"/v1/applications/{a}/sign", headers=sme)).status_code == 200
+    org = (await state(world, a))["lead_organisation_id"]
+    refused = GrantRefused(
+        application_id=a, call_id=call["id"], programme_id=call["programme_id"],
+        organisation_id=org, amount_cents=60_000 * EUR, reason_code="de_minimis_exceeded",
+        reason="the de minimis ceiling would be exceeded",
+        refused_at=AFTER_CLOSE + timedelta(days=2))
+    payments = await service_database("payments")
+    await publish_from(settings, payments, "payments", "grant", [refused])
+
+    async def promoted() -> bool:
+        return (await state(world, b))["status"] == "selected"
+
+    await eventually(promoted, timeout=30)
+    assert (await state(world, a))["status"] == "award_refused"
+    [refusal] = await event_payloads(world.app, "applications.ApplicationAwardRefused")
+    assert refusal["reason_code"] == "de_minimis_exceeded"
+    [selected] = [s for s in await event_payloads(world.app, "applications.ApplicationSelected")
+                  if s["application_id"] == b]
+    assert selected["cause"] == "promoted"
+    assert selected["freed_by"] == a

@@ -1,0 +1,86 @@
+"""First come, first served: eligible submissions are selected at once in order
+of receipt while the budget lasts, under heavy concurrency, and the exhaustion
+reaches the calls service, which closes the call."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from tests.support.applications import World, event_payloads
+from tests.support.calls import EUR, eventually, status_of
+
+GRANT = 40_000 * EUR
+FUNDED = 20
+SUBMISSIONS = 200
+
+
+async def first_come_call(world: World, budget_cents: int) -> dict[str, Any]:
+    return await world.open_call(
+        selection_mode="first_come_first_served", criteria=[], budget_cents=budget_cents,
+        planned_awards=budget_cents // GRANT,
+        eligibility=[{"type": "applicant_country_in", "countries": ["FR", "DE"]}])
+
+
+@pytest.mark.parametrize("round_", range(10))
+async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_receipt_order(
+    world: World, round_: int,
+) -> None:
+    call = await first_come_call(world, FUNDED * GRANT)
+    sme = world.as_("applicant")
+    org = await world.organisation(sme)
+    drafts = [await world.draft(sme, call, org["id"], requested_cents=GRANT)
+              for _ in range(SUBMISSIONS)]
+
+    answers = await asyncio.gather(*(world.act(sme, d, "submit") for d in drafts))
+
+    # Once the calls service has closed the call on the exhaustion report, the
+    # replica hears of it and later submissions are refused outright, unchanged.
+    assert {a.status_code for a in answers} == {200, 409}
+    selected = [a.json() for a in answers if a.status_code == 200]
+    refused = [a.json() for a in answers if a.status_code == 409]
+    kept = [r["application"] for r in refused if r["code"] == "budget_exhausted"]
+    assert {r["code"] for r in refused} <= {"budget_exhausted", "call_closed"}
+    assert len(selected) == FUNDED
+    assert sorted(s["receipt"] for s in selected) == list(range(1, FUNDED + 1))
+    assert {s["status"] for s in selected} == {"selected"}
+    assert {k["status"] for k in kept} == {"reserve"}
+    assert sorted(k["receipt"] for k in kept) == list(range(FUNDED + 1, FUNDED + 1 + len(kept)))
+    drafts_left = (await world.client.get(
+        "/v1/applications", headers=sme, params={"status": "draft", "limit": 500})).json()
+    assert len(drafts_left["items"]) == SUBMISSIONS - FUNDED - len(kept)
+    events = await event_payloads(world.app, "applications.ApplicationSelected")
+    assert sum(e["award"]["amount_cents"] for e in events) == FUNDED * GRANT
+    assert sorted(e["committed_cents"] for e in events) == [
+        GRANT * n for n in range(1, FUNDED + 1)]
+    [exhausted] = await event_payloads(world.app, "applications.CallBudgetExhausted")
+    assert exhausted["committed_cents"] == FUNDED * GRANT
+
+    async def closed() -> bool:
+        return await status_of(world.calls, world.manager, call["id"]) == "closed"
+
+    await eventually(closed, timeout=30)
+
+
+async def test_an_ineligible_submission_takes_no_budget_and_a_withdrawal_frees_it(
+    world: World,
+) -> None:
+    call = await first_come_call(world, 2 * GRANT)
+    sme = world.as_("applicant")
+    fr, no = await world.organisation(sme), await world.organisation(sme, country="NO")
+    ineligible = await world.draft(sme, call, no["id"], requested_cents=GRANT)
+    assert (await world.act(sme, ineligible, "submit")).json()["status"] == "ineligible"
+    first, second, third = [await world.draft(sme, call, fr["id"], requested_cents=GRANT)
+                            for _ in range(3)]
+    assert (await world.act(sme, first, "submit")).json()["status"] == "selected"
+    assert (await world.act(sme, first, "withdraw")).json()["status"] == "withdrawn"
+    assert (await world.act(sme, second, "submit")).json()["status"] == "selected"
+    assert (await world.act(sme, third, "submit")).json()["status"] == "selected"
+    fourth = await world.draft(sme, call, fr["id"], requested_cents=GRANT)
+    assert (await world.act(sme, fourth, "submit")).json()["code"] == "budget_exhausted"
+    [selected, *_] = await event_payloads(world.app, "applications.ApplicationSelected")
+    assert selected["award"]["organisation"]["country"] == "FR"
+    assert selected["award"]["objectives"] == ["innovate"]
+    assert selected["cause"] == "first_come_first_served"

@@ -1,0 +1,119 @@
+"""What the calls service learns from payments and applications events on the
+real broker: committed money, and first-come-first-served calls that run out."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from shared.clock import FixedClock
+from shared.settings import Settings
+from tests.conftest import MakeDatabase
+from tests.support.api import assert_problem
+from tests.support.calls import (
+    DAY,
+    EUR,
+    T0,
+    act,
+    client_of,
+    event_types,
+    eventually,
+    new_call,
+    new_programme,
+    running_calls,
+)
+from tests.support.calls_events import exhausted, grant, publish_from
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+async def consuming(
+    settings: Settings, calls_database: str, clock: FixedClock,
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_calls(settings, calls_database, clock, consume=True) as app, \
+            client_of(app) as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
+async def _committed(client: httpx.AsyncClient, headers: Headers, call_id: str) -> int:
+    committed: int = (await client.get(f"/v1/calls/{call_id}", headers=headers)).json()[
+        "committed_cents"]
+    return committed
+
+
+async def test_awarded_grants_are_committed_once_and_the_budget_never_goes_below_them(
+    settings: Settings, consuming: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    service_database: MakeDatabase,
+) -> None:
+    client = consuming
+    programme = await new_programme(client, manager)
+    call = await new_call(client, manager, programme["id"])
+    clock.set(T0 + 2 * DAY)
+    await act(client, manager, call, "publish")
+    payments = await service_database("payments")
+    awarded = [grant(call, 60_000 * EUR, clock.now()), grant(call, 45_000 * EUR, clock.now())]
+    envelopes = await publish_from(settings, payments, "payments", "grant", awarded)
+    await publish_from(settings, payments, "payments", "grant", awarded[:1])  # reported twice
+
+    async def both_committed() -> bool:
+        return await _committed(client, manager, call["id"]) == 105_000 * EUR
+
+    await eventually(both_committed)
+    page = (await client.get(f"/v1/calls/{call['id']}", headers=manager)).json()
+    assert page["available_cents"] == 495_000 * EUR
+    app: FastAPI = client.app  # type: ignore[attr-defined]
+    assert (await event_types(app, call["id"])).count("calls.CallCommitmentRecorded") == 2
+
+    below = await act(client, manager, call, "amend-budget", budget_cents=100_000 * EUR,
+                      reason="cut")
+    assert assert_problem(below, 409, "budget_below_committed")["committed_cents"] == (
+        105_000 * EUR)
+    at_committed = await act(client, manager, call, "amend-budget",
+                             budget_cents=105_000 * EUR, reason="no more awards")
+    assert at_committed.status_code == 200, at_committed.text
+    assert at_committed.json()["available_cents"] == 0
+    assert len(envelopes) == 2
+
+
+async def test_a_first_come_first_served_call_closes_itself_when_its_budget_is_exhausted(
+    settings: Settings, consuming: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    service_database: MakeDatabase,
+) -> None:
+    client = consuming
+    programme = await new_programme(client, manager)
+    vouchers = await new_call(client, manager, programme["id"],
+                              selection_mode="first_come_first_served", criteria=[])
+    ranked = await new_call(client, manager, programme["id"], budget_cents=100_000 * EUR)
+    clock.set(T0 + 2 * DAY)
+    for call in (vouchers, ranked):
+        await act(client, manager, call, "publish")
+    applications = await service_database("applications")
+    await publish_from(settings, applications, "applications", "call", [
+        exhausted(vouchers, 600_000 * EUR, clock.now()),
+        exhausted(ranked, 100_000 * EUR, clock.now())])
+
+    async def closed() -> bool:
+        page = (await client.get(f"/v1/calls/{vouchers['id']}", headers=manager)).json()
+        return bool(page["status"] == "closed")
+
+    await eventually(closed)
+    await eventually(lambda: _handled(client, 2))
+    page = (await client.get(f"/v1/calls/{vouchers['id']}", headers=manager)).json()
+    assert page["closed_cause"] == "budget_exhausted"
+    app: FastAPI = client.app  # type: ignore[attr-defined]
+    assert (await event_types(app, vouchers["id"]))[-1] == "calls.CallClosed"
+    # A ranked call waits for its deadline: exhaustion is no reason to close it.
+    assert (await client.get(f"/v1/calls/{ranked['id']}", headers=manager)).json()[
+        "status"] == "open"
+
+
+async def _handled(client: httpx.AsyncClient, count: int) -> bool:
+    app: FastAPI = client.app  # type: ignore[attr-defined]
+    async with app.state.chassis.engine.connect() as conn:
+        return bool(await conn.scalar(text("SELECT count(*) FROM inbox")) == count)

@@ -1,0 +1,135 @@
+"""`cascade up` as a user runs it: the whole stack in separate processes, ready
+endpoints, a clean stop, and one clear line when something is wrong."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from shared.local.broker import free_port
+from tests.conftest import unique_name
+
+SERVICES = ("calls", "applications", "payments", "reporting")
+
+
+def stack_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    for service in SERVICES:
+        env[f"CASCADE_{service.upper()}_PORT"] = str(free_port())
+    env["CASCADE_DATABASE_PREFIX"] = unique_name("up")
+    env.update(overrides)
+    return env
+
+
+def start(env: dict[str, str], state: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "shared.cli.main", "up", "--state-dir", str(state),
+         "--log-to-files"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def wait_for_ready(proc: subprocess.Popen[str], timeout: float = 120) -> list[str]:
+    assert proc.stdout is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    for line in proc.stdout:
+        lines.append(line)
+        if "Cascade is ready" in line:
+            return lines
+        assert time.monotonic() < deadline, "".join(lines)
+    pytest.fail("cascade up exited before ready:\n" + "".join(lines))
+
+
+@contextlib.contextmanager
+def running(env: dict[str, str], state: Path) -> Iterator[subprocess.Popen[str]]:
+    proc = start(env, state)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+def assert_all_ready_then_clean_stop(proc: subprocess.Popen[str], env: dict[str, str]) -> None:
+    wait_for_ready(proc)
+    descendants = psutil.Process(proc.pid).children(recursive=True)
+    assert len(descendants) >= 4
+    for service in SERVICES:
+        response = httpx.get(f"http://127.0.0.1:{env[f'CASCADE_{service.upper()}_PORT']}/readyz")
+        assert response.status_code == 200, response.text
+        assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+    time.sleep(0.5)
+    survivors = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert survivors == []
+
+
+@pytest.mark.slow
+def test_up_starts_its_own_postgres_and_broker_and_stops_them(tmp_path: Path) -> None:
+    env = stack_env()
+    with running(env, tmp_path / "state") as proc:
+        assert_all_ready_then_clean_stop(proc, env)
+    assert (tmp_path / "state" / "pgdata" / "PG_VERSION").exists()
+
+
+@pytest.fixture
+def server_urls(pg_server_url: str, kafka_bootstrap: str) -> dict[str, str]:
+    return {"DATABASE_URL": pg_server_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false", "CASCADE_TOPIC_PREFIX": unique_name() + "."}
+
+
+@pytest.mark.slow
+def test_up_uses_the_configured_server_and_broker(server_urls: dict[str, str], tmp_path: Path) -> None:
+    env = stack_env(**server_urls)
+    with running(env, tmp_path / "state") as proc:
+        assert_all_ready_then_clean_stop(proc, env)
+    assert not (tmp_path / "state" / "pgdata").exists()
+
+
+def run_to_failure(env: dict[str, str], tmp_path: Path) -> str:
+    with running(env, tmp_path / "state") as proc:
+        output, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert "Traceback" not in output
+    return output
+
+
+def test_an_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    dead = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
+    output = run_to_failure(stack_env(DATABASE_URL=dead), tmp_path)
+    assert "error: cannot reach PostgreSQL at" in output
+
+
+def test_an_unreachable_broker_is_one_clear_line_and_nothing_is_left_running(
+    tmp_path: Path, pg_server_url: str
+) -> None:
+    dead = f"127.0.0.1:{free_port()}"
+    output = run_to_failure(stack_env(DATABASE_URL=pg_server_url, KAFKA_BOOTSTRAP_SERVERS=dead),
+                            tmp_path)
+    assert f"error: cannot reach Kafka at {dead}" in output
+
+
+def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
+    env = stack_env()
+    with socket.socket() as occupant:
+        occupant.bind(("127.0.0.1", int(env["CASCADE_PAYMENTS_PORT"])))
+        occupant.listen()
+        output = run_to_failure(env, tmp_path)
+    assert "error: port(s) already in use: payments" in output
