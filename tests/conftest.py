@@ -64,7 +64,7 @@ def settings(pg_server_url: str, kafka_bootstrap: str) -> Settings:
         kafka_bootstrap_servers=kafka_bootstrap,
         kafka_enable_idempotence=False,
         topic_prefix=f"{name}.",
-        consumer_session_timeout_ms=6_000,
+        consumer_session_timeout_ms=2_000,
         consumer_retry_backoff_ms=20,
     )
 

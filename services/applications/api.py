@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.applications import handlers, review_views, views
+from services.applications import award_handlers, handlers, review_views, views
 from services.applications.commands import (
     AddMember,
     ApplicationFields,
@@ -78,7 +78,7 @@ async def submit_application(application_id: UUID, _: Applicant, command: Comman
 async def withdraw_application(
     application_id: UUID, _: Applicant, command: CommandDep
 ) -> Response:
-    return await command.execute(lambda uow: handlers.withdraw_application(uow, application_id))
+    return await command.execute(lambda uow: award_handlers.withdraw(uow, application_id))
 
 
 @router.get("/applications", response_model=Page[views.ApplicationView])

@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.applications import decisions, replica, review_views, views
 from services.applications.commands import DeclineAward
 from services.applications.domain import Application
-from services.applications.handlers import _application, _now, _save
+from services.applications.handlers import _application, _now, _save, budget_of
 from services.applications.review_handlers import save
 from services.applications.scoring import Scored, rank
-from services.applications.selection import Budget, Contender, reserve_ranks, select
+from services.applications.selection import Contender, reserve_ranks, select
 from services.payments.events import GrantRefused
 from shared.app import Chassis
 from shared.commands import CommandResult, UnitOfWork
@@ -70,21 +70,21 @@ async def ranking_items(conn: AsyncConnection, call_id: str) -> list[dict[str, A
     """The call's ranked applications: passed by rank, then the rejected by score."""
     bodies = [row.body for row in await views.of_call(conn, call_id, RANKED)
               if row.body.get("score") is not None]
-    bodies.sort(key=lambda b: (b["rank"] is None, b["rank"] or 0, -b["score"], b["receipt"]))
-    return [{"application_id": b["id"], "receipt": b["receipt"], "rank": b["rank"],
+    items = [{"application_id": b["id"], "receipt": b["receipt"], "rank": b["rank"],
              "score": b["score"], "criterion_scores": b["criterion_scores"],
              "reason": b["ranking_reason"], "status": b["status"],
              "reserve_rank": b["reserve_rank"], "requested_cents": b["requested_cents"],
              "amount_cents": b["amount_cents"],
              "lead_organisation_id": b["lead_organisation_id"]} for b in bodies]
+    return sorted(items, key=ranking_key)
 
 
-async def _budget(conn: AsyncConnection, call: replica.CallReplica) -> Budget:
-    holders = {row.lead_organisation_id
-               for row in await views.of_call(conn, call.id, ("selected", "contracted"))}
-    return Budget(call.available_cents, call.terms.max_grant_cents,
-                  await replica.programme_cap(conn, call.programme_id),
-                  await views.awarded_amounts(conn, call.programme_id), holders)
+RankingKey = tuple[bool, int, float, int]
+
+
+def ranking_key(item: dict[str, Any]) -> RankingKey:
+    """Ranking order: the passed by rank, then the rejected by falling score."""
+    return (item["rank"] is None, item["rank"] or 0, -item["score"], item["receipt"])
 
 
 async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
@@ -96,7 +96,7 @@ async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     applications = {row.id: await uow.chassis.repository.get(uow.conn, Application, row.id)
                     for row in rows}
     chosen = select([_contender(a) for a in applications.values()],
-                    await _budget(uow.conn, call))
+                    await budget_of(uow.conn, call))
     reserve = reserve_ranks(chosen)
     now = _now(uow)
     for decision in chosen:
@@ -133,7 +133,7 @@ async def promote(conn: AsyncConnection, chassis: Chassis, context: CommandConte
     reserves = {row.id: await chassis.repository.get(conn, Application, row.id) for row in rows}
     recorded: list[Envelope] = []
     for decision in select([_contender(a) for a in reserves.values()],
-                           await _budget(conn, call)):
+                           await budget_of(conn, call)):
         if not decision.selected:
             continue
         a = reserves[decision.application_id]
@@ -148,6 +148,26 @@ async def promote(conn: AsyncConnection, chassis: Chassis, context: CommandConte
     return recorded
 
 
+async def withdraw(uow: UnitOfWork, application_id: UUID) -> CommandResult:
+    """Withdraw; a selected application's budget goes down the reserve list."""
+    a = await _application(uow, application_id)
+    now = _now(uow)
+    return await _release(uow, a, a.withdraw(now), now)
+
+
+async def _release(uow: UnitOfWork, a: Application, freed_cents: int,
+                   now: datetime) -> CommandResult:
+    """Save the application that gave up `freed_cents` and promote the reserve list."""
+    result = await _save(uow, a)
+    if not freed_cents:
+        return result
+    call = await replica.find(uow.conn, a.call_id, lock=True)
+    call.committed_cents -= freed_cents
+    uow.recorded.extend(await promote(uow.conn, uow.chassis, uow.context, call, a.id, now))
+    return CommandResult(result.status, result.body, result.version,
+                         [e.id for e in uow.recorded])
+
+
 async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     a = await _application(uow, application_id)
     decisions.sign(a, _now(uow))
@@ -157,13 +177,7 @@ async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:
 async def decline(uow: UnitOfWork, application_id: UUID, cmd: DeclineAward) -> CommandResult:
     a = await _application(uow, application_id)
     now = _now(uow)
-    freed = decisions.decline(a, cmd.reason, now)
-    result = await _save(uow, a)
-    call = await replica.find(uow.conn, a.call_id, lock=True)
-    call.committed_cents -= freed
-    uow.recorded.extend(await promote(uow.conn, uow.chassis, uow.context, call, a.id, now))
-    return CommandResult(result.status, result.body, result.version,
-                         [e.id for e in uow.recorded])
+    return await _release(uow, a, decisions.decline(a, cmd.reason, now), now)
 
 
 def on_grant_refused(chassis: Chassis, handlers: Handlers) -> None:

@@ -111,6 +111,11 @@ class Application(Aggregate):
                    f"left for {self.requested_cents / 100:,.2f} requested",
             reserved_at=now))
 
+    def reserve_over_beneficiary_limit(self, reason: str, now: datetime) -> None:
+        self.record(ApplicationReserved(
+            application_id=self.id, call_id=self.call_id, reason_code="beneficiary_limit",
+            reason=reason, reserved_at=now))
+
     def withdraw(self, now: datetime) -> int:
         """Withdraw; the selected amount this frees (0 if none)."""
         if self.status == "contracted":

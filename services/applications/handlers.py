@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from services.applications import replica, views
 from services.applications.commands import (
     AddMember,
@@ -17,6 +19,7 @@ from services.applications.commands import (
 from services.applications.domain import Application, Organisation
 from services.applications.eligibility import Candidate, Member, assess
 from services.applications.events import CallBudgetExhausted
+from services.applications.selection import Budget, Contender, select
 from shared.commands import CommandResult, UnitOfWork
 from shared.errors import Forbidden, NotFound, RuleViolation
 from shared.ids import uuid7
@@ -146,13 +149,21 @@ async def submit_application(uow: UnitOfWork, application_id: UUID) -> CommandRe
 
 async def _first_come_first_served(uow: UnitOfWork, call: replica.CallReplica,
                                    application: Application, now: datetime) -> dict[str, Any] | None:
-    """Select at once while the budget lasts; else keep in reserve and, the first
-    time, report the call's budget exhausted. A problem body when not selected."""
-    amount = min(application.requested_cents, call.terms.max_grant_cents)
-    if amount <= call.available_cents:
-        call.committed_cents += amount
-        application.select_on_receipt(amount, call.committed_cents, now)
+    """Select at once while the budget lasts, by the rules of a ranked selection
+    (one award per beneficiary in the call, the programme's per-beneficiary cap);
+    else keep in reserve and, the first time the money runs out, report the
+    call's budget exhausted. A problem body when not selected."""
+    [decision] = select([Contender(application.id, application.lead_organisation_id,
+                                   application.requested_cents)], await budget_of(uow.conn, call))
+    if decision.selected:
+        call.committed_cents += decision.amount_cents
+        application.select_on_receipt(decision.amount_cents, call.committed_cents, now)
         return None
+    if decision.reason_code == "beneficiary_limit":
+        application.reserve_over_beneficiary_limit(decision.reason, now)
+        return {"type": "about:blank", "title": "Beneficiary limit reached", "status": 409,
+                "code": "beneficiary_limit",
+                "detail": f"{decision.reason}: the application is kept in reserve"}
     application.reserve_for_lack_of_budget(call.available_cents, now)
     if not call.exhausted:
         call.exhausted = True
@@ -166,15 +177,15 @@ async def _first_come_first_served(uow: UnitOfWork, call: replica.CallReplica,
             "detail": "the call's budget is used up: the application is kept in reserve"}
 
 
+async def budget_of(conn: AsyncConnection, call: replica.CallReplica) -> Budget:
+    """What limits the call's next awards: its money left, the holders of its
+    awards, and each organisation's awards across the programme."""
+    holders = {row.lead_organisation_id
+               for row in await views.of_call(conn, call.id, ("selected", "contracted"))}
+    return Budget(call.available_cents, call.terms.max_grant_cents,
+                  await replica.programme_cap(conn, call.programme_id),
+                  await views.awarded_amounts(conn, call.programme_id), holders)
+
+
 def _member(organisation: Organisation) -> Member:
     return Member(organisation.ref, organisation.registered_on, frozenset(organisation.tags))
-
-
-async def withdraw_application(uow: UnitOfWork, application_id: UUID) -> CommandResult:
-    application = await _application(uow, application_id)
-    freed = application.withdraw(_now(uow))
-    if freed:
-        call = await replica.find(uow.conn, application.call_id, lock=True)
-        call.committed_cents -= freed
-        await replica.save_tally(uow.conn, call)
-    return await _save(uow, application)

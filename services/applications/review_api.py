@@ -102,11 +102,17 @@ async def rank(call_id: UUID, _: Manager, command: CommandDep) -> Response:
 
 
 @router.get("/calls/{call_id}/ranking")
-async def ranking(call_id: UUID, _: Reader, chassis: ChassisDep) -> dict[str, Any]:
+async def ranking(call_id: UUID, _: Reader, chassis: ChassisDep,
+                  page: PageQuery) -> dict[str, Any]:
+    """The ranking in pages of `limit`, in ranking order."""
+    after = page.after(tuple[bool, int, float, int])  # award_handlers.RankingKey
     async with chassis.engine.connect() as conn:
         stage, _version = await review_views.stage_of(conn, str(call_id))
         items = await award_handlers.ranking_items(conn, str(call_id))
-    return {"call_id": str(call_id), "stage": stage, "items": items}
+    following = [i for i in items if after is None or award_handlers.ranking_key(i) > after]
+    listed = page.page(following[: page.fetch], award_handlers.ranking_key)
+    return {"call_id": str(call_id), "stage": stage, "items": listed.items,
+            "next_cursor": listed.next_cursor}
 
 
 @router.post("/calls/{call_id}/selection", responses={409: {"description": "`not_ranked`, `already_selected`"}})

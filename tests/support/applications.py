@@ -78,10 +78,11 @@ class World:
     def manager(self) -> Headers:
         return self.as_("programme_manager", sub="pm")
 
-    async def open_call(self, **changes: Any) -> dict[str, Any]:
-        """A published call of a new programme, open in both services' eyes."""
-        programme = await new_programme(self.calls, self.manager)
-        call = await new_call(self.calls, self.manager, programme["id"], **changes)
+    async def open_call(self, programme_id: str | None = None, **changes: Any) -> dict[str, Any]:
+        """A published call (of a new programme unless given), open in both services' eyes."""
+        if programme_id is None:
+            programme_id = (await new_programme(self.calls, self.manager))["id"]
+        call = await new_call(self.calls, self.manager, programme_id, **changes)
         published = await act(self.calls, self.manager, call, "publish")
         assert published.status_code == 200, published.text
         if self.clock.now() < OPEN:

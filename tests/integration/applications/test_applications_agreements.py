@@ -111,6 +111,47 @@ async def test_declines_promote_the_next_reserves_that_fit(world: World) -> None
     assert [x["amount_cents"] for x in declined] == [50_000 * EUR, 60_000 * EUR]
 
 
+async def test_a_withdrawal_after_selection_promotes_the_reserve(world: World) -> None:
+    # Budget 100 000: A (60 000) selected; the 40 000 left fits neither
+    # B (60 000) nor C (50 000): reserve places 1 and 2.
+    call, (a, b, c) = await selected_call(world, 100_000, [60_000, 60_000, 50_000])
+    sme = world.as_("applicant")
+    assert await statuses(world, [a, b, c]) == [("selected", None), ("reserve", 1),
+                                                ("reserve", 2)]
+    withdrawn = await world.client.post(f"/v1/applications/{a}/withdraw", headers=sme)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    # 100 000 free again: B (60 000) first, then 40 000 left is short of C's 50 000.
+    assert await statuses(world, [a, b, c]) == [("withdrawn", None), ("selected", 1),
+                                                ("reserve", 2)]
+    [promoted] = [s for s in await event_payloads(world.app, "applications.ApplicationSelected")
+                  if s["cause"] == "promoted"]
+    assert (promoted["application_id"], promoted["freed_by"]) == (b, a)
+    assert promoted["committed_cents"] == 60_000 * EUR
+    [gone] = await event_payloads(world.app, "applications.ApplicationWithdrawn")
+    assert (gone["previous_status"], gone["freed_cents"]) == ("selected", 60_000 * EUR)
+
+
+async def test_the_ranking_reads_in_pages_in_ranking_order(world: World) -> None:
+    call, ids = await selected_call(world, 100_000, [50_000] * 5)
+    whole = await world.client.get(f"/v1/calls/{call['id']}/ranking", headers=world.manager)
+    assert [i["application_id"] for i in whole.json()["items"]] == ids
+    assert whole.json()["next_cursor"] is None
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
+        page = (await world.client.get(f"/v1/calls/{call['id']}/ranking",
+                                       headers=world.manager, params=params)).json()
+        seen.append([i["rank"] for i in page["items"]])
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == [[1, 2], [3, 4], [5]]
+    bad = await world.client.get(f"/v1/calls/{call['id']}/ranking", headers=world.manager,
+                                 params={"cursor": "not-a-cursor"})
+    assert bad.status_code == 422
+    assert bad.json()["code"] == "invalid_cursor"
+
+
 async def test_a_grant_refused_by_payments_promotes_the_reserve(
     world: World, settings: Settings, service_database: MakeDatabase,
 ) -> None:
