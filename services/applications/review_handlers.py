@@ -64,7 +64,10 @@ async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     """`evaluators_per_application` evaluators for each eligible application."""
     now = _now(uow)
     call = await replica.find(uow.conn, str(call_id), lock=True)
-    if call.first_come_first_served or call.status == "cancelled" or now < call.terms.closes_at:
+    # Closed at its deadline, or earlier by the programme manager (CallClosed).
+    closed = call.status == "closed" or (call.status != "cancelled"
+                                         and now >= call.terms.closes_at)
+    if call.first_come_first_served or not closed:
         raise RuleViolation("evaluators are assigned to a ranked call once it has closed",
                             code="call_not_closed", closes_at=call.terms.closes_at.isoformat())
     stage, version = await review_views.stage_of(uow.conn, call.id)

@@ -126,5 +126,31 @@ def audit_verify(
     raise typer.Exit(1 if broken else 0)
 
 
+@app.command()
+def demo(
+    smes: Annotated[int, typer.Option(min=20, help="How many SME organisations take part")] = 150,
+    seed: Annotated[int, typer.Option(help="The same seed plays the same programme")] = 7,
+    calls_url: Annotated[str | None, typer.Option(help="Default: the local calls service")] = None,
+    applications_url: Annotated[str | None, typer.Option()] = None,
+    payments_url: Annotated[str | None, typer.Option()] = None,
+    reporting_url: Annotated[str | None, typer.Option()] = None,
+    keep_running: Annotated[bool, typer.Option(
+        help="Leave a stack the demo started running afterwards")] = False,
+    state_dir: Annotated[str, typer.Option(help="For a stack the demo starts")] = ".cascade",
+) -> None:
+    """Play a realistic programme through the public APIs and print its report."""
+    from shared.demo.client import DemoError
+    from shared.demo.run import demo as run
+
+    settings = load_settings()
+    given = {"calls": calls_url, "applications": applications_url, "payments": payments_url,
+             "reporting": reporting_url}
+    urls = {s: url or f"http://{settings.host}:{settings.port_of(s)}" for s, url in given.items()}
+    try:
+        run(settings, urls, smes, seed, keep_running, state_dir)
+    except DemoError as exc:
+        fail(str(exc))
+
+
 if __name__ == "__main__":
     app()

@@ -22,6 +22,7 @@ from tests.support.applications_evaluation import (
     score,
     submitted,
 )
+from tests.support.calls import act
 
 
 async def test_assignment_is_balanced_and_never_conflicted(world: World) -> None:
@@ -209,3 +210,22 @@ async def test_ranking_orders_by_weighted_mean_and_says_why_others_are_rejected(
     assert (await world.client.get(f"/v1/calls/{call['id']}/ranking",
                                    headers=sme)).status_code == 403
     assert (await call_action(world, call, "ranking")).json()["code"] == "already_ranked"
+
+
+async def test_a_call_closed_early_by_the_manager_can_be_assigned_at_once(world: World) -> None:
+    call = await world.open_call(evaluators_per_application=1)
+    sme = world.as_("applicant")
+    lead = (await world.organisation(sme))["id"]
+    application = await submitted(world, sme, call, lead)
+    late_draft = await world.draft(sme, call, lead)
+    await register_evaluator(world, "e1")
+    closed = await act(world.calls, world.manager, call, "close", reason="all proposals are in")
+    assert closed.status_code == 200, closed.text
+    await world.replica_status(call["id"], "closed")
+
+    answer = await call_action(world, call, "assignments")  # weeks before `closes_at`
+
+    assert answer.status_code == 200, answer.text
+    assert [a["application_id"] for a in answer.json()["assignments"]] == [application["id"]]
+    late = await world.act(sme, late_draft, "submit")
+    assert late.json()["code"] == "call_closed"

@@ -1,0 +1,101 @@
+"""The programme report as a programme manager reads it: rich tables of the
+reporting service's figures, once reporting has applied everything the demo did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+
+from shared.demo.client import Cascade, Json, until
+from shared.demo.play import AUDITOR, MANAGER
+from shared.settings import SERVICES
+
+EVENT_OWNERS = tuple(s for s in SERVICES if s != "reporting")
+
+
+async def caught_up(api: Cascade, event_ids: list[str], timeout: float = 180.0) -> dict[str, int]:
+    """Wait until reporting has applied the events the demo's commands recorded and,
+    per source, as many events as the source's feed holds (which also covers what
+    the services did by themselves, such as grants and due instalments)."""
+    async def commands_applied() -> bool:
+        for start in range(0, len(event_ids), 100):
+            answer = await api.get("reporting", AUDITOR, "/v1/watermarks",
+                                   event_id=event_ids[start:start + 100])
+            if not answer.get("applied", True):
+                return False
+        return True
+    await until(commands_applied, "reporting to apply the demo's commands", timeout)
+    sizes = {service: await feed_size(api, service) for service in EVENT_OWNERS}
+
+    async def sources_applied() -> bool:
+        sources = (await api.get("reporting", AUDITOR, "/v1/watermarks"))["sources"]
+        return all(sources[s]["events_applied"] >= n for s, n in sizes.items())
+    await until(sources_applied, "reporting to apply every source's events", timeout)
+    return sizes
+
+
+async def feed_size(api: Cascade, service: str) -> int:
+    """How many events the service's commit-safe feed holds now (an empty page ends it)."""
+    count, after = 0, None
+    while True:
+        page = await api.get(service, AUDITOR, "/v1/events", limit=500,
+                             **({"after": after} if after is not None else {}))
+        if not page["items"]:
+            return count
+        count += len(page["items"])
+        after = page["next_cursor"]
+
+
+def eur(cents: int | None) -> str:
+    return "-" if cents is None else f"EUR {cents / 100:,.2f}"
+
+
+def render(report: Json) -> Group:
+    money = Table(title="Money", show_header=False)
+    for label, key in (("committed", "committed_cents"), ("paid", "paid_cents"),
+                       ("recovered", "recovered_cents")):
+        money.add_row(label, eur(report.get(key)))
+    headline = Table(title="The programme", show_header=False)
+    for label, value in (
+        ("applications submitted", report.get("applications_submitted")),
+        ("SMEs supported", report.get("smes_supported")),
+        ("support actions (grants)", report.get("support_actions")),
+        ("grants refused", report.get("grants_refused")),
+        ("mean score", report.get("mean_score")),
+        ("success rate", _percent(report.get("success_rate"))),
+        ("median days submission -> decision", report.get("median_days_to_decision")),
+        ("median days contract -> first payment", report.get("median_days_to_first_payment")),
+    ):
+        headline.add_row(label, "-" if value is None else str(value))
+    statuses = Table(title="Applications by status")
+    statuses.add_column("status")
+    statuses.add_column("applications", justify="right")
+    for status, n in sorted(report.get("applications", {}).items()):
+        statuses.add_row(status, str(n))
+    return Group(headline, money, statuses,
+                 _breakdown("By country", report.get("by_country", {})),
+                 _breakdown("By objective", report.get("by_objective", {})),
+                 _breakdown("By call kind", report.get("by_call_kind", {})))
+
+
+def _breakdown(title: str, lines: dict[str, Any]) -> Table:
+    table = Table(title=title)
+    for column in (title.removeprefix("By ").lower(), "applications", "contracted",
+                   "committed", "paid"):
+        table.add_column(column, justify="left" if column == title else "right")
+    for key, line in sorted(lines.items()):
+        table.add_row(key, str(line.get("applications", 0)), str(line.get("contracted", 0)),
+                      eur(line.get("committed_cents")), eur(line.get("paid_cents")))
+    return table
+
+
+def _percent(value: float | None) -> str | None:
+    return None if value is None else f"{value * 100:.1f}%"
+
+
+async def print_report(api: Cascade, console: Console, programme_id: str) -> Json:
+    report = await api.get("reporting", MANAGER, f"/v1/reports/programmes/{programme_id}")
+    console.print(render(report))
+    return report
