@@ -72,9 +72,13 @@ async def save_evaluator(conn: AsyncConnection, e: Evaluator) -> EvaluatorView:
                                .on_conflict_do_update(index_elements=[evaluators.c.id],
                                                       set_=values))
     except IntegrityError:
-        raise RuleViolation("an evaluator with this sub is registered",
-                            code="evaluator_exists") from None
-    return view
+        pass
+    else:
+        return view
+    # Outside the failed savepoint: say which evaluator holds the sub, so a
+    # client can declare conflicts on it instead.
+    raise RuleViolation("an evaluator with this sub is registered", code="evaluator_exists",
+                        evaluator_id=await evaluator_id_of(conn, e.sub))
 
 
 async def evaluator_id_of(conn: AsyncConnection, sub: str) -> str | None:

@@ -27,8 +27,7 @@ EUR = 100
 MANAGER = Person("pm-ada", ("programme_manager",))
 FINANCE = (Person("fo-bruno", ("finance_officer",)), Person("fo-chiara", ("finance_officer",)))
 AUDITOR = Person("auditor-ines", ("auditor",))
-EVALUATORS = tuple(Person(f"ev-{name}", ("evaluator",))
-                   for name in ("dana", "emil", "farah", "goran", "hana"))
+EVALUATOR_NAMES = ("dana", "emil", "farah", "goran", "hana")
 VOUCHER_CENTS = 10_000 * EUR
 VOUCHERS_FUNDED = 20
 EU_ELIGIBLE = ["AT", "BE", "CZ", "DE", "ES", "FR", "GR", "IT", "NL", "PL", "PT", "SE"]
@@ -57,9 +56,13 @@ class Played:
 
 
 class Player:
-    def __init__(self, cascade: Cascade, population: Population, progress: Progress | None = None):
+    def __init__(self, cascade: Cascade, population: Population, run: str,
+                 progress: Progress | None = None):
         self.api = cascade
         self.people = population
+        self.run = run  # tells this run's calls and evaluators from earlier runs'
+        # The evaluators are the programme's standing pool: the same people in every run.
+        self.evaluators = tuple(Person(f"ev-{name}", ("evaluator",)) for name in EVALUATOR_NAMES)
         self.played = Played()
         self._progress = progress
         self._limit = asyncio.Semaphore(CONCURRENCY)
@@ -95,7 +98,7 @@ class Player:
     # --- programme manager: the programme and its calls ---------------------------------
 
     async def set_up_programme(self) -> None:
-        tag = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        tag = self.run
         programme = await self.api.post("calls", MANAGER, "/v1/programmes", {
             "code": f"METASTARS-{tag}", "currency": "EUR",
             "name": "METAcluster Support Towards a more resilient AeRospace and defence ecosystem",
@@ -204,10 +207,19 @@ class Player:
     async def evaluate(self) -> None:
         call_id = self.played.ranked_call_id
         conflicted = self.played.organisations[self.people.ranked[0].lead]
-        for n, evaluator in enumerate(EVALUATORS):
-            await self.api.post("applications", MANAGER, "/v1/evaluators", {
-                "sub": evaluator.sub, "name": f"Dr {evaluator.sub[3:].title()}",
-                "conflicts": [conflicted] if n == 0 else []})
+        for n, evaluator in enumerate(self.evaluators):
+            conflicts = [conflicted] if n == 0 else []
+            answer = await self.api.send("applications", MANAGER, "POST", "/v1/evaluators", {
+                "sub": evaluator.sub, "name": f"Dr {EVALUATOR_NAMES[n].title()}",
+                "conflicts": conflicts}, expect=(201, 409))
+            if answer.status_code == 409:  # registered by an earlier run: declare anew
+                if answer.json().get("code") != "evaluator_exists":
+                    raise DemoError(f"evaluator refused: {answer.text[:300]}")
+                for organisation_id in conflicts:
+                    await self.api.post(
+                        "applications", MANAGER,
+                        f"/v1/evaluators/{answer.json()['evaluator_id']}/conflicts",
+                        {"organisation_id": organisation_id})
         await until(lambda: self._assign(call_id), "the call's closing to reach applications")
         by_application = {a["id"]: n for n, a in self.played.ranked.items()}
         given: dict[str, int] = {}
@@ -216,12 +228,12 @@ class Player:
         # go round until nobody has an open assignment left.
         while True:
             progress = False
-            for evaluator in EVALUATORS:
+            for evaluator in self.evaluators:
                 for item in await self.api.items("applications", evaluator, "/v1/me/assignments"):
                     if item["state"] not in ("assigned", "accepted"):
                         continue
                     progress = True
-                    if item["state"] == "assigned" and not declined_one and evaluator == EVALUATORS[1]:
+                    if item["state"] == "assigned" and not declined_one and evaluator == self.evaluators[1]:
                         declined_one = True
                         await self.api.post("applications", evaluator,
                                             f"/v1/assignments/{item['id']}/decline",

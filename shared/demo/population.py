@@ -73,18 +73,23 @@ class Population:
     scores: dict[int, list[tuple[int, int, int]]] = field(default_factory=dict)
 
 
-def generate(smes: int, seed: int) -> Population:
+def generate(smes: int, seed: int, run: str = "") -> Population:
     """`smes` organisations (at least 20), a ranked call's proposals from about a
-    quarter of them, and voucher requests from most of the others."""
+    quarter of them, and voucher requests from most of the others.
+
+    The seed decides everything a report shows; `run` only the identifiers (PICs,
+    VAT ids, people's subs), so the same programme can be played again on a stack
+    that already holds the organisations of an earlier run."""
     if smes < 20:
         raise ValueError("the demo needs at least 20 SMEs")
     rng = random.Random(seed)
-    pics = rng.sample(range(900_000_000, 1_000_000_000), smes)
-    cast = [_sme(rng, n, pics[n]) for n in range(smes)]
+    pics = random.Random(f"{seed}:{run}").sample(range(900_000_000, 1_000_000_000), smes)
+    suffix = f"-{run}" if run else ""
+    cast = [_sme(rng, n, pics[n], suffix) for n in range(smes)]
     # Two applicants from outside the EU and one large company: the ineligible cases.
     for n, (country, form, vat) in enumerate(NON_EU_COUNTRIES, start=1):
-        cast[-n] = _sme(rng, smes - n, pics[-n], country=(country, form, vat))
-    cast[-3] = _sme(rng, smes - 3, pics[-3], size="large")
+        cast[-n] = _sme(rng, smes - n, pics[-n], suffix, country=(country, form, vat))
+    cast[-3] = _sme(rng, smes - 3, pics[-3], suffix, size="large")
     population = Population(cast)
     ranked_count = max(8, smes // 4)
     leads = list(range(ranked_count - 3)) + [smes - 1, smes - 2, smes - 3]
@@ -108,15 +113,15 @@ def generate(smes: int, seed: int) -> Population:
     return population
 
 
-def _sme(rng: random.Random, n: int, pic: int, *, country: tuple[str, str, str] | None = None,
-         size: str | None = None) -> Sme:
+def _sme(rng: random.Random, n: int, pic: int, suffix: str, *,
+         country: tuple[str, str, str] | None = None, size: str | None = None) -> Sme:
     code, form, vat = country or _weighted_country(rng)
     name = f"{rng.choice(NAME_STEMS)}{rng.choice(NAME_ENDINGS)} {n + 1:03d} {form}"
     # A few undertakings are known by their VAT id only; the rest by PIC (and most by both).
     by_vat_only = rng.random() < 0.1
     has_vat = by_vat_only or rng.random() < 0.6
     return Sme(
-        sub=f"sme-{n + 1:03d}", name=name, country=code,
+        sub=f"sme-{n + 1:03d}{suffix}", name=name, country=code,
         size=size or _weighted(rng, SIZES),
         pic=None if by_vat_only else str(pic),
         vat_id=f"{vat}{pic % 10**9:09d}" if has_vat else None,

@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
@@ -26,14 +27,15 @@ console = Console()
 
 
 async def run_demo(settings: Settings, urls: dict[str, str], smes: int, seed: int) -> None:
-    population = generate(smes, seed)
+    run = datetime.now(UTC).strftime("%y%m%d%H%M%S")
+    population = generate(smes, seed, run)
     api = Cascade(settings, urls)
     started = time.monotonic()
     try:
         with Progress(TextColumn("{task.description:<40}"), BarColumn(),
                       TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                       console=console) as progress:
-            played = await Player(api, population, progress).play()
+            played = await Player(api, population, run, progress).play()
             waiting = progress.add_task("reporting catches up", total=1)
             sizes = await caught_up(api, api.event_ids)
             progress.advance(waiting)

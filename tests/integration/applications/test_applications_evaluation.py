@@ -229,3 +229,14 @@ async def test_a_call_closed_early_by_the_manager_can_be_assigned_at_once(world:
     assert [a["application_id"] for a in answer.json()["assignments"]] == [application["id"]]
     late = await world.act(sme, late_draft, "submit")
     assert late.json()["code"] == "call_closed"
+
+
+async def test_an_evaluator_is_registered_once_and_the_refusal_names_who_holds_the_sub(
+    world: World,
+) -> None:
+    first = await register_evaluator(world, "twice")
+    again = await world.client.post("/v1/evaluators", headers=world.manager,
+                                    json={"sub": "twice", "name": "Dr Twice", "conflicts": []})
+    assert again.status_code == 409
+    assert again.json()["code"] == "evaluator_exists"
+    assert again.json()["evaluator_id"] == first["id"]
