@@ -65,8 +65,10 @@ class Cascade:
         """One request; an answer outside `expect` stops the demo with its problem."""
         headers = self.headers(who)
         if method == "POST":
-            # A retry after a lost answer must not act twice.
-            headers = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+            # A retry after a lost answer must not act twice; and each command
+            # starts its own trace, as a frontend's would (W3C traceparent).
+            headers = {**headers, "Idempotency-Key": str(uuid.uuid4()),
+                       "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"}
         answer = await self._clients[service].request(method, path, json=body, params=params,
                                                       headers=headers)
         if answer.status_code not in expect:

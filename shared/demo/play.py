@@ -48,6 +48,7 @@ class Played:
     late_refused: bool = False
     declined: list[str] = field(default_factory=list)
     contracted: list[str] = field(default_factory=list)
+    sign_traces: dict[str, str] = field(default_factory=dict)  # application -> trace id
     grants: list[Json] = field(default_factory=list)
     paid_cents: int = 0
     failed_payments: int = 0
@@ -69,7 +70,9 @@ class Player:
 
     # --- the whole story ---------------------------------------------------------------
 
-    async def play(self) -> Played:
+    async def play(self, after_phase: Callable[[str], Awaitable[None]] | None = None) -> Played:
+        """Every phase in order; `after_phase(name)` runs after each (the end-to-end
+        tests restart services there)."""
         phases: list[tuple[str, Callable[[], Awaitable[None]]]] = [
             ("programme and calls", self.set_up_programme),
             ("organisations register", self.register_organisations),
@@ -91,6 +94,8 @@ class Player:
             started = asyncio.get_running_loop().time()
             await phase()
             self.played.timings[name] = asyncio.get_running_loop().time() - started
+            if after_phase is not None:
+                await after_phase(name)
             if self._progress is not None and task is not None:
                 self._progress.advance(task)
         return self.played
@@ -275,9 +280,11 @@ class Player:
                                             {"reason": "we merged with another cluster member"})
                         self.played.declined.append(application["id"])
                         break
-                    await self.api.post("applications", who,
-                                        f"/v1/applications/{application['id']}/sign")
+                    signed = await self.api.send("applications", who, "POST",
+                                                 f"/v1/applications/{application['id']}/sign", {})
                     self.played.contracted.append(application["id"])
+                    self.played.sign_traces[application["id"]] = \
+                        signed.request.headers["traceparent"].split("-")[1]
 
     # --- finance: grants, four-eyes payments, reports, a recovery -------------------------
 
@@ -331,8 +338,13 @@ class Player:
         await until(balances_due, "the final instalments to fall due")
 
     async def recover(self) -> None:
-        grant = next(g for g in await self.grants() if g["call_id"] == self.played.ranked_call_id)
         amount = 5_000 * EUR
+        # Preferably a project of the ranked call; any grant paid enough will do.
+        grants = sorted(await self.grants(),
+                        key=lambda g: g["call_id"] != self.played.ranked_call_id)
+        grant = next(g for g in grants
+                     if sum(i["amount_cents"] for i in g["instalments"]
+                            if i["status"] == "paid") >= amount)
         recovery = await self.api.post("payments", FINANCE[0], f"/v1/grants/{grant['id']}/recoveries",
                                        {"amount_cents": amount,
                                         "reason": "travel costs outside the action's period"})

@@ -91,7 +91,7 @@ def generate(smes: int, seed: int, run: str = "") -> Population:
         cast[-n] = _sme(rng, smes - n, pics[-n], suffix, country=(country, form, vat))
     cast[-3] = _sme(rng, smes - 3, pics[-3], suffix, size="large")
     population = Population(cast)
-    ranked_count = max(8, smes // 4)
+    ranked_count = max(12, smes // 4)
     leads = list(range(ranked_count - 3)) + [smes - 1, smes - 2, smes - 3]
     for lead in leads:
         partners = _partners(rng, cast, lead, ranked_count) if rng.random() < 0.3 else ()
@@ -103,8 +103,8 @@ def generate(smes: int, seed: int, run: str = "") -> Population:
     population.ranked.append(Proposal(ranked_count - 3, (), _title(rng), 30_000_00, 4,
                                       ("innovate",), fate="late"))
     for index, _proposal in enumerate(population.ranked):
-        population.scores[index] = [(rng.randint(2, 5), rng.randint(2, 5), rng.randint(2, 5))
-                                    for _ in range(2)]
+        # Mostly good proposals, as in a real call; some fall below a threshold.
+        population.scores[index] = [(_score(rng), _score(rng), _score(rng)) for _ in range(2)]
     for lead in range(ranked_count, smes - 3):
         if rng.random() < 0.8:
             population.vouchers.append(Proposal(
@@ -142,6 +142,10 @@ def _weighted(rng: random.Random, choices: tuple[tuple[str, int], ...]) -> str:
 def _partners(rng: random.Random, cast: list[Sme], lead: int, pool: int) -> tuple[int, ...]:
     others = [n for n in range(pool) if n != lead and cast[n].country != cast[lead].country]
     return tuple(rng.sample(others, k=min(len(others), rng.randint(1, 2))))
+
+
+def _score(rng: random.Random) -> int:
+    return rng.choice((2, 3, 3, 4, 4, 4, 5, 5))
 
 
 def _title(rng: random.Random) -> str:
