@@ -17,6 +17,11 @@ from shared.settings import SERVICES, Settings
 EVENT_SOURCES = ("calls", "applications", "payments")
 
 
+# The topics are the history reporting rebuilds from, and a dead letter waits for
+# a person: neither may expire with a broker's default retention (7 days).
+KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
 def event_topic(settings: Settings, service: str) -> str:
     return settings.topic(f"{service}.events")
 
@@ -55,9 +60,10 @@ def encode(envelope: Envelope) -> bytes:
 
 async def ensure_topics(settings: Settings, timeout: float = 10.0) -> list[str]:
     """Create the event topics and dead-letter topics that do not exist yet."""
-    wanted = [NewTopic(event_topic(settings, s), settings.event_topic_partitions, 1)
-              for s in EVENT_SOURCES]
-    wanted += [NewTopic(dead_letter_topic(settings, s), 1, 1) for s in SERVICES]
+    wanted = [NewTopic(event_topic(settings, s), settings.event_topic_partitions, 1,
+                       topic_configs=KEEP_FOREVER) for s in EVENT_SOURCES]
+    wanted += [NewTopic(dead_letter_topic(settings, s), 1, 1, topic_configs=KEEP_FOREVER)
+               for s in SERVICES]
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=10_000)
     try:
         await asyncio.wait_for(admin.start(), timeout)

@@ -12,10 +12,12 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.bus import ensure_topics, event_topic
+from shared.bus import dead_letter_topic, ensure_topics, event_topic
 from shared.events import Envelope
 from shared.eventstore import CommandContext, EventStore
 from shared.local.broker import LocalBroker, free_port
@@ -353,3 +355,17 @@ async def test_a_restarted_relay_resumes_after_its_checkpoint(
         assert second.published_total == 1
     finally:
         await second.stop()
+
+
+async def test_event_and_dead_letter_topics_are_kept_forever(settings: Settings, topic: str) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        names = [topic, dead_letter_topic(settings, "reporting")]
+        [answer] = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+    finally:
+        await admin.close()
+    retention = {r[3]: dict((e[0], e[1]) for e in r[4]).get("retention.ms")
+                 for r in answer.resources}
+    assert retention == {name: "-1" for name in names}
