@@ -85,11 +85,42 @@ def install(app: FastAPI) -> None:
             return problem(422, "invalid_input", "Invalid input",
                            "a value cannot be stored (e.g. a NUL character or a number "
                            "out of range)", errors=[])
+        if database_unavailable(exc):
+            return _unavailable(request, exc.orig or exc)
         return _internal_error(request)
+
+    @app.exception_handler(ConnectionError)
+    async def _unreachable(request: Request, exc: ConnectionError) -> JSONResponse:
+        # asyncpg raises a refused connection as the bare OSError.
+        return _unavailable(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         return _internal_error(request)
+
+
+# SQLSTATE classes of a database that cannot serve now, whatever was asked:
+# 08 connection exception, 53 insufficient resources (too many connections,
+# disk full), 57P operator intervention (shutting down, starting up).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def database_unavailable(exc: DBAPIError) -> bool:
+    """The request failed because the database is out of reach, not because of it."""
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
+    cause = exc.orig.__cause__ if exc.orig is not None else None
+    return (exc.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+            or isinstance(exc.orig, OSError) or isinstance(cause, OSError)
+            or type(cause).__name__ in ("TooManyConnectionsError", "CannotConnectNowError"))
+
+
+def _unavailable(request: Request, error: BaseException) -> JSONResponse:
+    log.warning("database unavailable", extra={"path": request.url.path, "error": str(error)})
+    response = problem(503, "database_unavailable", "Database unavailable",
+                       "the database cannot be reached or takes no more connections; "
+                       "nothing was changed, try again shortly")
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _internal_error(request: Request) -> JSONResponse:

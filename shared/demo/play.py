@@ -46,6 +46,7 @@ class Played:
     ranked: dict[int, Json] = field(default_factory=dict)  # proposal index -> application
     vouchers: dict[int, Json] = field(default_factory=dict)
     late_refused: bool = False
+    assignments_declined: int = 0
     declined: list[str] = field(default_factory=list)
     contracted: list[str] = field(default_factory=list)
     sign_traces: dict[str, str] = field(default_factory=dict)  # application -> trace id
@@ -235,11 +236,13 @@ class Player:
             progress = False
             for evaluator in self.evaluators:
                 for item in await self.api.items("applications", evaluator, "/v1/me/assignments"):
-                    if item["state"] not in ("assigned", "accepted"):
+                    # The pool also evaluates other calls (earlier runs' among them).
+                    if item["state"] not in ("assigned", "accepted") or item["call_id"] != call_id:
                         continue
                     progress = True
                     if item["state"] == "assigned" and not declined_one and evaluator == self.evaluators[1]:
                         declined_one = True
+                        self.played.assignments_declined += 1
                         await self.api.post("applications", evaluator,
                                             f"/v1/assignments/{item['id']}/decline",
                                             {"reason": "a former colleague leads the consortium"})

@@ -9,7 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 
 from shared.demo.client import Cascade, Json, until
-from shared.demo.play import AUDITOR, MANAGER
+from shared.demo.play import AUDITOR, MANAGER, Played
 from shared.settings import SERVICES
 
 EVENT_OWNERS = tuple(s for s in SERVICES if s != "reporting")
@@ -78,6 +78,27 @@ def render(report: Json) -> Group:
                  _breakdown("By country", report.get("by_country", {})),
                  _breakdown("By objective", report.get("by_objective", {})),
                  _breakdown("By call kind", report.get("by_call_kind", {})))
+
+
+def render_cases(played: Played) -> Table:
+    """The cases a programme meets, as the demo played them."""
+    table = Table(title="Cases played", show_header=False)
+    submitted = list(played.ranked.values()) + list(played.vouchers.values())
+    for a in submitted:
+        if a.get("status") == "ineligible":
+            failed = next((o for o in a.get("eligibility", []) if not o["passed"]), None)
+            table.add_row("ineligible", failed["reason"] if failed else "-")
+    table.add_row("withdrawn after submitting",
+                  str(sum(a.get("status") == "withdrawn" for a in submitted)))
+    table.add_row("submitted after the deadline", "refused: call_closed" if played.late_refused
+                  else "not refused!")
+    table.add_row("kept in reserve when the vouchers ran out",
+                  str(sum(a.get("status") == "reserve" for a in played.vouchers.values())))
+    table.add_row("assignments declined for a conflict", str(played.assignments_declined))
+    table.add_row("awards declined (a reserve promoted)", str(len(played.declined)))
+    table.add_row("payments failed and ordered again", str(played.failed_payments))
+    table.add_row("recovered", eur(played.recovered_cents))
+    return table
 
 
 def _breakdown(title: str, lines: dict[str, Any]) -> Table:

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from shared.demo.client import Cascade, DemoError
 from shared.demo.play import Player
 from shared.demo.population import generate
-from shared.demo.report import caught_up, print_report
+from shared.demo.report import caught_up, print_report, render_cases
 from shared.settings import Settings
 
 console = Console()
@@ -42,6 +42,7 @@ async def run_demo(settings: Settings, urls: dict[str, str], smes: int, seed: in
         console.print(f"[bold]{smes} SMEs (seed {seed}): {len(api.event_ids)} commands' events, "
                       f"{sum(sizes.values())} events in all, played in "
                       f"{time.monotonic() - started:.1f} s[/]")
+        console.print(render_cases(played))
         await print_report(api, console, played.programme_id)
         console.print(f"Programme {played.programme_id}; the story of one grant: "
                       f"{urls['reporting']}/v1/audit/trail/applications/{played.contracted[0]}")
