@@ -99,6 +99,8 @@ def _environment(settings: Settings) -> dict[str, str]:
         "CASCADE_DATABASE_PREFIX": settings.database_prefix,
         "CASCADE_TOPIC_PREFIX": settings.topic_prefix,
         "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
+        # Four services beside the tests on one server of 100 connections.
+        "CASCADE_DATABASE_POOL_SIZE": "5",
         "CASCADE_CONSUMER_SESSION_TIMEOUT_MS": str(settings.consumer_session_timeout_ms),
         # Reporting finds the other services' feeds at these ports too.
         **{f"CASCADE_{s.upper()}_PORT": str(settings.port_of(s)) for s in SERVICES},
