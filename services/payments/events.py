@@ -1,11 +1,20 @@
 """The payments service's public contract: the events it publishes on `payments.events`.
 
-Only what other services already rely on is defined here; payments adds the
-rest (instalments, payment orders, reports, recoveries) as it is built.
+Every event about a grant carries the grant's whole money context (grant,
+application, call, programme, organisation and its country, currency), so a
+consumer such as reporting projects figures without joining anything. Amounts
+are integer cents in `currency`; instants are UTC. Free text typed by people
+(reasons, report summaries) and the subjects of finance officers are personal
+data (ARCHITECTURE.md), listed in `personal_fields`.
+
+`GrantAwarded` and `GrantRefused` are consumed by calls (commitments) and
+applications (award_refused): their original fields never change; fields added
+later have defaults so older payloads still validate.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -13,6 +22,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from shared.events import Event, event
 
 Cents = Annotated[int, Field(ge=0, le=10**15)]
+Trigger = Literal["on_signature", "on_report_approved"]
+RefusalCode = Literal["per_beneficiary_cap_exceeded", "de_minimis_exceeded",
+                      "call_budget_exceeded"]
 
 
 class AwardedInstalment(BaseModel):
@@ -22,7 +34,20 @@ class AwardedInstalment(BaseModel):
     label: str
     percent: int = Field(ge=1, le=100)
     amount_cents: Cents
-    trigger: Literal["on_signature", "on_report_approved"]
+    trigger: Trigger
+
+
+class DeMinimisFigures(BaseModel):
+    """The de minimis register of one undertaking as an award was decided."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    undertaking_id: str  # `PIC:<pic>`, else `VAT:<vat id>`
+    window_years: int
+    window_start: date  # aid awarded after this date counts
+    ceiling_cents: Cents
+    aid_before_cents: Cents  # aid in the window before this award
+    headroom_cents: Cents  # what was left under the ceiling before this award
 
 
 @event("payments.GrantAwarded")
@@ -37,18 +62,174 @@ class GrantAwarded(Event):
     amount_cents: Cents
     awarded_at: AwareDatetime
     instalments: tuple[AwardedInstalment, ...] = ()
+    # Added by the payments service itself; defaults keep older payloads valid.
+    currency: str = "EUR"
+    country: str | None = None
+    organisation_size: str | None = None
+    undertaking_id: str | None = None
+    objectives: tuple[str, ...] = ()
+    counts_as_de_minimis: bool = False
+    de_minimis: DeMinimisFigures | None = None  # when the call counts as de minimis
+    committed_cents: Cents = 0  # the call's committed total after this grant
+    call_budget_cents: Cents = 0
 
 
 @event("payments.GrantRefused")
 class GrantRefused(Event):
     """A contracted application whose award would breach the programme's
-    per-beneficiary cap or the de minimis ceiling: nothing is committed."""
+    per-beneficiary cap, the de minimis ceiling, or the call's budget: nothing is
+    committed. `reason` states the amounts."""
 
     application_id: str
     call_id: str
     programme_id: str
     organisation_id: str
     amount_cents: Cents
-    reason_code: Literal["per_beneficiary_cap_exceeded", "de_minimis_exceeded"]
+    reason_code: RefusalCode
     reason: str
     refused_at: AwareDatetime
+    # Added by the payments service itself; defaults keep older payloads valid.
+    currency: str = "EUR"
+    country: str | None = None
+    undertaking_id: str | None = None
+    limit_cents: Cents | None = None  # the cap, ceiling or budget that was in the way
+    used_cents: Cents | None = None  # what already counted against it
+    de_minimis: DeMinimisFigures | None = None
+
+
+class GrantEvent(Event):
+    """Base of the events about an existing grant: who, where, in which money."""
+
+    grant_id: str
+    application_id: str
+    call_id: str
+    programme_id: str
+    organisation_id: str
+    country: str | None
+    currency: str
+
+
+@event("payments.InstalmentDue")
+class InstalmentDue(GrantEvent):
+    """An instalment's trigger happened: it may now be ordered for payment."""
+
+    instalment_id: str
+    label: str
+    trigger: Trigger
+    amount_cents: Cents
+    due_at: AwareDatetime
+
+
+@event("payments.PaymentOrdered")
+class PaymentOrdered(GrantEvent):
+    personal_fields = frozenset({"ordered_by"})
+    payment_order_id: str
+    instalment_id: str
+    amount_cents: Cents
+    attempt: int  # 1, then 2 after a failed payment, ...
+    ordered_by: str
+    ordered_at: AwareDatetime
+
+
+@event("payments.PaymentApproved")
+class PaymentApproved(GrantEvent):
+    """The second pair of eyes: approved by another finance officer than the orderer."""
+
+    personal_fields = frozenset({"approved_by"})
+    payment_order_id: str
+    instalment_id: str
+    amount_cents: Cents
+    approved_by: str
+    approved_at: AwareDatetime
+
+
+@event("payments.PaymentDisbursed")
+class PaymentDisbursed(GrantEvent):
+    """The money left the bank: `paid_cents` is the grant's paid total after it."""
+
+    payment_order_id: str
+    instalment_id: str
+    amount_cents: Cents
+    bank_reference: str
+    paid_cents: Cents
+    awarded_at: AwareDatetime  # so time-to-pay needs no join
+    disbursed_at: AwareDatetime
+
+
+@event("payments.PaymentFailed")
+class PaymentFailed(GrantEvent):
+    """The bank refused the transfer: the instalment may be ordered again."""
+
+    personal_fields = frozenset({"reason"})
+    payment_order_id: str
+    instalment_id: str
+    amount_cents: Cents
+    reason: str
+    failed_at: AwareDatetime
+
+
+@event("payments.ReportSubmitted")
+class ReportSubmitted(GrantEvent):
+    personal_fields = frozenset({"summary", "submitted_by"})
+    report_id: str
+    summary: str
+    submitted_by: str
+    submitted_at: AwareDatetime
+
+
+@event("payments.ReportApproved")
+class ReportApproved(GrantEvent):
+    """Approval of the final report: the instalments it triggers become due."""
+
+    report_id: str
+    approved_at: AwareDatetime
+
+
+@event("payments.ReportRejected")
+class ReportRejected(GrantEvent):
+    personal_fields = frozenset({"reason"})
+    report_id: str
+    reason: str
+    rejected_at: AwareDatetime
+
+
+@event("payments.RecoveryOrdered")
+class RecoveryOrdered(GrantEvent):
+    """A clawback after an irregularity: at most what was paid and not yet recovered."""
+
+    personal_fields = frozenset({"reason"})
+    recovery_id: str
+    amount_cents: Cents
+    reason: str
+    ordered_at: AwareDatetime
+
+
+@event("payments.RecoveryReceived")
+class RecoveryReceived(GrantEvent):
+    """The money came back: `recovered_cents` is the grant's recovered total after it."""
+
+    recovery_id: str
+    amount_cents: Cents
+    recovered_cents: Cents
+    received_at: AwareDatetime
+
+
+@event("payments.GrantCancelled")
+class GrantCancelled(GrantEvent):
+    """No further payment: what was committed and not paid is released in the call."""
+
+    personal_fields = frozenset({"reason"})
+    released_cents: Cents
+    paid_cents: Cents
+    reason: str
+    cancelled_at: AwareDatetime
+
+
+@event("payments.GrantClosed")
+class GrantClosed(GrantEvent):
+    """Every instalment is paid: the grant's figures as it closed."""
+
+    amount_cents: Cents
+    paid_cents: Cents
+    recovered_cents: Cents
+    closed_at: AwareDatetime

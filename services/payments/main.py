@@ -1,10 +1,34 @@
 """Composition root of the payments service."""
 
-from shared.app import ServiceDefinition
+from __future__ import annotations
 
-SERVICE = ServiceDefinition(
-    name="payments",
-    title="Cascade payments",
-    description="Grants, instalments, four-eyes payments, reports, recoveries, the ledger and "
-    "the de minimis register. Writes `payments.events`.",
-)
+from services.payments import api, awards, ledger_api, replica
+from shared.app import Chassis, Component, ServiceDefinition, consumes
+from shared.asyncapi import asyncapi_router
+from shared.consumer import Handlers
+
+TITLE = "Cascade payments"
+DESCRIPTION = ("Grants, instalments, four-eyes payments, reports, recoveries, the ledger and "
+               "the de minimis register. Writes `payments.events`.")
+SOURCES = ("calls", "applications")
+
+
+def consumer(chassis: Chassis) -> list[Component]:
+    """The component keeping replicas of calls and organisations, and turning
+    contracted applications into grants."""
+    handlers = replica.handlers(Handlers(), awards.award_waiting(chassis))
+    awards.on_contracts(chassis, handlers)
+    return list(consumes(SOURCES, handlers)(chassis))
+
+
+def definition(*, consume: bool = True) -> ServiceDefinition:
+    """The payments service; tests that need no other service's events leave out the consumer."""
+    return ServiceDefinition(
+        name="payments", title=TITLE, description=DESCRIPTION,
+        routers=[api.router, ledger_api.router,
+                 asyncapi_router("payments", title=TITLE, description=DESCRIPTION)],
+        components=[consumer] if consume else [],
+    )
+
+
+SERVICE = definition()

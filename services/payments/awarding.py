@@ -1,0 +1,79 @@
+"""Whether a contracted application may become a grant: the call's budget, the
+programme's per-beneficiary cap, and the de minimis ceiling. No I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from services.payments.de_minimis import Headroom
+from services.payments.events import DeMinimisFigures, RefusalCode
+from services.payments.ledger import CallLedger
+
+
+@dataclass(frozen=True)
+class ProgrammeRules:
+    currency: str
+    per_beneficiary_cap_cents: int | None
+    de_minimis_ceiling_cents: int
+    de_minimis_window_years: int
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: RefusalCode
+    reason: str
+    limit_cents: int
+    used_cents: int
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What already counts against the award: in the call, in the programme for
+    this beneficiary, and in the de minimis register for its undertaking."""
+
+    ledger: CallLedger
+    beneficiary_committed_cents: int
+    de_minimis: DeMinimisFigures | None  # None when the call does not count as de minimis
+
+
+def euros(cents: int) -> str:
+    return f"{cents // 100:,}.{cents % 100:02d}"
+
+
+def de_minimis_figures(undertaking: str, window_years: int, start: date,
+                       headroom: Headroom) -> DeMinimisFigures:
+    return DeMinimisFigures(undertaking_id=undertaking, window_years=window_years,
+                            window_start=start, ceiling_cents=headroom.ceiling_cents,
+                            aid_before_cents=headroom.aid_cents,
+                            headroom_cents=headroom.headroom_cents)
+
+
+def refusal(amount_cents: int, currency: str, rules: ProgrammeRules,
+            standing: Standing) -> Refusal | None:
+    """The first limit the award would breach, with the amounts in the reason; None
+    when it fits them all."""
+    ledger = standing.ledger
+    if amount_cents > ledger.available_cents:
+        return Refusal("call_budget_exceeded",
+                       f"the grant of {currency} {euros(amount_cents)} exceeds what is left of "
+                       f"the call's budget: {currency} {euros(ledger.available_cents)} of "
+                       f"{euros(ledger.budget_cents)}", ledger.budget_cents,
+                       ledger.committed_cents)
+    cap, held = rules.per_beneficiary_cap_cents, standing.beneficiary_committed_cents
+    if cap is not None and held + amount_cents > cap:
+        return Refusal("per_beneficiary_cap_exceeded",
+                       f"the beneficiary already holds {currency} {euros(held)} in the "
+                       f"programme; {currency} {euros(amount_cents)} more would exceed its cap "
+                       f"of {currency} {euros(cap)} per beneficiary", cap, held)
+    figures = standing.de_minimis
+    if figures is not None and figures.aid_before_cents + amount_cents > figures.ceiling_cents:
+        return Refusal("de_minimis_exceeded",
+                       f"undertaking {figures.undertaking_id} received {currency} "
+                       f"{euros(figures.aid_before_cents)} of de minimis aid since "
+                       f"{figures.window_start.isoformat()}; {currency} {euros(amount_cents)} "
+                       f"more would exceed the ceiling of {currency} "
+                       f"{euros(figures.ceiling_cents)} over {figures.window_years} years "
+                       f"(headroom {currency} {euros(figures.headroom_cents)})",
+                       figures.ceiling_cents, figures.aid_before_cents)
+    return None

@@ -1,0 +1,235 @@
+"""What payments keeps of other services' facts, from their events: programmes
+and calls (terms and budgets, from `calls.events`) and organisations with their
+members (from `applications.events`). A call's row also holds its ledger."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.applications import events as applications
+from services.calls import events as calls
+from services.payments.awarding import ProgrammeRules
+from services.payments.grant import PlannedInstalment
+from services.payments.ledger import CallLedger
+from shared.consumer import Handlers
+from shared.errors import NotFound
+from shared.events import Envelope, Event
+
+metadata = MetaData()
+programmes = Table(
+    "programmes", metadata,
+    Column("id", Text, primary_key=True),
+    Column("currency", Text, nullable=False),
+    Column("budget_cents", BigInteger, nullable=False),
+    Column("per_beneficiary_cap_cents", BigInteger),
+    Column("de_minimis_ceiling_cents", BigInteger, nullable=False),
+    Column("de_minimis_window_years", Integer, nullable=False),
+)
+calls_table = Table(
+    "calls", metadata,
+    Column("id", Text, primary_key=True),
+    Column("programme_id", Text, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("instalments", JSONB, nullable=False),
+    Column("counts_as_de_minimis", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("budget_cents", BigInteger, nullable=False),
+    Column("committed_cents", BigInteger, nullable=False),
+    Column("paid_cents", BigInteger, nullable=False),
+    Column("recovered_cents", BigInteger, nullable=False),
+)
+organisations = Table(
+    "organisations", metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("country", Text, nullable=False),
+    Column("size", Text),
+    Column("pic", Text),
+    Column("vat_id", Text),
+)
+members = Table(
+    "organisation_members", metadata,
+    Column("organisation_id", Text, primary_key=True),
+    Column("sub", Text, primary_key=True),
+)
+
+
+class CallReplica:
+    """A call as payments knows it, with its ledger."""
+
+    def __init__(self, row: Any) -> None:
+        self.id: str = row.id
+        self.programme_id: str = row.programme_id
+        self.currency: str = row.currency
+        self.status: str = row.status
+        self.counts_as_de_minimis: bool = row.counts_as_de_minimis
+        self.plan = tuple(PlannedInstalment(i["label"], i["percent"], i["trigger"])
+                          for i in row.instalments)
+        self.ledger = CallLedger(row.budget_cents, row.committed_cents, row.paid_cents,
+                                 row.recovered_cents)
+
+
+async def find_call(conn: AsyncConnection, call_id: str, *, lock: bool = False) -> CallReplica | None:
+    """The call, or None if not yet heard of; `lock` holds its row (and so its ledger)
+    until the transaction ends, queueing every other movement of the call's money."""
+    query = select(calls_table).where(calls_table.c.id == call_id)
+    row = (await conn.execute(query.with_for_update() if lock else query)).first()
+    return CallReplica(row) if row is not None else None
+
+
+async def ledger_of(conn: AsyncConnection, call_id: str) -> CallReplica:
+    """The call with its ledger row locked; 404 when unknown."""
+    call = await find_call(conn, call_id, lock=True)
+    if call is None:
+        raise NotFound(f"no call {call_id} (or not yet known to this service)")
+    return call
+
+
+async def save_ledger(conn: AsyncConnection, call: CallReplica) -> None:
+    ledger = call.ledger
+    await conn.execute(update(calls_table).where(calls_table.c.id == call.id).values(
+        committed_cents=ledger.committed_cents, paid_cents=ledger.paid_cents,
+        recovered_cents=ledger.recovered_cents))
+
+
+async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:
+    """Serialise, per programme, learning of the programme, of its calls, and of its
+    contracts until the transaction ends.
+
+    The consumer handles partitions concurrently, so a contract and its call (or a
+    call and its programme) may be handled at the same time, each transaction
+    blind to the other's uncommitted row: the contract would wait for a call
+    already known, for ever. Under this lock the second sees what the first wrote."""
+    await conn.execute(select(func.pg_advisory_xact_lock(
+        func.hashtextextended(f"payments.programme:{programme_id}", 0))))
+
+
+async def programme_rules(conn: AsyncConnection, programme_id: str) -> ProgrammeRules | None:
+    row = (await conn.execute(select(programmes).where(programmes.c.id == programme_id))).first()
+    if row is None:
+        return None
+    return ProgrammeRules(row.currency, row.per_beneficiary_cap_cents,
+                          row.de_minimis_ceiling_cents, row.de_minimis_window_years)
+
+
+async def member_of(conn: AsyncConnection, sub: str) -> set[str]:
+    """The organisations `sub` is a member of."""
+    return set((await conn.scalars(select(members.c.organisation_id)
+                                   .where(members.c.sub == sub))).all())
+
+
+async def keep_organisation(conn: AsyncConnection, ref: applications.OrganisationRef) -> None:
+    """The organisation as it stood when its latest event named it."""
+    values = {"name": ref.name, "country": ref.country, "size": ref.size, "pic": ref.pic,
+              "vat_id": ref.vat_id}
+    await conn.execute(pg_insert(organisations).values(id=ref.organisation_id, **values)
+                       .on_conflict_do_update(index_elements=[organisations.c.id], set_=values))
+
+
+# --- the consumer of calls.events and applications.events ------------------------------
+
+STATUS_OF: dict[type[Event], str] = {
+    calls.CallPublished: "published", calls.CallOpened: "open", calls.CallClosed: "closed",
+    calls.CallCancelled: "cancelled",
+}
+CallKnown = Callable[[AsyncConnection, str], Awaitable[None]]
+
+
+def _plan(terms: calls.CallTerms) -> list[dict[str, Any]]:
+    return [i.model_dump(mode="json") for i in terms.instalments]
+
+
+def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
+    """Keep the replicas; `call_known` runs once a call and its programme are both
+    known (contracts that arrived earlier wait for that)."""
+
+    @on.on(calls.ProgrammeCreated.event_type)
+    async def programme(conn: AsyncConnection, envelope: Envelope,
+                        e: calls.ProgrammeCreated) -> None:
+        await lock_programme(conn, e.programme_id)
+        await conn.execute(pg_insert(programmes).values(
+            id=e.programme_id, currency=e.currency, budget_cents=e.budget_cents,
+            per_beneficiary_cap_cents=e.per_beneficiary_cap_cents,
+            de_minimis_ceiling_cents=e.de_minimis.ceiling_cents,
+            de_minimis_window_years=e.de_minimis.window_years,
+        ).on_conflict_do_nothing(index_elements=[programmes.c.id]))
+        for call_id in (await conn.scalars(select(calls_table.c.id).where(
+                calls_table.c.programme_id == e.programme_id))).all():
+            await call_known(conn, call_id)
+
+    @on.on(calls.CallDrafted.event_type)
+    async def drafted(conn: AsyncConnection, envelope: Envelope, e: calls.CallDrafted) -> None:
+        await lock_programme(conn, e.programme_id)
+        await conn.execute(pg_insert(calls_table).values(
+            id=e.call_id, programme_id=e.programme_id, currency=e.currency, status="draft",
+            instalments=_plan(e.terms), counts_as_de_minimis=e.terms.counts_as_de_minimis,
+            version=envelope.version, budget_cents=e.terms.budget_cents, committed_cents=0,
+            paid_cents=0, recovered_cents=0,
+        ).on_conflict_do_nothing(index_elements=[calls_table.c.id]))
+        await call_known(conn, e.call_id)
+
+    async def change(envelope: Envelope, conn: AsyncConnection, call_id: str,
+                     **values: Any) -> None:
+        # Per-stream order is kept by the topic; the version guard makes a replay harmless.
+        await conn.execute(update(calls_table)
+                           .where(calls_table.c.id == call_id,
+                                  calls_table.c.version < envelope.version)
+                           .values(version=envelope.version, **values))
+
+    @on.on(calls.CallUpdated.event_type)
+    async def updated(conn: AsyncConnection, envelope: Envelope, e: calls.CallUpdated) -> None:
+        await change(envelope, conn, e.call_id, instalments=_plan(e.terms),
+                     counts_as_de_minimis=e.terms.counts_as_de_minimis,
+                     budget_cents=e.terms.budget_cents)
+
+    @on.on(calls.CallBudgetAmended.event_type)
+    async def amended(conn: AsyncConnection, envelope: Envelope,
+                      e: calls.CallBudgetAmended) -> None:
+        await change(envelope, conn, e.call_id, budget_cents=e.budget_cents)
+
+    for event_class, status in STATUS_OF.items():
+        on.on(event_class.event_type)(_status_handler(change, status))
+
+    @on.on(applications.OrganisationRegistered.event_type)
+    async def registered(conn: AsyncConnection, envelope: Envelope,
+                         e: applications.OrganisationRegistered) -> None:
+        await keep_organisation(conn, applications.OrganisationRef(
+            organisation_id=e.organisation_id, name=e.name, country=e.country, size=e.size,
+            pic=e.pic, vat_id=e.vat_id))
+        await _add_member(conn, e.organisation_id, e.registered_by)
+
+    @on.on(applications.OrganisationMemberAdded.event_type)
+    async def member_added(conn: AsyncConnection, envelope: Envelope,
+                           e: applications.OrganisationMemberAdded) -> None:
+        await _add_member(conn, e.organisation_id, e.member_sub)
+
+    return on
+
+
+async def _add_member(conn: AsyncConnection, organisation_id: str, sub: str) -> None:
+    await conn.execute(pg_insert(members).values(organisation_id=organisation_id, sub=sub)
+                       .on_conflict_do_nothing())
+
+
+def _status_handler(change: Any, status: str) -> Any:
+    async def handle(conn: AsyncConnection, envelope: Envelope, e: Any) -> None:
+        await change(envelope, conn, e.call_id, status=status)
+    return handle
