@@ -11,6 +11,7 @@ from services.calls.events import (
     CallCancelled,
     CallClosed,
     CallCommitmentRecorded,
+    CallCommitmentReleased,
     CallDeadlineExtended,
     CallDrafted,
     CallOpened,
@@ -115,6 +116,7 @@ class Call(Aggregate):
         self.status: CallStatus = "draft"
         self.committed_cents = 0
         self.grants: set[str] = set()
+        self.released_grants: set[str] = set()
         self.drafted_at: datetime | None = None
         self.published_at: datetime | None = None
         self.opened_at: datetime | None = None
@@ -216,6 +218,13 @@ class Call(Aggregate):
             call_id=self.id, grant_id=grant_id, application_id=application_id,
             amount_cents=amount_cents, committed_cents=self.committed_cents + amount_cents))
 
+    def release_commitment(self, grant_id: str, released_cents: int) -> None:
+        if grant_id in self.released_grants or grant_id not in self.grants:
+            return  # reported twice, or of a grant this call never committed
+        self.record(CallCommitmentReleased(
+            call_id=self.id, grant_id=grant_id, released_cents=released_cents,
+            committed_cents=max(0, self.committed_cents - released_cents)))
+
     def _require(self, action: str, *statuses: CallStatus) -> None:
         if self.status not in statuses:
             code = "call_closed" if self.status == "closed" else "invalid_status"
@@ -265,6 +274,11 @@ class Call(Aggregate):
     @apply.register
     def _committed(self, event: CallCommitmentRecorded) -> None:
         self.grants.add(event.grant_id)
+        self.committed_cents = event.committed_cents
+
+    @apply.register
+    def _released(self, event: CallCommitmentReleased) -> None:
+        self.released_grants.add(event.grant_id)
         self.committed_cents = event.committed_cents
 
 

@@ -293,3 +293,14 @@ class CallCommitmentRecorded(Event):
     application_id: str
     amount_cents: Cents
     committed_cents: Cents  # the call's committed total after this grant
+
+
+@event("calls.CallCommitmentReleased")
+class CallCommitmentReleased(Event):
+    """A cancelled grant's unpaid money is free again in the call (learnt from
+    `payments.GrantCancelled`)."""
+
+    call_id: str
+    grant_id: str
+    released_cents: Cents
+    committed_cents: Cents  # the call's committed total after the release

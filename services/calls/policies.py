@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.applications.events import CallBudgetExhausted
 from services.calls.domain import Call
 from services.calls.handlers import save_system_change
-from services.payments.events import GrantAwarded
+from services.payments.events import GrantAwarded, GrantCancelled
 from shared.app import Chassis, Component, consumes
 from shared.consumer import Handlers
 from shared.events import Envelope
@@ -35,6 +35,13 @@ def policies(chassis: Chassis) -> Handlers:
                                awarded: GrantAwarded) -> None:
         call = await load(conn, awarded.call_id)
         call.record_commitment(awarded.grant_id, awarded.application_id, awarded.amount_cents)
+        await save_system_change(conn, repository, call, _caused_by(envelope))
+
+    @handlers.on(GrantCancelled.event_type)
+    async def on_grant_cancelled(conn: AsyncConnection, envelope: Envelope,
+                                 cancelled: GrantCancelled) -> None:
+        call = await load(conn, cancelled.call_id)
+        call.release_commitment(cancelled.grant_id, cancelled.released_cents)
         await save_system_change(conn, repository, call, _caused_by(envelope))
 
     @handlers.on(CallBudgetExhausted.event_type)

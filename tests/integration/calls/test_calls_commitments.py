@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from services.payments.events import GrantCancelled
 from shared.clock import FixedClock
 from shared.settings import Settings
 from tests.conftest import MakeDatabase
@@ -117,3 +118,34 @@ async def _handled(client: httpx.AsyncClient, count: int) -> bool:
     app: FastAPI = client.app  # type: ignore[attr-defined]
     async with app.state.chassis.engine.connect() as conn:
         return bool(await conn.scalar(text("SELECT count(*) FROM inbox")) == count)
+
+
+async def test_a_cancelled_grant_releases_its_unpaid_money_once(
+    settings: Settings, consuming: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    service_database: MakeDatabase,
+) -> None:
+    client = consuming
+    programme = await new_programme(client, manager)
+    call = await new_call(client, manager, programme["id"])
+    clock.set(T0 + 2 * DAY)
+    await act(client, manager, call, "publish")
+    payments = await service_database("payments")
+    kept, cancelled = grant(call, 45_000 * EUR, clock.now()), grant(call, 60_000 * EUR, clock.now())
+    await publish_from(settings, payments, "payments", "grant", [kept, cancelled])
+    # 20 000 of the cancelled grant was paid: that part stays committed.
+    cancellation = GrantCancelled(
+        grant_id=cancelled.grant_id, application_id=cancelled.application_id,
+        call_id=call["id"], programme_id=programme["id"],
+        organisation_id=cancelled.organisation_id, country="FR", currency="EUR",
+        released_cents=40_000 * EUR, paid_cents=20_000 * EUR,
+        reason="the project was abandoned", cancelled_at=clock.now())
+    await publish_from(settings, payments, "payments", "grant", [cancellation, cancellation])
+
+    async def released() -> bool:
+        return await _committed(client, manager, call["id"]) == 65_000 * EUR
+
+    await eventually(released)
+    await eventually(lambda: _handled(client, 4))
+    app: FastAPI = client.app  # type: ignore[attr-defined]
+    assert (await event_types(app, call["id"])).count("calls.CallCommitmentReleased") == 1
+    assert await _committed(client, manager, call["id"]) == 65_000 * EUR
