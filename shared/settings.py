@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     applications_port: int = DEFAULT_PORTS["applications"]
     payments_port: int = DEFAULT_PORTS["payments"]
     reporting_port: int = DEFAULT_PORTS["reporting"]
+    # Where reporting reads the other services' event feeds (its audit cross-check
+    # and `cascade reporting rebuild --from-feeds`); None: `host` and their ports.
+    calls_url: str | None = None
+    applications_url: str | None = None
+    payments_url: str | None = None
 
     relay_batch_size: int = 500
     relay_idle_poll_ms: int = 1_000
@@ -90,6 +95,15 @@ class Settings(BaseSettings):
 
     def port_of(self, service: str) -> int:
         return int(getattr(self, f"{service}_port"))
+
+    def url_of(self, service: str) -> str:
+        """The base URL at which another service answers, e.g. `http://127.0.0.1:8001`."""
+        own: str | None = getattr(self, f"{service}_url", None)
+        if own:
+            return own.rstrip("/")
+        # A wildcard bind address is where to listen, not where to connect.
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port_of(service)}"
 
     def database_url_of(self, service: str) -> str:
         """The database of one service: its own URL if given, else its own

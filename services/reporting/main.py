@@ -1,11 +1,27 @@
 """Composition root of the reporting service."""
 
+from __future__ import annotations
+
+from services.reporting import api, audit_api, exports_api
+from services.reporting.feeds import FeedClients
+from services.reporting.freshness import freshness
+from services.reporting.ingest import consumer
 from shared.app import ServiceDefinition
 
-SERVICE = ServiceDefinition(
-    name="reporting",
-    title="Cascade reporting",
-    description="Projections, point-in-time figures, the audit trail and 360Giving exports, "
-    "built from every service's events.",
-    owns_events=False,
-)
+TITLE = "Cascade reporting"
+DESCRIPTION = ("Projections, point-in-time figures, the audit trail and 360Giving exports, "
+               "built from every service's events.")
+
+
+def definition(*, feeds: FeedClients | None = None) -> ServiceDefinition:
+    """The reporting service; `feeds` reach the other services' event feeds (over
+    HTTP at their configured URLs unless given, as tests do in-process)."""
+    return ServiceDefinition(
+        name="reporting", title=TITLE, description=DESCRIPTION,
+        routers=[api.router, audit_api.router(feeds), exports_api.router],
+        components=[consumer, freshness],
+        owns_events=False,
+    )
+
+
+SERVICE = definition()

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from shared.cli.dlq import dlq_app
+from shared.cli.reporting import reporting_app
 from shared.errors import InfrastructureUnavailable
 from shared.settings import SERVICES, Settings
 
@@ -19,6 +20,7 @@ audit_app = typer.Typer(help="The integrity of the stored history.", no_args_is_
 app.add_typer(topics_app, name="topics")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(reporting_app, name="reporting")
 err = Console(stderr=True)
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}")]
