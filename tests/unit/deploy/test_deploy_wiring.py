@@ -113,3 +113,15 @@ def test_production_runs_with_production_settings_and_a_released_image(overlay: 
     if overlay == "prod":
         assert config["CASCADE_ENVIRONMENT"] == "production"
         assert "/" in image, "production pulls from a registry"
+
+
+@pytest.mark.parametrize("service", ["calls", "applications", "payments"])
+def test_reporting_reads_each_feed_through_that_services_service(manifests: list[Resource],
+                                                                 service: str) -> None:
+    config = named(manifests, "ConfigMap", "cascade-config")["data"]
+    url = config[f"CASCADE_{service.upper()}_URL"]
+    host = url.removeprefix("http://")
+    target = named(manifests, "Service", host)
+    assert [p["port"] for p in target["spec"]["ports"]] == [80]
+    server = named(manifests, "Deployment", f"cascade-{service}")
+    assert selects(target["spec"]["selector"], pod_labels(server))
