@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.errors import InfrastructureUnavailable
+
 SERVICES = ("calls", "applications", "payments", "reporting")
 DEFAULT_PORTS = {"calls": 8001, "applications": 8002, "payments": 8003, "reporting": 8004}
 
@@ -114,9 +116,9 @@ class Settings(BaseSettings):
         if own:
             return own
         if not self.database_url:
-            raise ValueError(
+            raise InfrastructureUnavailable(
                 "no database configured: set DATABASE_URL (or CASCADE_"
-                f"{service.upper()}_DATABASE_URL)"
+                f"{service.upper()}_DATABASE_URL); `cascade up` prints those of its stack"
             )
         from shared.db import with_database
 

@@ -80,7 +80,7 @@ def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False)
             stack.processes[service] = spawn(service, env, state, log_to_files)
         ready = wait_until_ready(settings, stack, stopping)
         if ready:
-            show_ready(settings, state, time.monotonic() - started, log_to_files)
+            show_ready(settings, state, time.monotonic() - started, log_to_files, env)
             while not stopping.is_set() and all(p.poll() is None for p in stack.processes.values()):
                 stopping.wait(0.5)
         died = [s for s, p in stack.processes.items() if p.poll() is not None]
@@ -188,7 +188,8 @@ def url_of(settings: Settings, service: str) -> str:
     return f"http://{settings.host}:{settings.port_of(service)}"
 
 
-def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bool) -> None:
+def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bool,
+               env: dict[str, str]) -> None:
     table = Table(title=f"Cascade is ready ({seconds:.1f} s)")
     for column in ("service", "URL", "state", "docs"):
         table.add_column(column)
@@ -197,6 +198,10 @@ def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bo
         table.add_row(service, url, "[green]ready[/]", f"{url}/docs")
     console.print(table)
     console.print("Mint a development token:  [bold]cascade token --role programme_manager --sub alice[/]")
+    # Other commands (audit verify, reporting rebuild, dlq) reach this stack with these.
+    console.print("Other cascade commands against this stack:  [bold]export "
+                  f"DATABASE_URL={redact(env['DATABASE_URL'])} "
+                  f"KAFKA_BOOTSTRAP_SERVERS={env['KAFKA_BOOTSTRAP_SERVERS']}[/]", soft_wrap=True)
     where = f"{state / 'logs'}/<service>.log"
     console.print(f"Logs: {'in ' + where if log_to_files else 'above, and in ' + where}.  "
                   "Stop with Ctrl-C.")

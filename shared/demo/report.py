@@ -103,9 +103,9 @@ def render_cases(played: Played) -> Table:
 
 def _breakdown(title: str, lines: dict[str, Any]) -> Table:
     table = Table(title=title)
-    for column in (title.removeprefix("By ").lower(), "applications", "contracted",
-                   "committed", "paid"):
-        table.add_column(column, justify="left" if column == title else "right")
+    table.add_column(title.removeprefix("By ").lower(), no_wrap=True, min_width=16)
+    for column in ("applications", "contracted", "committed", "paid"):
+        table.add_column(column, justify="right")
     for key, line in sorted(lines.items()):
         table.add_row(key, str(line.get("applications", 0)), str(line.get("contracted", 0)),
                       eur(line.get("committed_cents")), eur(line.get("paid_cents")))

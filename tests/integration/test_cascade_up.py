@@ -66,7 +66,8 @@ def running(env: dict[str, str], state: Path) -> Iterator[subprocess.Popen[str]]
         proc.stdout.close()
 
 
-def assert_all_ready_then_clean_stop(proc: subprocess.Popen[str], env: dict[str, str]) -> None:
+def assert_all_ready_then_clean_stop(proc: subprocess.Popen[str], env: dict[str, str]) -> str:
+    """What `cascade up` printed after its ready table."""
     wait_for_ready(proc)
     descendants = psutil.Process(proc.pid).children(recursive=True)
     assert len(descendants) >= 4
@@ -79,14 +80,19 @@ def assert_all_ready_then_clean_stop(proc: subprocess.Popen[str], env: dict[str,
     time.sleep(0.5)
     survivors = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert survivors == []
+    assert proc.stdout is not None
+    return proc.stdout.read()
 
 
 @pytest.mark.slow
 def test_up_starts_its_own_postgres_and_broker_and_stops_them(tmp_path: Path) -> None:
     env = stack_env()
     with running(env, tmp_path / "state") as proc:
-        assert_all_ready_then_clean_stop(proc, env)
+        printed = assert_all_ready_then_clean_stop(proc, env)
     assert (tmp_path / "state" / "pgdata" / "PG_VERSION").exists()
+    # How the other commands reach the stack it started.
+    assert "export DATABASE_URL=postgresql://" in printed
+    assert "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:" in printed
 
 
 @pytest.fixture
