@@ -80,7 +80,11 @@ def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False)
             stack.processes[service] = spawn(service, env, state, log_to_files)
         ready = wait_until_ready(settings, stack, stopping)
         if ready:
-            show_ready(settings, state, time.monotonic() - started, log_to_files, env)
+            # The URL of a server we started is ours to print; a configured one
+            # may hold a password that does not belong on a screen.
+            database = env["DATABASE_URL"] if stack.postgres else redact(env["DATABASE_URL"])
+            show_ready(settings, state, time.monotonic() - started, log_to_files,
+                       database, env["KAFKA_BOOTSTRAP_SERVERS"])
             while not stopping.is_set() and all(p.poll() is None for p in stack.processes.values()):
                 stopping.wait(0.5)
         died = [s for s, p in stack.processes.items() if p.poll() is not None]
@@ -189,7 +193,7 @@ def url_of(settings: Settings, service: str) -> str:
 
 
 def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bool,
-               env: dict[str, str]) -> None:
+               database_url: str, kafka_servers: str) -> None:
     table = Table(title=f"Cascade is ready ({seconds:.1f} s)")
     for column in ("service", "URL", "state", "docs"):
         table.add_column(column)
@@ -200,8 +204,8 @@ def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bo
     console.print("Mint a development token:  [bold]cascade token --role programme_manager --sub alice[/]")
     # Other commands (audit verify, reporting rebuild, dlq) reach this stack with these.
     console.print("Other cascade commands against this stack:  [bold]export "
-                  f"DATABASE_URL={redact(env['DATABASE_URL'])} "
-                  f"KAFKA_BOOTSTRAP_SERVERS={env['KAFKA_BOOTSTRAP_SERVERS']}[/]", soft_wrap=True)
+                  f"DATABASE_URL='{database_url}' "
+                  f"KAFKA_BOOTSTRAP_SERVERS={kafka_servers}[/]", soft_wrap=True)
     where = f"{state / 'logs'}/<service>.log"
     console.print(f"Logs: {'in ' + where if log_to_files else 'above, and in ' + where}.  "
                   "Stop with Ctrl-C.")

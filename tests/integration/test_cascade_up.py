@@ -91,7 +91,8 @@ def test_up_starts_its_own_postgres_and_broker_and_stops_them(tmp_path: Path) ->
         printed = assert_all_ready_then_clean_stop(proc, env)
     assert (tmp_path / "state" / "pgdata" / "PG_VERSION").exists()
     # How the other commands reach the stack it started.
-    assert "export DATABASE_URL=postgresql://" in printed
+    assert "export DATABASE_URL='postgresql://" in printed
+    assert "***" not in printed  # a URL to use, not a redacted one
     assert "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:" in printed
 
 
