@@ -154,14 +154,16 @@ class Relay:
 
     async def _publish_batch(self, broker: BrokerSession, lock: asyncpg.Connection) -> bool:
         """Publish the next batch; False if there was nothing readable to publish."""
+        # Before reading, not only before sending: a broker that lost everything
+        # must get the history back even when nothing new is being written.
+        if await self._reset_if_broker_lost_events(broker, lock):
+            return True  # publish again from the start
         async with self.engine.connect() as conn:
             items = await feed.read_committed(
                 conn, after=self._checkpoint, limit=self.settings.relay_batch_size
             )
         if not items:
             return False
-        if await self._reset_if_broker_lost_events(broker, lock):
-            return True  # the batch read is no longer the next one
         await broker.publish([item.envelope for item in items])
         await self._save_checkpoint(lock, items[-1].cursor, self._published + len(items))
         self.published_total += len(items)

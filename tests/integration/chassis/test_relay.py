@@ -382,3 +382,36 @@ async def test_event_and_dead_letter_topics_are_kept_forever(settings: Settings,
     retention = {r[3]: dict((e[0], e[1]) for e in r[4]).get("retention.ms")
                  for r in answer.resources}
     assert retention == {name: "-1" for name in names}
+
+
+@pytest.mark.slow
+async def test_a_broker_that_lost_everything_gets_the_history_back_with_nothing_new_written(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    # `cascade up` restarted: a new relay, a new empty in-memory broker whose
+    # topics were created beforehand, and no service writing anything yet.
+    broker = LocalBroker(log_path=tmp_path / "tansu.log", port=free_port())
+    bootstrap = await asyncio.to_thread(broker.start)
+    own = settings.model_copy(update={"kafka_bootstrap_servers": bootstrap})
+    topic = event_topic(own, "calls")
+    first = Relay(own, engine, topic)
+    try:
+        await ensure_topics(own)
+        await first.start()
+        history = await commit(engine, "h-1", 1, 2) + await commit(engine, "h-2", 1)
+        await read_topic(bootstrap, topic, until=has_ids(ids(history)), timeout=20)
+        await wait_until_async(lambda: published_count(engine, topic), 3)
+        await first.stop()
+        await asyncio.to_thread(broker.stop)
+        await asyncio.to_thread(broker.start)  # same port, empty
+        await ensure_topics(own)
+        second = Relay(own, engine, topic)
+        await second.start()
+        try:
+            records = await read_topic(bootstrap, topic, until=has_ids(ids(history)), timeout=20)
+            assert versions_by_stream(records) == {"h-1": [1, 2], "h-2": [1]}
+        finally:
+            await second.stop()
+    finally:
+        await first.stop()
+        await asyncio.to_thread(broker.stop)
