@@ -109,9 +109,9 @@ def database_unavailable(exc: DBAPIError) -> bool:
     """The request failed because the database is out of reach, not because of it."""
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     cause = exc.orig.__cause__ if exc.orig is not None else None
+    # The driver's errors carry their SQLSTATE through SQLAlchemy's translation.
     return (exc.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
-            or isinstance(exc.orig, OSError) or isinstance(cause, OSError)
-            or type(cause).__name__ in ("TooManyConnectionsError", "CannotConnectNowError"))
+            or isinstance(exc.orig, OSError) or isinstance(cause, OSError))
 
 
 def _unavailable(request: Request, error: BaseException) -> JSONResponse:

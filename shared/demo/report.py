@@ -8,8 +8,8 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 
+from shared.demo.cast import AUDITOR, MANAGER, Played
 from shared.demo.client import Cascade, Json, until
-from shared.demo.play import AUDITOR, MANAGER, Played
 from shared.settings import SERVICES
 
 EVENT_OWNERS = tuple(s for s in SERVICES if s != "reporting")
@@ -36,16 +36,21 @@ async def caught_up(api: Cascade, event_ids: list[str], timeout: float = 180.0) 
     return sizes
 
 
-async def feed_size(api: Cascade, service: str) -> int:
-    """How many events the service's commit-safe feed holds now (an empty page ends it)."""
-    count, after = 0, None
+async def feed(api: Cascade, service: str) -> list[Json]:
+    """Every event of the service's commit-safe feed so far (an empty page ends it)."""
+    found: list[Json] = []
+    after = None
     while True:
         page = await api.get(service, AUDITOR, "/v1/events", limit=500,
                              **({"after": after} if after is not None else {}))
         if not page["items"]:
-            return count
-        count += len(page["items"])
+            return found
+        found += page["items"]
         after = page["next_cursor"]
+
+
+async def feed_size(api: Cascade, service: str) -> int:
+    return len(await feed(api, service))
 
 
 def eur(cents: int | None) -> str:

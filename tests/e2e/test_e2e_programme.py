@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
+from shared.demo.cast import AUDITOR, FINANCE, MANAGER, Played
 from shared.demo.client import Cascade, Json
-from shared.demo.play import AUDITOR, FINANCE, MANAGER, Played, Player
+from shared.demo.play import Player
 from shared.demo.population import Population, generate
-from shared.demo.report import EVENT_OWNERS, caught_up, feed_size
+from shared.demo.report import EVENT_OWNERS, caught_up, feed, feed_size
 from tests.support.stack import ServiceStack
 
 SMES = 30
@@ -158,7 +159,7 @@ async def test_one_trace_runs_from_signing_in_applications_to_the_payments_handl
                if e.get("event_type") == "applications.ApplicationContracted"
                and e.get("trace_id") == trace_id]
     assert len(handled) == 1, f"payments never logged trace {trace_id} handling the contract"
-    awarded = [e for e in await _feed(programme.api, "payments")
+    awarded = [e for e in await feed(programme.api, "payments")
                if e["type"] == "payments.GrantAwarded"
                and e["payload"]["application_id"] == application_id]
     assert len(awarded) == 1
@@ -173,15 +174,3 @@ def _in_order(expected: list[str], seen: list[str]) -> bool:
 
 def _amount(envelope: dict[str, Any]) -> int:
     return int(envelope["payload"]["amount_cents"])
-
-
-async def _feed(api: Cascade, service: str) -> list[Json]:
-    found: list[Json] = []
-    after = None
-    while True:
-        page = await api.get(service, AUDITOR, "/v1/events", limit=500,
-                             **({"after": after} if after else {}))
-        if not page["items"]:
-            return found
-        found += page["items"]
-        after = page["next_cursor"]

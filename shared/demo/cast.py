@@ -1,0 +1,41 @@
+"""The people of the demo programme, and the record of what they did."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from shared.demo.client import Json, Person
+
+MANAGER = Person("pm-ada", ("programme_manager",))
+FINANCE = (Person("fo-bruno", ("finance_officer",)), Person("fo-chiara", ("finance_officer",)))
+AUDITOR = Person("auditor-ines", ("auditor",))
+# The programme's standing pool of evaluators: the same people in every run.
+EVALUATORS = tuple(Person(f"ev-{name}", ("evaluator",))
+                   for name in ("dana", "emil", "farah", "goran", "hana"))
+
+
+def applicant(sub: str) -> Person:
+    return Person(sub, ("applicant",))
+
+
+@dataclass
+class Played:
+    """What the demo did and what the services answered: the ids, and the facts
+    a report must agree with."""
+
+    programme_id: str = ""
+    ranked_call_id: str = ""
+    voucher_call_id: str = ""
+    organisations: list[str] = field(default_factory=list)
+    ranked: dict[int, Json] = field(default_factory=dict)  # proposal index -> application
+    vouchers: dict[int, Json] = field(default_factory=dict)
+    late_refused: bool = False
+    assignments_declined: int = 0
+    declined: list[str] = field(default_factory=list)
+    contracted: list[str] = field(default_factory=list)
+    sign_traces: dict[str, str] = field(default_factory=dict)  # application -> trace id
+    grants: list[Json] = field(default_factory=list)
+    paid_cents: int = 0
+    failed_payments: int = 0
+    recovered_cents: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
