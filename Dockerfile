@@ -23,6 +23,7 @@ RUN python -m venv --without-pip /opt/cascade
 
 WORKDIR /src
 COPY pyproject.toml requirements.lock ./
+COPY cascade ./cascade
 COPY shared ./shared
 COPY services ./services
 

@@ -13,7 +13,7 @@ test: $(INSTALLED) lint typecheck imports
 	$(BIN)/pytest -q
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check shared services tests bench deploy
+	$(BIN)/ruff check cascade shared services tests bench deploy
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy

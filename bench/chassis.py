@@ -19,13 +19,14 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bench.infra import infrastructure, machine
-from shared.bus import ensure_topics, event_topic
+from cascade.migrate import migrate
+from cascade.services import ensure_topics
+from shared.bus import event_topic
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import asyncpg_url, connect, drop_database, make_engine, with_database
 from shared.events import Envelope, Event, event
 from shared.eventstore import CommandContext, EventStore
 from shared.integrity import GENESIS, event_hash
-from shared.migrate import migrate
 from shared.relay import Relay
 from shared.settings import Settings
 

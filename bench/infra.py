@@ -10,8 +10,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from shared.local.broker import LocalBroker
-from shared.local.postgres import EmbeddedPostgres
+from cascade.local.broker import LocalBroker
+from cascade.local.postgres import EmbeddedPostgres
 
 
 @contextlib.contextmanager

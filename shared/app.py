@@ -6,8 +6,9 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from aiokafka import AIOKafkaClient
 from fastapi import APIRouter, FastAPI
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import auth, feed_api, metrics, problems, telemetry
 from shared.bus import bootstrap, event_topic
+from shared.chassis import Chassis, Component
 from shared.clock import Clock, SystemClock
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import make_engine
@@ -25,28 +27,10 @@ from shared.relay import Relay
 from shared.repository import Repository
 from shared.settings import Settings
 
+__all__ = ["Chassis", "Component", "ComponentFactory", "ServiceDefinition", "consumes",
+           "create_app"]
+
 log = logging.getLogger("cascade.app")
-
-
-class Component(Protocol):
-    """A background part of a service (relay, consumer, scheduler)."""
-
-    async def start(self) -> None: ...
-    async def stop(self) -> None: ...
-
-
-@dataclass
-class Chassis:
-    """What every request handler and background component of a service shares."""
-
-    service: str
-    settings: Settings
-    engine: AsyncEngine
-    store: EventStore
-    repository: Repository
-    clock: Clock
-    metrics: metrics.ServiceMetrics
-    components: list[Component] = field(default_factory=list)
 
 
 ComponentFactory = Callable[[Chassis], Sequence[Component]]
@@ -54,15 +38,22 @@ ComponentFactory = Callable[[Chassis], Sequence[Component]]
 
 @dataclass
 class ServiceDefinition:
-    """What makes one service: its routes and its background components."""
+    """What makes one service: its routes and its background components, and what
+    the chassis and the composition root need to know of it (ports, topics, schema)."""
 
     name: str
     title: str
     description: str
+    port: int
     routers: Sequence[APIRouter] = ()
     components: Sequence[ComponentFactory] = ()
-    # A service that records events of its own serves them at GET /v1/events.
+    # A service that records events of its own publishes them on `<name>.events`
+    # and serves them at GET /v1/events.
     owns_events: bool = True
+    # The services whose event topics it consumes (it then has a dead-letter topic).
+    consumes: Sequence[str] = ()
+    # Its own Alembic revisions, applied after the chassis' ones.
+    migrations: Path | None = None
 
 
 async def check_database(engine: AsyncEngine, timeout: float = 2.0) -> str | None:

@@ -4,9 +4,9 @@ JWKS URL), the roles they carry, and the FastAPI dependencies routes declare."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal, get_args
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, FastAPI, Request
@@ -17,10 +17,10 @@ from shared.errors import AuthUnavailable, Forbidden, Unauthorized
 from shared.events import Actor
 from shared.settings import Settings
 
-Role = Literal[
-    "applicant", "evaluator", "programme_manager", "finance_officer", "auditor", "admin"
-]
-ROLES: tuple[str, ...] = get_args(Role)
+# The roles and the development tokens live apart, so that `cascade token` starts fast.
+from shared.tokens import ROLES as ROLES
+from shared.tokens import Role as Role
+from shared.tokens import mint_token as mint_token
 
 # Tolerated clock skew between the token issuer and this service.
 LEEWAY = timedelta(seconds=30)
@@ -115,27 +115,6 @@ class TokenVerifier:
         except jwt.InvalidTokenError as exc:
             raise Unauthorized(f"invalid token: {exc}") from None
         return claims
-
-
-def mint_token(
-    settings: Settings, sub: str, roles: Sequence[str], *, name: str | None = None,
-    lifetime: timedelta = timedelta(hours=12),
-) -> str:
-    """A development token (HS256 with the configured secret) for `sub` with `roles`."""
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise ValueError(f"unknown role(s) {', '.join(unknown)}: choose from {', '.join(ROLES)}")
-    if settings.jwt_jwks_url:
-        raise ValueError("the services verify tokens against a JWKS URL: ask its issuer for one")
-    now = datetime.now(UTC)
-    claims: dict[str, object] = {"sub": sub, "roles": list(roles), "iat": now, "exp": now + lifetime}
-    if name:
-        claims["name"] = name
-    if settings.jwt_issuer:
-        claims["iss"] = settings.jwt_issuer
-    if settings.jwt_audience:
-        claims["aud"] = settings.jwt_audience
-    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm="HS256")
 
 
 def install(app: FastAPI, settings: Settings) -> None:

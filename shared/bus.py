@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
+from typing import Protocol
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -11,10 +13,18 @@ from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
 from shared.errors import InfrastructureUnavailable
 from shared.events import Envelope
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
 
-# Which services own an event topic, and which consume (and so own a dead-letter topic).
-EVENT_SOURCES = ("calls", "applications", "payments")
+
+class TopicOwner(Protocol):
+    """What the topics of a service depend on (a `shared.app.ServiceDefinition`)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def owns_events(self) -> bool: ...
+    @property
+    def consumes(self) -> Sequence[str]: ...
 
 
 # The topics are the history reporting rebuilds from, and a dead letter waits for
@@ -58,12 +68,28 @@ def encode(envelope: Envelope) -> bytes:
     return envelope.model_dump_json().encode()
 
 
-async def ensure_topics(settings: Settings, timeout: float = 10.0) -> list[str]:
-    """Create the event topics and dead-letter topics that do not exist yet."""
-    wanted = [NewTopic(event_topic(settings, s), settings.event_topic_partitions, 1,
-                       topic_configs=KEEP_FOREVER) for s in EVENT_SOURCES]
-    wanted += [NewTopic(dead_letter_topic(settings, s), 1, 1, topic_configs=KEEP_FOREVER)
-               for s in SERVICES]
+def event_topic_spec(settings: Settings, topic: str) -> NewTopic:
+    return NewTopic(topic, settings.event_topic_partitions, 1, topic_configs=KEEP_FOREVER)
+
+
+def topics_of(settings: Settings, services: Sequence[TopicOwner]) -> list[NewTopic]:
+    """An event topic per service that records events, a dead-letter topic per consumer."""
+    wanted = [event_topic_spec(settings, event_topic(settings, s.name))
+              for s in services if s.owns_events]
+    wanted += [NewTopic(dead_letter_topic(settings, s.name), 1, 1, topic_configs=KEEP_FOREVER)
+               for s in services if s.consumes]
+    return wanted
+
+
+async def ensure_topics(settings: Settings, services: Sequence[TopicOwner],
+                        timeout: float = 10.0) -> list[str]:
+    """Create the event topics and dead-letter topics of `services` that do not exist yet."""
+    return await create_missing(settings, topics_of(settings, services), timeout)
+
+
+async def create_missing(settings: Settings, wanted: Sequence[NewTopic],
+                         timeout: float = 10.0) -> list[str]:
+    """Create those of `wanted` that do not exist yet; their names."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=10_000)
     try:
         await asyncio.wait_for(admin.start(), timeout)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import Field
 
 from shared.auth import Principal, require_roles
+from shared.chassis import Chassis
 from shared.events import Envelope
 from shared.feed import START, FeedCursor, read_committed
 from shared.pagination import (
@@ -18,10 +19,6 @@ from shared.pagination import (
     decode_cursor,
     encode_cursor,
 )
-
-if TYPE_CHECKING:
-    # Only a type here: shared.app imports this module to include the router.
-    from shared.app import Chassis
 
 Auditor = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
 # A feed position: (writing transaction, position), both within PostgreSQL's bigint/xid8.

@@ -14,7 +14,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError, ProducerClosed
 from aiokafka.structs import TopicPartition
 
-from shared.bus import bootstrap, encode, ensure_topics, headers_of, make_producer
+from shared.bus import (
+    bootstrap,
+    create_missing,
+    encode,
+    event_topic_spec,
+    headers_of,
+    make_producer,
+)
 from shared.errors import InfrastructureUnavailable
 from shared.events import Envelope
 from shared.settings import Settings
@@ -79,11 +86,10 @@ class BrokerSession:
     async def ensure_topic(self) -> bool:
         """Create the topic (with its proper partition count) if it is missing,
         before any producer asks for it: the local broker would auto-create it
-        with a default count. True if it was missing. (The topic is one of the
-        event topics `ensure_topics` knows.)"""
+        with a default count. True if it was missing."""
         if self.topic in await self._admin.list_topics():
             return False
-        await ensure_topics(self.settings)
+        await create_missing(self.settings, [event_topic_spec(self.settings, self.topic)])
         return True
 
     async def holds_nothing(self) -> bool:

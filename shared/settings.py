@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import os
+import re
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import registry
 from shared.errors import InfrastructureUnavailable
 
-SERVICES = ("calls", "applications", "payments", "reporting")
-DEFAULT_PORTS = {"calls": 8001, "applications": 8002, "payments": 8003, "reporting": 8004}
+# `CASCADE_<SERVICE>_DATABASE_URL`, `_PORT` and `_URL` (or `<service>_port=...` given
+# to the constructor): the settings of one service, whichever services there are.
+PER_SERVICE = re.compile(r"^([a-z][a-z0-9]*)_(database_url|port|url)$")
+PER_SERVICE_FIELDS = {"database_url": "service_database_urls", "port": "service_ports",
+                      "url": "service_urls"}
 
 # Development defaults: fine on a laptop, refused anywhere else (see below).
 DEV_JWT_SECRET = "cascade-development-secret-change-me-0123456789"
@@ -28,12 +34,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("CASCADE_DATABASE_URL", "DATABASE_URL")
     )
-    # Each service may be given its own database; otherwise it gets
-    # `<database_prefix>_<service>` on the server of `database_url`.
-    calls_database_url: str | None = None
-    applications_database_url: str | None = None
-    payments_database_url: str | None = None
-    reporting_database_url: str | None = None
+    # Each service may be given its own database (CASCADE_<SERVICE>_DATABASE_URL);
+    # otherwise it gets `<database_prefix>_<service>` on the server of `database_url`.
+    service_database_urls: dict[str, str] = Field(default_factory=dict)
     database_prefix: str = "cascade"
     database_pool_size: int = 10
 
@@ -64,19 +67,50 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] = "json"
 
     host: str = "127.0.0.1"
-    calls_port: int = DEFAULT_PORTS["calls"]
-    applications_port: int = DEFAULT_PORTS["applications"]
-    payments_port: int = DEFAULT_PORTS["payments"]
-    reporting_port: int = DEFAULT_PORTS["reporting"]
-    # Where reporting reads the other services' event feeds (its audit cross-check
-    # and `cascade reporting rebuild --from-feeds`); None: `host` and their ports.
-    calls_url: str | None = None
-    applications_url: str | None = None
-    payments_url: str | None = None
+    # CASCADE_<SERVICE>_PORT; a service not named here listens on its registered port.
+    service_ports: dict[str, int] = Field(default_factory=dict)
+    # CASCADE_<SERVICE>_URL: where another service answers (reporting reads the
+    # others' event feeds there); a service not named here: `host` and its port.
+    service_urls: dict[str, str] = Field(default_factory=dict)
 
     relay_batch_size: int = 500
     relay_idle_poll_ms: int = 1_000
     snapshot_every: int = 100
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_per_service(cls, data: Any) -> Any:
+        """Fold `CASCADE_CALLS_PORT` (environment) and `calls_port=` (constructor)
+        into `service_ports`, and so on; the constructor wins over the environment."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        gathered: dict[str, dict[str, Any]] = {f: {} for f in PER_SERVICE_FIELDS.values()}
+        prefix = cls.model_config.get("env_prefix", "")
+        environment = {k[len(prefix):].lower(): v for k, v in os.environ.items()
+                       if k.upper().startswith(prefix.upper())}
+        cls._fold_flat(environment, gathered)
+        for field_name, values in gathered.items():
+            given = data.get(field_name)
+            if isinstance(given, dict):
+                values.update(given)
+        cls._fold_flat(data, gathered)
+        for key in [k for k in data if cls._per_service_key(k)]:
+            del data[key]
+        data.update(gathered)
+        return data
+
+    @classmethod
+    def _per_service_key(cls, key: str) -> re.Match[str] | None:
+        match = PER_SERVICE.match(key)
+        return None if match is None or key in cls.model_fields else match
+
+    @classmethod
+    def _fold_flat(cls, source: dict[str, Any], into: dict[str, dict[str, Any]]) -> None:
+        for key, value in source.items():
+            match = cls._per_service_key(key)
+            if match is not None and value is not None:
+                into[PER_SERVICE_FIELDS[match[2]]][match[1]] = value
 
     @model_validator(mode="after")
     def _refuse_development_secrets_outside_development(self) -> Settings:
@@ -96,11 +130,14 @@ class Settings(BaseSettings):
         return self.environment == "production"
 
     def port_of(self, service: str) -> int:
-        return int(getattr(self, f"{service}_port"))
+        """The port a service listens on: its setting, else the port it registered."""
+        if service in self.service_ports:
+            return self.service_ports[service]
+        return registry.default_port(service)
 
     def url_of(self, service: str) -> str:
         """The base URL at which another service answers, e.g. `http://127.0.0.1:8001`."""
-        own: str | None = getattr(self, f"{service}_url", None)
+        own = self.service_urls.get(service)
         if own:
             return own.rstrip("/")
         # A wildcard bind address is where to listen, not where to connect.
@@ -110,9 +147,8 @@ class Settings(BaseSettings):
     def database_url_of(self, service: str) -> str:
         """The database of one service: its own URL if given, else its own
         database on the shared server."""
-        # Only the four services have a field of their own; tools and tests may
-        # name other databases on the same server.
-        own: str | None = getattr(self, f"{service}_database_url", None)
+        # Tools and tests may name other databases on the same server.
+        own = self.service_database_urls.get(service)
         if own:
             return own
         if not self.database_url:

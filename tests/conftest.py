@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from cascade.local.broker import LocalBroker
+from cascade.local.postgres import EmbeddedPostgres
+from cascade.migrate import migrate
 from shared.db import drop_database, make_engine, with_database
-from shared.local.broker import LocalBroker
-from shared.local.postgres import EmbeddedPostgres
-from shared.migrate import migrate
 from shared.settings import Settings
 
 

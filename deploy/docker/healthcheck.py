@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from shared.settings import DEFAULT_PORTS
+from cascade.services import DEFAULT_PORTS
 
 
 def served(cmdline: list[str]) -> tuple[str, int | None] | None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.applications import api, award_handlers, replica, review_api
+from pathlib import Path
+
+from services.applications import NAME, PORT, api, award_handlers, replica, review_api
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 
@@ -23,7 +25,9 @@ def consumer(chassis: Chassis) -> list[Component]:
 def definition(*, consume: bool = True) -> ServiceDefinition:
     """The applications service; tests that need no call replica leave out the consumer."""
     return ServiceDefinition(
-        name="applications", title=TITLE, description=DESCRIPTION,
+        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        consumes=SOURCES if consume else (),
         routers=[api.router, review_api.router, asyncapi_router("applications", title=TITLE,
                                              description=DESCRIPTION)],
         components=[consumer] if consume else [],

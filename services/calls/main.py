@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.calls import api, policies
+from pathlib import Path
+
+from services.calls import NAME, PORT, api, policies
 from services.calls.scheduler import CallScheduler
 from shared.app import Chassis, Component, ServiceDefinition
 from shared.asyncapi import asyncapi_router
@@ -19,7 +21,9 @@ def definition(*, scheduler_max_sleep_s: float = 1.0, consume: bool = True) -> S
         return [CallScheduler(chassis, max_sleep_s=scheduler_max_sleep_s)]
 
     return ServiceDefinition(
-        name="calls", title=TITLE, description=DESCRIPTION,
+        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        consumes=policies.SOURCES if consume else (),
         routers=[api.router, asyncapi_router("calls", title=TITLE, description=DESCRIPTION)],
         components=[scheduler, policies.consumer] if consume else [scheduler],
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from services.payments import api, awards, ledger_api, replica
+from pathlib import Path
+
+from services.payments import NAME, PORT, api, awards, ledger_api, replica
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
@@ -24,7 +26,9 @@ def consumer(chassis: Chassis) -> list[Component]:
 def definition(*, consume: bool = True) -> ServiceDefinition:
     """The payments service; tests that need no other service's events leave out the consumer."""
     return ServiceDefinition(
-        name="payments", title=TITLE, description=DESCRIPTION,
+        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        consumes=SOURCES if consume else (),
         routers=[api.router, ledger_api.router,
                  asyncapi_router("payments", title=TITLE, description=DESCRIPTION)],
         components=[consumer] if consume else [],

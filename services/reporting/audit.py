@@ -10,8 +10,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.reporting.sources import SOURCES
 from services.reporting.store import ENVELOPE_FIELDS
-from shared.bus import EVENT_SOURCES
 
 COLUMNS = ", ".join(ENVELOPE_FIELDS) + ", source, received_at, received_via"
 # Within one instant, a service reacting to another's event comes after it.
@@ -51,7 +51,7 @@ async def watermarks(conn: AsyncConnection, event_ids: Sequence[UUID]) -> dict[s
         FROM source_watermarks ORDER BY source, topic, partition"""))
     sources: dict[str, dict[str, Any]] = {
         source: {"events_applied": 0, "newest_recorded_at": None, "last_applied_at": None,
-                 "partitions": {}} for source in EVENT_SOURCES}
+                 "partitions": {}} for source in SOURCES}
     for row in rows:
         line = sources.setdefault(row.source, {"events_applied": 0, "newest_recorded_at": None,
                                                "last_applied_at": None, "partitions": {}})

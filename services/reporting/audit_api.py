@@ -10,9 +10,9 @@ from fastapi import APIRouter, Depends, Query
 
 from services.reporting import audit, store
 from services.reporting.feeds import FeedClients, http_clients
+from services.reporting.sources import SOURCES
 from services.reporting.verify import verify_sources
 from shared.auth import CurrentUser, Principal, require_roles
-from shared.bus import EVENT_SOURCES
 from shared.errors import InvalidInput, NotFound
 from shared.http import ChassisDep
 from shared.pagination import Page, PageQuery
@@ -55,19 +55,19 @@ def router(feeds: FeedClients | None = None) -> APIRouter:
     async def verify(
         _: Auditor, chassis: ChassisDep,
         service: Annotated[list[str] | None, Query(
-            description=f"Repeatable; by default every source: {', '.join(EVENT_SOURCES)}")] = None,
+            description=f"Repeatable; by default every source: {', '.join(SOURCES)}")] = None,
     ) -> dict[str, Any]:
         """Each service's chain, and the audit copy against each service's feed:
         every difference named (service, stream, version, event)."""
-        unknown = sorted(set(service or ()) - set(EVENT_SOURCES))
+        unknown = sorted(set(service or ()) - set(SOURCES))
         if unknown:
             raise InvalidInput(f"unknown service(s): {', '.join(unknown)}", errors=[
-                {"field": "query.service", "message": f"one of {', '.join(EVENT_SOURCES)}",
+                {"field": "query.service", "message": f"one of {', '.join(SOURCES)}",
                  "type": "enum"}])
         clients = feeds or http_clients(chassis.settings)
         async with chassis.engine.connect() as conn:
             return await verify_sources(conn, chassis.settings, clients,
-                                        service or list(EVENT_SOURCES))
+                                        service or list(SOURCES))
 
     @routes.get("/projections")
     async def projections(

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.reporting import store
 from services.reporting.fold import apply, source_of
 from services.reporting.records import StreamRecord
+from services.reporting.sources import SOURCES
 from shared.app import Chassis, Component, consumes
-from shared.bus import EVENT_SOURCES
 from shared.consumer import Handlers
 from shared.events import Envelope, Event, registry
 from shared.tables import inbox
@@ -64,10 +64,10 @@ def handlers() -> Handlers:
     """One handler for every event type of the three sources."""
     every = Handlers()
     for event_type in sorted(registry.types()):
-        if source_of(event_type) in EVENT_SOURCES:
+        if source_of(event_type) in SOURCES:
             every.on(event_type)(ingest)
     return every
 
 
 def consumer(chassis: Chassis) -> list[Component]:
-    return list(consumes(EVENT_SOURCES, handlers())(chassis))
+    return list(consumes(SOURCES, handlers())(chassis))

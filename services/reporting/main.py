@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from services.reporting import api, audit_api, exports_api
+from pathlib import Path
+
+from services.reporting import NAME, PORT, api, audit_api, exports_api
 from services.reporting.feeds import FeedClients
 from services.reporting.freshness import freshness
 from services.reporting.ingest import consumer
+from services.reporting.sources import SOURCES
 from shared.app import ServiceDefinition
 
 TITLE = "Cascade reporting"
@@ -17,7 +20,8 @@ def definition(*, feeds: FeedClients | None = None) -> ServiceDefinition:
     """The reporting service; `feeds` reach the other services' event feeds (over
     HTTP at their configured URLs unless given, as tests do in-process)."""
     return ServiceDefinition(
-        name="reporting", title=TITLE, description=DESCRIPTION,
+        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
+        migrations=Path(__file__).parent / "migrations", consumes=SOURCES,
         routers=[api.router, audit_api.router(feeds), exports_api.router],
         components=[consumer, freshness],
         owns_events=False,

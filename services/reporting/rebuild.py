@@ -32,8 +32,8 @@ from services.reporting import store
 from services.reporting.feeds import FeedClients, feed_token, read_feed
 from services.reporting.fold import apply, source_of
 from services.reporting.records import StreamRecord
+from services.reporting.sources import SOURCES
 from services.reporting.topics import Progress, topic_values
-from shared.bus import EVENT_SOURCES
 from shared.events import Envelope, Event, UnknownEventType, registry
 from shared.inbox import PoisonMessage, decode_event, parse_envelope
 from shared.settings import Settings
@@ -141,7 +141,7 @@ class Rebuild:
         if self._feeds is None:
             raise ValueError("a rebuild from the feeds needs feed clients")
         token = feed_token(self._settings)
-        for source in EVENT_SOURCES:
+        for source in SOURCES:
             self._progress.stage(f"Reading the {source} feed", None)
             async for page in read_feed(self._feeds, source, token):
                 for envelope in page:
@@ -174,7 +174,7 @@ class Rebuild:
             fold.skipped += 1  # as the live consumer, which dead-letters it
             return
         source = source_of(envelope.type)
-        if source not in EVENT_SOURCES:
+        if source not in SOURCES:
             fold.skipped += 1
             return
         if via is not None:

@@ -9,7 +9,8 @@ from typing import Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from shared.bus import EVENT_SOURCES, bootstrap, event_topic
+from services.reporting.sources import SOURCES
+from shared.bus import bootstrap, event_topic
 from shared.settings import Settings
 
 log = logging.getLogger("cascade.reporting.topics")
@@ -29,7 +30,7 @@ async def topic_values(settings: Settings, progress: Progress) -> AsyncIterator[
                              group_id=None)
     await kafka.start()
     try:
-        partitions = await _partitions(kafka, [event_topic(settings, s) for s in EVENT_SOURCES])
+        partitions = await _partitions(kafka, [event_topic(settings, s) for s in SOURCES])
         begin = await kafka.beginning_offsets(partitions)
         end = await kafka.end_offsets(partitions)
         progress.stage("Reading the event topics", sum(end[tp] - begin[tp] for tp in partitions))

@@ -1,5 +1,5 @@
 """Alembic environment shared by every service: one database per service, the
-chassis revisions plus the service's own (see shared.migrate)."""
+chassis revisions plus the service's own (see cascade.migrate)."""
 
 import asyncio
 
@@ -16,7 +16,7 @@ def _run(connection: Connection) -> None:
 
 async def _run_online() -> None:
     url = context.config.get_main_option("sqlalchemy.url")
-    assert url, "shared.migrate sets sqlalchemy.url"
+    assert url, "cascade.migrate sets sqlalchemy.url"
     engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(_run)

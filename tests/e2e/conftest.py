@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from shared.demo.client import Cascade
+from cascade.demo.client import Cascade
 from tests.conftest import unique_name
 from tests.support.stack import ServiceStack, stack_settings
 

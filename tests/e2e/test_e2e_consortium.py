@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from shared.demo.cast import AUDITOR, MANAGER
-from shared.demo.client import Cascade, Json, Person, until
+from cascade.demo.cast import AUDITOR, MANAGER
+from cascade.demo.client import Cascade, Json, Person, until
 
 ESCP_4I = {"type": "consortium", "min_members": 3, "min_distinct_countries": 3,
            "required_tags": ["defence"]}

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from shared.demo.cast import AUDITOR, FINANCE, MANAGER, Played
-from shared.demo.client import Cascade, Json
-from shared.demo.play import Player
-from shared.demo.population import Population, generate
-from shared.demo.report import EVENT_OWNERS, caught_up, feed, feed_size
+from cascade.demo.cast import AUDITOR, FINANCE, MANAGER, Played
+from cascade.demo.client import Cascade, Json
+from cascade.demo.play import Player
+from cascade.demo.population import Population, generate
+from cascade.demo.report import EVENT_OWNERS, caught_up, feed, feed_size
 from tests.support.stack import ServiceStack
 
 SMES = 30

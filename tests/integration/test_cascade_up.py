@@ -17,7 +17,7 @@ import httpx
 import psutil
 import pytest
 
-from shared.local.broker import free_port
+from cascade.local.broker import free_port
 from tests.conftest import unique_name
 
 SERVICES = ("calls", "applications", "payments", "reporting")
@@ -35,7 +35,7 @@ def stack_env(**overrides: str) -> dict[str, str]:
 
 def start(env: dict[str, str], state: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "up", "--state-dir", str(state),
+        [sys.executable, "-m", "cascade.cli.main", "up", "--state-dir", str(state),
          "--log-to-files"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

@@ -13,7 +13,7 @@ import time
 import httpx
 import pytest
 
-from shared.local.broker import free_port
+from cascade.local.broker import free_port
 from shared.settings import Settings
 from tests.conftest import MakeDatabase
 from tests.support import counters

@@ -13,9 +13,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from cascade.services import ensure_topics
 from services.applications.main import definition
 from shared.app import Chassis, create_app
-from shared.bus import ensure_topics
 from shared.clock import FixedClock
 from shared.settings import Settings
 from tests.support.calls import DAY, EUR, T0, act, auth, eventually, new_call, new_programme

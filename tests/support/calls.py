@@ -15,10 +15,10 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from cascade.services import ensure_topics
 from services.calls.main import definition
 from shared.app import Chassis, create_app
 from shared.auth import mint_token
-from shared.bus import ensure_topics
 from shared.clock import Clock
 from shared.settings import Settings
 

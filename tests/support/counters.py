@@ -128,12 +128,10 @@ async def list_counters(_: CurrentUser, chassis: ChassisDep, page: PageQuery) ->
     return page.page(counters, key=lambda c: (c.id,))
 
 
-class CounterSettings(Settings):
-    """Settings that know the test service's database (Settings knows only the four)."""
-
-    counters_database_url: str | None = None
+# Settings know any service's database (`counters_database_url=...`).
+CounterSettings = Settings
 
 
 def service(*, owns_events: bool = True) -> ServiceDefinition:
-    return ServiceDefinition(name=NAME, title="Counters", description="A test service.",
+    return ServiceDefinition(name=NAME, title="Counters", description="A test service.", port=8099,
                              routers=[router], owns_events=owns_events)

@@ -15,13 +15,13 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from cascade.migrate import migrate
+from cascade.services import ensure_topics
 from services.payments.main import definition
 from shared.app import Chassis, create_app
-from shared.bus import ensure_topics
 from shared.clock import FixedClock
 from shared.db import drop_database, with_database
 from shared.events import Envelope
-from shared.migrate import migrate
 from shared.settings import Settings
 from tests.conftest import unique_name
 from tests.support.applications import World, running_applications

@@ -16,9 +16,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from cascade.services import ensure_topics
 from services.reporting.main import definition
 from shared.app import Chassis, create_app
-from shared.bus import ensure_topics
 from shared.clock import FixedClock
 from shared.consumer import ConsumerRunner
 from shared.settings import Settings

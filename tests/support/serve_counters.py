@@ -10,10 +10,10 @@ import sys
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from cascade.serve import serve
 from shared.app import consumes
 from shared.consumer import Handlers
 from shared.events import Envelope
-from shared.serve import serve
 from tests.support import counters
 
 handlers = Handlers()

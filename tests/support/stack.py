@@ -13,9 +13,10 @@ from typing import Any
 
 import httpx
 
-from shared.cli.up import Stack, prepare_infrastructure, spawn
-from shared.local.broker import free_port
-from shared.settings import SERVICES, Settings
+from cascade.cli.up import Stack, prepare_infrastructure, spawn
+from cascade.local.broker import free_port
+from cascade.services import NAMES
+from shared.settings import Settings
 
 
 class ServiceStack:
@@ -27,15 +28,15 @@ class ServiceStack:
 
     @property
     def urls(self) -> dict[str, str]:
-        return {s: f"http://127.0.0.1:{self.settings.port_of(s)}" for s in SERVICES}
+        return {s: f"http://127.0.0.1:{self.settings.port_of(s)}" for s in NAMES}
 
     def start(self) -> None:
         (self.state / "logs").mkdir(parents=True, exist_ok=True)
         self._env = {**prepare_infrastructure(self.settings, self.state, self._stack),
                      **_environment(self.settings)}
-        for service in SERVICES:
+        for service in NAMES:
             self._spawn(service)
-        self.wait_ready(SERVICES)
+        self.wait_ready(NAMES)
 
     def stop(self) -> None:
         self._stack.stop()
@@ -88,7 +89,7 @@ def stack_settings(pg_server_url: str, kafka_bootstrap: str, name: str) -> Setti
         environment="test", database_url=pg_server_url, database_prefix=name,
         kafka_bootstrap_servers=kafka_bootstrap, kafka_enable_idempotence=False,
         topic_prefix=f"{name}.", consumer_session_timeout_ms=3_000,
-        **{f"{s}_port": free_port() for s in SERVICES},
+        **{f"{s}_port": free_port() for s in NAMES},
     )
 
 
@@ -103,5 +104,5 @@ def _environment(settings: Settings) -> dict[str, str]:
         "CASCADE_DATABASE_POOL_SIZE": "5",
         "CASCADE_CONSUMER_SESSION_TIMEOUT_MS": str(settings.consumer_session_timeout_ms),
         # Reporting finds the other services' feeds at these ports too.
-        **{f"CASCADE_{s.upper()}_PORT": str(settings.port_of(s)) for s in SERVICES},
+        **{f"CASCADE_{s.upper()}_PORT": str(settings.port_of(s)) for s in NAMES},
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.applications import events as applications
-from services.reporting.fold import project
+from services.reporting.fold.dispatch import project
 from services.reporting.records import ApplicationFacts, OrganisationFacts, StreamRecord
 from shared.events import Envelope, Event
 

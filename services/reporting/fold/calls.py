@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.calls import events as calls
-from services.reporting.fold import project
+from services.reporting.fold.dispatch import project
 from services.reporting.records import CallFacts, ProgrammeFacts, StreamRecord
 from shared.events import Envelope, Event
 

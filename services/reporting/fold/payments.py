@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from services.payments import events as payments
-from services.reporting.fold import project
+from services.reporting.fold.dispatch import project
 from services.reporting.records import (
     Disbursement,
     GrantFacts,

@@ -11,11 +11,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+from cascade.cli.main import app as cli
+from cascade.migrate import migrate
 from shared.audit import verify
-from shared.cli.main import app as cli
 from shared.db import drop_database, make_engine
 from shared.eventstore import CommandContext, EventStore
-from shared.migrate import migrate
 from shared.settings import Settings
 from tests.support.events import counted
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from typer.testing import CliRunner, Result
 
+from cascade.cli.dlq import dlq_app
 from shared.bus import dead_letter_topic
-from shared.cli.dlq import dlq_app
 from shared.consumer import ConsumerRunner, Handlers
 from shared.deadletter import list_dead_letters, replay_dead_letters
 from shared.errors import NotFound

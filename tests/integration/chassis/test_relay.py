@@ -17,10 +17,11 @@ from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.bus import dead_letter_topic, ensure_topics, event_topic
+from cascade.local.broker import LocalBroker, free_port
+from cascade.services import ensure_topics
+from shared.bus import dead_letter_topic, event_topic
 from shared.events import Envelope
 from shared.eventstore import CommandContext, EventStore
-from shared.local.broker import LocalBroker, free_port
 from shared.relay import Relay
 from shared.settings import Settings
 from tests.support.events import counted

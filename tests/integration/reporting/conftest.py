@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from cascade.migrate import migrate
 from shared.clock import FixedClock
 from shared.db import drop_database, with_database
-from shared.migrate import migrate
 from shared.settings import Settings
 from tests.conftest import unique_name
 from tests.support.applications import World, running_applications

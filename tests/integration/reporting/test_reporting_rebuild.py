@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from cascade.cli.main import app as cli
 from services.reporting import store
 from services.reporting.rebuild import Rebuild, RebuildResult
 from shared.app import Chassis
-from shared.cli.main import app as cli
 from tests.support.calls import DAY, EUR, new_call
 from tests.support.reporting import ReportingWorld, feed_clients
 from tests.support.reporting_scenario import Story
@@ -84,7 +84,7 @@ async def test_the_command_rebuilds_with_a_progress_bar_and_says_so(
     await reporting_world.settled()
     _, live = await live_checksum(reporting_world)
     settings = reporting_world.reporting.state.chassis.settings
-    env = {"CASCADE_REPORTING_DATABASE_URL": settings.reporting_database_url,
+    env = {"CASCADE_REPORTING_DATABASE_URL": settings.database_url_of("reporting"),
            "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
            "CASCADE_TOPIC_PREFIX": settings.topic_prefix, "COLUMNS": "200"}
     answer = await asyncio.to_thread(CliRunner().invoke, cli, ["reporting", "rebuild"], env=env)

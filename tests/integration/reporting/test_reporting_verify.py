@@ -12,12 +12,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from cascade.migrate import migrate
+from cascade.services import ensure_topics
 from shared.app import Chassis
-from shared.bus import ensure_topics
 from shared.clock import FixedClock
 from shared.consumer import ConsumerRunner
 from shared.db import drop_database, with_database
-from shared.migrate import migrate
 from tests.conftest import unique_name
 from tests.integration.reporting.conftest import fresh_settings
 from tests.support.calls import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import jwt
 from typer.testing import CliRunner
 
+from cascade.cli.main import app
 from shared.auth import TokenVerifier
-from shared.cli.main import app
 from shared.settings import Settings
 
 SECRET = "a-cli-test-secret-that-is-long-enough-0123456"

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from shared.demo.population import generate
+from cascade.demo.population import generate
 
 
 def test_the_same_seed_plays_the_same_programme_whatever_the_run() -> None:

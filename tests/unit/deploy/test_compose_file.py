@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from shared.settings import SERVICES
+from cascade.services import NAMES as SERVICES
 
 SCHEMA = Path(__file__).resolve().parents[2] / "data" / "schemas" / "compose-spec.json"
 INFRASTRUCTURE = {"kafka": "service_healthy", "postgres": "service_healthy",

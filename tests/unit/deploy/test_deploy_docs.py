@@ -7,10 +7,15 @@ from pathlib import Path
 import pytest
 from pydantic import AliasChoices
 
-from shared.settings import Settings
+from cascade.services import NAMES
+from services.reporting.sources import SOURCES
+from shared.settings import PER_SERVICE_FIELDS, Settings
 
-SECRETS = {"jwt_secret", "integrity_key", "database_url", "calls_database_url",
-           "applications_database_url", "payments_database_url", "reporting_database_url"}
+SECRETS = {"jwt_secret", "integrity_key", "database_url", "service_database_urls"}
+# The per-service settings, one variable per service: every service has a
+# database and a port; reporting reads its sources at their URLs.
+PER_SERVICE = {field: NAMES for field in PER_SERVICE_FIELDS.values()} | {"service_urls": SOURCES}
+SUFFIX = {field: suffix for suffix, field in PER_SERVICE_FIELDS.items()}
 
 
 def variables(field: str) -> list[str]:
@@ -18,6 +23,18 @@ def variables(field: str) -> list[str]:
     if isinstance(alias, AliasChoices):
         return [str(choice) for choice in alias.choices]
     return [f"CASCADE_{field.upper()}"]
+
+
+def documented() -> list[tuple[str, list[str]]]:
+    """(setting, the variables any one of which its row names), per service where per service."""
+    rows = []
+    for field in sorted(Settings.model_fields):
+        if field in PER_SERVICE:
+            rows += [(field, [f"CASCADE_{s.upper()}_{SUFFIX[field].upper()}"])
+                     for s in PER_SERVICE[field]]
+        else:
+            rows.append((field, variables(field)))
+    return rows
 
 
 @pytest.fixture(scope="module")
@@ -33,10 +50,11 @@ def reference_row(guide: str, names: list[str]) -> str:
     return ""
 
 
-@pytest.mark.parametrize("field", sorted(Settings.model_fields))
-def test_the_configuration_reference_lists_every_setting(guide: str, field: str) -> None:
-    row = reference_row(guide, variables(field))
-    assert row, f"docs/DEPLOY.md has no row for the setting {field} ({', '.join(variables(field))})"
+@pytest.mark.parametrize(("field", "names"), documented())
+def test_the_configuration_reference_lists_every_setting(guide: str, field: str,
+                                                         names: list[str]) -> None:
+    row = reference_row(guide, names)
+    assert row, f"docs/DEPLOY.md has no row for the setting {field} ({', '.join(names)})"
     assert ("**yes**" in row) == (field in SECRETS), f"{field}: secret column"
 
 

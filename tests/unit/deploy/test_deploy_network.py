@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from shared.settings import DEFAULT_PORTS, SERVICES
+from cascade.services import DEFAULT_PORTS
+from cascade.services import NAMES as SERVICES
 
 Resource = dict[str, Any]
 PEERS = [s for s in SERVICES if s != "reporting"]

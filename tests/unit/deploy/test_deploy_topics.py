@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from shared.bus import EVENT_SOURCES
-from shared.settings import SERVICES, Settings
+from cascade.services import NAMES, event_owners
+from shared.settings import Settings
+
+EVENT_SOURCES = event_owners()
+SERVICES = NAMES
 
 Resource = dict[str, Any]
 FOREVER = {"retention.ms": -1, "retention.bytes": -1, "cleanup.policy": "delete"}

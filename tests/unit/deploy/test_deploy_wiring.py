@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from shared.settings import DEFAULT_PORTS, SERVICES
+from cascade.services import DEFAULT_PORTS
+from cascade.services import NAMES as SERVICES
 
 Resource = dict[str, Any]
 

@@ -8,11 +8,11 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 
-from shared.demo.cast import AUDITOR, MANAGER, Played
-from shared.demo.client import Cascade, Json, until
-from shared.settings import SERVICES
+from cascade.demo.cast import AUDITOR, MANAGER, Played
+from cascade.demo.client import Cascade, Json, until
+from cascade.services import event_owners
 
-EVENT_OWNERS = tuple(s for s in SERVICES if s != "reporting")
+EVENT_OWNERS = event_owners()
 
 
 async def caught_up(api: Cascade, event_ids: list[str], timeout: float = 180.0) -> dict[str, int]:

@@ -18,11 +18,11 @@ from typing import Any, TypeVar
 
 from rich.progress import Progress
 
-from shared.demo.cast import EVALUATORS, MANAGER, Played, applicant
-from shared.demo.client import Cascade, DemoError, Json, Person, until
-from shared.demo.finance import Finance
-from shared.demo.population import Population, Proposal
-from shared.demo.terms import programme_body, ranked_call_body, voucher_call_body
+from cascade.demo.cast import EVALUATORS, MANAGER, Played, applicant
+from cascade.demo.client import Cascade, DemoError, Json, Person, until
+from cascade.demo.finance import Finance
+from cascade.demo.population import Population, Proposal
+from cascade.demo.terms import programme_body, ranked_call_body, voucher_call_body
 
 T = TypeVar("T")
 CONCURRENCY = 8

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from shared.deadletter import DeadLetter, list_dead_letters, replay_dead_letters
+from cascade.cli.common import fail, load_settings
 from shared.errors import InfrastructureUnavailable, NotFound
-from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.deadletter import DeadLetter
 
 T = TypeVar("T")
 
@@ -28,7 +30,9 @@ ConsumerOption = Annotated[
 @dlq_app.command("list")
 def list_command(consumer: ConsumerOption) -> None:
     """Show the consumer's dead letters, oldest first."""
-    letters = _run(list_dead_letters(_settings(), consumer))
+    from shared.deadletter import list_dead_letters
+
+    letters = _run(list_dead_letters(load_settings(), consumer))
     if not letters:
         Console().print(f"{consumer}: no dead letters")
         return
@@ -43,7 +47,9 @@ def replay_command(
     ] = None,
 ) -> None:
     """Republish dead letters to their original topic; the inbox keeps a repeat harmless."""
-    count = _run(replay_dead_letters(_settings(), consumer, offset or None))
+    from shared.deadletter import replay_dead_letters
+
+    count = _run(replay_dead_letters(load_settings(), consumer, offset or None))
     Console().print(f"{consumer}: replayed {count} dead letter(s)")
 
 
@@ -62,21 +68,8 @@ def _table(consumer: str, letters: list[DeadLetter]) -> Table:
     return table
 
 
-def _settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        _fail(str(exc).splitlines()[-1] if str(exc) else "invalid settings")
-
-
 def _run(work: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(work)
     except (InfrastructureUnavailable, NotFound) as exc:
-        _fail(str(exc))
-
-
-def _fail(message: str) -> NoReturn:
-    """One clear line and a non-zero exit; no traceback for an operator's problem."""
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(1)
+        fail(str(exc))

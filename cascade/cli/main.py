@@ -7,12 +7,15 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from shared.cli.dlq import dlq_app
-from shared.cli.reporting import reporting_app
+from cascade.cli.common import err, fail, load_settings
+from cascade.cli.dlq import dlq_app
+from cascade.cli.reporting import reporting_app
+from cascade.services import NAMES
 from shared.errors import InfrastructureUnavailable
-from shared.settings import SERVICES, Settings
+
+# Each command imports what it runs when it runs: `cascade --help` and `cascade
+# token` never load FastAPI, SQLAlchemy or aiokafka.
 
 app = typer.Typer(help="Cascade: cascade funding for EU cluster programmes.", no_args_is_help=True)
 topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
@@ -21,28 +24,13 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reporting_app, name="reporting")
-err = Console(stderr=True)
 
-ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(SERVICES)}")]
-
-
-def fail(message: str) -> None:
-    """One clear line and a non-zero exit; no traceback for an operator's problem."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(1)
-
-
-def load_settings() -> Settings:
-    try:
-        return Settings()
-    except ValueError as exc:
-        fail(str(exc).splitlines()[-1] if str(exc) else "invalid settings")
-        raise  # unreachable; keeps type checkers honest
+ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(NAMES)}")]
 
 
 def check_service(name: str) -> None:
-    if name not in SERVICES:
-        fail(f"unknown service {name!r}: choose one of {', '.join(SERVICES)}")
+    if name not in NAMES:
+        fail(f"unknown service {name!r}: choose one of {', '.join(NAMES)}")
 
 
 @app.command()
@@ -51,7 +39,7 @@ def up(
     log_to_files: Annotated[bool, typer.Option(help="Write service logs to files only")] = False,
 ) -> None:
     """Start the whole stack locally: PostgreSQL, the broker, topics, migrations, four services."""
-    from shared.cli.up import run_stack
+    from cascade.cli.up import run_stack
 
     try:
         code = run_stack(load_settings(), state_dir, log_to_files=log_to_files)
@@ -66,8 +54,8 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Defaults to the service's own port")] = None,
 ) -> None:
     """Serve one service (HTTP API, relay, consumers) in this process."""
-    from shared.serve import serve as run
-    from shared.services import load_service
+    from cascade.serve import serve as run
+    from cascade.services import load_service
 
     check_service(service)
     run(load_service(service), load_settings(), port)
@@ -76,7 +64,7 @@ def serve(
 @app.command()
 def migrate(service: ServiceArg) -> None:
     """Create the service's database if missing and apply its migrations."""
-    from shared.migrate import migrate as run_migrations
+    from cascade.migrate import migrate as run_migrations
 
     check_service(service)
     settings = load_settings()
@@ -90,7 +78,7 @@ def migrate(service: ServiceArg) -> None:
 @topics_app.command("create")
 def create_topics() -> None:
     """Create the event and dead-letter topics that are missing."""
-    from shared.bus import ensure_topics
+    from cascade.services import ensure_topics
 
     try:
         created = asyncio.run(ensure_topics(load_settings()))
@@ -106,7 +94,7 @@ def token(
     name: Annotated[str | None, typer.Option(help="Display name")] = None,
 ) -> None:
     """Print a development token (HS256 with the configured secret) on standard output."""
-    from shared.auth import mint_token
+    from shared.tokens import mint_token
 
     try:
         sys.stdout.write(mint_token(load_settings(), sub, role, name=name) + "\n")
@@ -119,7 +107,7 @@ def audit_verify(
     service: Annotated[list[str] | None, typer.Option("--service", help="Repeatable; default all owners of events")] = None,
 ) -> None:
     """Check each service's stored events against their integrity chain."""
-    from shared.cli.audit import verify_services
+    from cascade.cli.audit import verify_services
 
     try:
         broken = asyncio.run(verify_services(load_settings(), service or None))
@@ -141,8 +129,8 @@ def demo(
     state_dir: Annotated[str, typer.Option(help="For a stack the demo starts")] = ".cascade",
 ) -> None:
     """Play a realistic programme through the public APIs and print its report."""
-    from shared.demo.client import DemoError
-    from shared.demo.run import demo as run
+    from cascade.demo.client import DemoError
+    from cascade.demo.run import demo as run
 
     settings = load_settings()
     given = {"calls": calls_url, "applications": applications_url, "payments": payments_url,

@@ -17,10 +17,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from shared.demo.client import Cascade, DemoError
-from shared.demo.play import Player
-from shared.demo.population import generate
-from shared.demo.report import caught_up, print_report, render_cases
+from cascade.demo.client import Cascade, DemoError
+from cascade.demo.play import Player
+from cascade.demo.population import generate
+from cascade.demo.report import caught_up, print_report, render_cases
 from shared.settings import Settings
 
 console = Console()
@@ -90,7 +90,7 @@ def _stack(state_dir: str, keep_running: bool) -> Iterator[None]:
     console.print(f"No stack answers: starting `cascade up` (output in {log}) ...")
     with log.open("ab") as out:
         stack = subprocess.Popen(
-            [sys.executable, "-m", "shared.cli.main", "up", "--state-dir", state_dir,
+            [sys.executable, "-m", "cascade.cli.main", "up", "--state-dir", state_dir,
              "--log-to-files"], stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ),
             start_new_session=True)
     try:

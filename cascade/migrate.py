@@ -8,18 +8,24 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+import shared
+from cascade.services import NAMES, definitions
 from shared.db import ensure_database, sqlalchemy_url
 
-CHASSIS_MIGRATIONS = Path(__file__).parent / "migrations"
-SERVICES_ROOT = Path(__file__).parent.parent / "services"
+CHASSIS_MIGRATIONS = Path(shared.__file__).parent / "migrations"
+
+
+def own_migrations(service: str) -> Path | None:
+    """A service's own revisions; None for the databases of tools and tests."""
+    return definitions()[service].migrations if service in NAMES else None
 
 
 def alembic_config(service: str, url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(CHASSIS_MIGRATIONS))
     locations = [CHASSIS_MIGRATIONS / "versions"]
-    own = SERVICES_ROOT / service / "migrations"
-    if own.is_dir():
+    own = own_migrations(service)
+    if own is not None and own.is_dir():
         locations.append(own)
     config.set_main_option("version_locations", " ".join(str(p) for p in locations))
     config.set_main_option("path_separator", "space")

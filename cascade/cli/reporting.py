@@ -1,32 +1,22 @@
 """`cascade reporting rebuild`: every reporting projection rebuilt from scratch,
-with a progress bar, while the service keeps answering from the old one.
-
-The chassis never imports a service, so the rebuild is found by name at run time,
-as `cascade serve` finds a service's definition."""
+with a progress bar, while the service keeps answering from the old one."""
 
 from __future__ import annotations
 
 import asyncio
-import importlib
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from aiokafka.errors import KafkaError
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from sqlalchemy.exc import SQLAlchemyError
 
-from shared.db import make_engine
+from cascade.cli.common import fail, load_settings
 from shared.errors import InfrastructureUnavailable
-from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from services.reporting.rebuild import RebuildResult
+    from shared.settings import Settings
 
 reporting_app = typer.Typer(help="The reporting service's projections.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -51,21 +41,37 @@ class RichProgress:
 
 def operator_errors() -> tuple[type[BaseException], ...]:
     """What a rebuild fails on that an operator fixes: reported as one line."""
-    rebuild_module = importlib.import_module("services.reporting.rebuild")
-    feeds_module = importlib.import_module("services.reporting.feeds")
-    return (rebuild_module.RebuildRunning, feeds_module.FeedUnavailable,
-            InfrastructureUnavailable, SQLAlchemyError, KafkaError, OSError)
+    from aiokafka.errors import KafkaError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from services.reporting.feeds import FeedUnavailable
+    from services.reporting.rebuild import RebuildRunning
+
+    return (RebuildRunning, FeedUnavailable, InfrastructureUnavailable, SQLAlchemyError,
+            KafkaError, OSError)
 
 
-async def rebuild(settings: Settings, *, from_topics: bool, from_feeds: bool) -> Any:
-    module = importlib.import_module("services.reporting.rebuild")
-    feeds = importlib.import_module("services.reporting.feeds").http_clients(settings)
+async def rebuild(settings: Settings, *, from_topics: bool, from_feeds: bool) -> RebuildResult:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from services.reporting.feeds import http_clients
+    from services.reporting.rebuild import Rebuild
+    from shared.db import make_engine
+
+    feeds = http_clients(settings)
     engine = make_engine(settings.database_url_of("reporting"), pool_size=2)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     try:
         with Progress(*columns, console=console) as progress:
-            job = module.Rebuild(settings, engine, feeds=feeds, progress=RichProgress(progress))
+            job = Rebuild(settings, engine, feeds=feeds, progress=RichProgress(progress))
             return await job.run(from_topics=from_topics, from_feeds=from_feeds)
     finally:
         await engine.dispose()
@@ -79,8 +85,6 @@ def rebuild_command(
         "--topics/--no-topics", help="Read the event topics from their beginning")] = True,
 ) -> None:
     """Rebuild every projection beside the live one, then swap it in."""
-    from shared.cli.main import fail, load_settings
-
     settings = load_settings()
     try:
         result = asyncio.run(rebuild(settings, from_topics=topics, from_feeds=from_feeds))

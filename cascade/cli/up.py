@@ -18,13 +18,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from shared.bus import ensure_topics
+from cascade.local.broker import LocalBroker, port_is_open
+from cascade.local.postgres import EmbeddedPostgres
+from cascade.migrate import migrate
+from cascade.services import NAMES, ensure_topics
 from shared.db import connect, redact
 from shared.errors import InfrastructureUnavailable
-from shared.local.broker import LocalBroker, port_is_open
-from shared.local.postgres import EmbeddedPostgres
-from shared.migrate import migrate
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
 
 console = Console()
 COLOURS = {"calls": "cyan", "applications": "magenta", "payments": "green", "reporting": "yellow"}
@@ -58,7 +58,7 @@ class Stack:
 def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False) -> int:
     state = Path(state_dir).resolve()
     (state / "logs").mkdir(parents=True, exist_ok=True)
-    busy = [f"{s} ({settings.port_of(s)})" for s in SERVICES
+    busy = [f"{s} ({settings.port_of(s)})" for s in NAMES
             if port_is_open(settings.host, settings.port_of(s))]
     if busy:
         raise InfrastructureUnavailable(
@@ -76,7 +76,7 @@ def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False)
     started = time.monotonic()
     try:
         env = prepare_infrastructure(settings, state, stack)
-        for service in SERVICES:
+        for service in NAMES:
             stack.processes[service] = spawn(service, env, state, log_to_files)
         ready = wait_until_ready(settings, stack, stopping)
         if ready:
@@ -133,7 +133,7 @@ async def _topics_and_migrations(settings: Settings) -> None:
     created = await ensure_topics(settings)
     if created:
         console.print(f"created topics: {', '.join(created)}")
-    for service in SERVICES:
+    for service in NAMES:
         url = settings.database_url_of(service)
         await migrate(service, url)
         console.print(f"{service}: database {redact(url)} migrated")
@@ -141,7 +141,7 @@ async def _topics_and_migrations(settings: Settings) -> None:
 
 def spawn(service: str, env: dict[str, str], state: Path, log_to_files: bool) -> subprocess.Popen[bytes]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "serve", service],
+        [sys.executable, "-m", "cascade", "serve", service],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         # Own session: Ctrl-C reaches only us, and we stop the children in order.
         start_new_session=True,
@@ -167,7 +167,7 @@ def _pump(service: str, stream: IO[bytes] | None, log_file: IO[bytes], echo: boo
 
 def wait_until_ready(settings: Settings, stack: Stack, stopping: threading.Event,
                      timeout: float = 120.0) -> bool:
-    pending = set(SERVICES)
+    pending = set(NAMES)
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2.0) as client:
         while pending and not stopping.is_set():
@@ -197,7 +197,7 @@ def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bo
     table = Table(title=f"Cascade is ready ({seconds:.1f} s)")
     for column in ("service", "URL", "state", "docs"):
         table.add_column(column)
-    for service in SERVICES:
+    for service in NAMES:
         url = url_of(settings, service)
         table.add_row(service, url, "[green]ready[/]", f"{url}/docs")
     console.print(table)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from cascade.services import event_owners
 from shared.audit import verify
-from shared.bus import EVENT_SOURCES
 from shared.db import make_engine
 from shared.integrity import Break
 from shared.settings import Settings
@@ -18,7 +18,7 @@ async def verify_services(settings: Settings, services: list[str] | None) -> int
     """Print each broken place; return how many were found."""
     key = settings.integrity_key.get_secret_value().encode()
     total = 0
-    for service in services or EVENT_SOURCES:
+    for service in services or event_owners():
         engine = make_engine(settings.database_url_of(service), pool_size=1)
         try:
             async with engine.connect() as conn:

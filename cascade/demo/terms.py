@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from shared.demo.client import Json
-from shared.demo.population import OBJECTIVES
+from cascade.demo.client import Json
+from cascade.demo.population import OBJECTIVES
 
 EUR = 100
 VOUCHER_CENTS = 10_000 * EUR

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from shared.demo.cast import FINANCE, MANAGER, Played, applicant
-from shared.demo.client import Cascade, Json, until
-from shared.demo.terms import EUR
+from cascade.demo.cast import FINANCE, MANAGER, Played, applicant
+from cascade.demo.client import Cascade, Json, until
+from cascade.demo.terms import EUR
 
 Each = Callable[[Callable[[Any], Awaitable[Any]], Iterable[Any]], Awaitable[list[Any]]]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.demo.client import Json, Person
+from cascade.demo.client import Json, Person
 
 MANAGER = Person("pm-ada", ("programme_manager",))
 FINANCE = (Person("fo-bruno", ("finance_officer",)), Person("fo-chiara", ("finance_officer",)))

@@ -1,0 +1,28 @@
+"""What every `cascade` subcommand shares: one-line failures and the settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NoReturn
+
+import typer
+from rich.console import Console
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
+
+err = Console(stderr=True)
+
+
+def fail(message: str) -> NoReturn:
+    """One clear line and a non-zero exit; no traceback for an operator's problem."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(1)
+
+
+def load_settings() -> Settings:
+    from shared.settings import Settings
+
+    try:
+        return Settings()
+    except ValueError as exc:
+        fail(str(exc).splitlines()[-1] if str(exc) else "invalid settings")

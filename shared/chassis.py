@@ -1,0 +1,35 @@
+"""What a service's handlers and background components share (built by shared.app)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared import metrics
+from shared.clock import Clock
+from shared.eventstore import EventStore
+from shared.repository import Repository
+from shared.settings import Settings
+
+
+class Component(Protocol):
+    """A background part of a service (relay, consumer, scheduler)."""
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+
+@dataclass
+class Chassis:
+    """What every request handler and background component of a service shares."""
+
+    service: str
+    settings: Settings
+    engine: AsyncEngine
+    store: EventStore
+    repository: Repository
+    clock: Clock
+    metrics: metrics.ServiceMetrics
+    components: list[Component] = field(default_factory=list)
