@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NoReturn
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -10,7 +11,16 @@ from rich.console import Console
 if TYPE_CHECKING:
     from shared.settings import Settings
 
+T = TypeVar("T")
+
 err = Console(stderr=True)
+
+
+def run_async(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine (asyncio is imported only by commands that need it)."""
+    import asyncio
+
+    return asyncio.run(work)
 
 
 def fail(message: str) -> NoReturn:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -10,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cascade.cli.common import fail, load_settings
+from cascade.cli.common import fail, load_settings, run_async
 from shared.errors import InfrastructureUnavailable, NotFound
 
 if TYPE_CHECKING:
@@ -70,6 +69,6 @@ def _table(consumer: str, letters: list[DeadLetter]) -> Table:
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
     try:
-        return asyncio.run(work)
+        return run_async(work)
     except (InfrastructureUnavailable, NotFound) as exc:
         fail(str(exc))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import Annotated
 
 import typer
 
-from cascade.cli.common import err, fail, load_settings
+from cascade.cli.common import err, fail, load_settings, run_async
 from cascade.cli.dlq import dlq_app
 from cascade.cli.reporting import reporting_app
 from cascade.services import NAMES
@@ -69,7 +68,7 @@ def migrate(service: ServiceArg) -> None:
     check_service(service)
     settings = load_settings()
     try:
-        asyncio.run(run_migrations(service, settings.database_url_of(service)))
+        run_async(run_migrations(service, settings.database_url_of(service)))
     except (InfrastructureUnavailable, ValueError) as exc:
         fail(str(exc))
     err.print(f"{service}: migrations applied")
@@ -81,7 +80,7 @@ def create_topics() -> None:
     from cascade.services import ensure_topics
 
     try:
-        created = asyncio.run(ensure_topics(load_settings()))
+        created = run_async(ensure_topics(load_settings()))
     except InfrastructureUnavailable as exc:
         fail(str(exc))
     err.print(f"created {len(created)} topic(s): {', '.join(created) or 'none needed'}")
@@ -110,7 +109,7 @@ def audit_verify(
     from cascade.cli.audit import verify_services
 
     try:
-        broken = asyncio.run(verify_services(load_settings(), service or None))
+        broken = run_async(verify_services(load_settings(), service or None))
     except InfrastructureUnavailable as exc:
         fail(str(exc))
     raise typer.Exit(1 if broken else 0)

@@ -3,13 +3,12 @@ with a progress bar, while the service keeps answering from the old one."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
-from cascade.cli.common import fail, load_settings
+from cascade.cli.common import fail, load_settings, run_async
 from shared.errors import InfrastructureUnavailable
 
 if TYPE_CHECKING:
@@ -87,7 +86,7 @@ def rebuild_command(
     """Rebuild every projection beside the live one, then swap it in."""
     settings = load_settings()
     try:
-        result = asyncio.run(rebuild(settings, from_topics=topics, from_feeds=from_feeds))
+        result = run_async(rebuild(settings, from_topics=topics, from_feeds=from_feeds))
     except operator_errors() as exc:
         fail(f"rebuild failed: {type(exc).__name__}: {exc}")
         return
