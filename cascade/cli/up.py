@@ -19,6 +19,8 @@ from rich.table import Table
 from rich.text import Text
 
 from cascade.local.broker import LocalBroker, port_is_open
+from cascade.local.lifeline import die_with_parent, start_postgres_watchdog, stop_watchdog
+from cascade.local.ports import describe_holders
 from cascade.local.postgres import EmbeddedPostgres
 from cascade.migrate import migrate
 from cascade.services import NAMES, ensure_topics
@@ -37,6 +39,8 @@ class Stack:
     postgres: EmbeddedPostgres | None = None
     broker: LocalBroker | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    # Stops the embedded PostgreSQL should we be killed before `stop` runs.
+    watchdog: subprocess.Popen[bytes] | None = None
 
     def stop(self) -> None:
         for proc in self.processes.values():
@@ -53,17 +57,18 @@ class Stack:
             self.broker.stop()
         if self.postgres is not None:
             self.postgres.stop()
+        if self.watchdog is not None:
+            stop_watchdog(self.watchdog)
 
 
 def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False) -> int:
     state = Path(state_dir).resolve()
     (state / "logs").mkdir(parents=True, exist_ok=True)
-    busy = [f"{s} ({settings.port_of(s)})" for s in NAMES
-            if port_is_open(settings.host, settings.port_of(s))]
+    busy = {s: settings.port_of(s) for s in NAMES if port_is_open(settings.host, settings.port_of(s))}
     if busy:
+        listed = ", ".join(f"{s} ({port})" for s, port in busy.items())
         raise InfrastructureUnavailable(
-            f"port(s) already in use: {', '.join(busy)}; stop what uses them or set "
-            "CASCADE_<SERVICE>_PORT"
+            f"port(s) already in use: {listed}. {describe_holders(list(busy.values()))}"
         )
     stack = Stack()
     stopping = threading.Event()
@@ -105,6 +110,7 @@ def prepare_infrastructure(settings: Settings, state: Path, stack: Stack) -> dic
     db_url = settings.database_url
     if db_url is None:
         console.print(f"starting embedded PostgreSQL in {state / 'pgdata'} ...")
+        stack.watchdog = start_postgres_watchdog(state / "pgdata")
         stack.postgres = EmbeddedPostgres(state / "pgdata")
         db_url = stack.postgres.start()
     else:
@@ -143,8 +149,9 @@ def spawn(service: str, env: dict[str, str], state: Path, log_to_files: bool) ->
     proc = subprocess.Popen(
         [sys.executable, "-m", "cascade", "serve", service],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        # Own session: Ctrl-C reaches only us, and we stop the children in order.
-        start_new_session=True,
+        # Own session: Ctrl-C reaches only us, and we stop the children in order;
+        # and should we die without stopping them, the kernel stops them.
+        start_new_session=True, preexec_fn=die_with_parent(),
     )
     log_file = (state / "logs" / f"{service}.log").open("ab")
     threading.Thread(target=_pump, args=(service, proc.stdout, log_file, not log_to_files),

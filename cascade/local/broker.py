@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from cascade.local.lifeline import die_with_parent
 from shared.errors import InfrastructureUnavailable
 
 
@@ -70,6 +71,8 @@ class LocalBroker:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            # Never an orphan holding its port when whoever started it is killed.
+            preexec_fn=die_with_parent(),
         )
         deadline = time.monotonic() + timeout
         while not port_is_open(self.host, self.port):

@@ -140,3 +140,38 @@ def test_a_port_in_use_is_one_clear_line(tmp_path: Path) -> None:
         occupant.listen()
         output = run_to_failure(env, tmp_path)
     assert "error: port(s) already in use: payments" in output
+    # Which process holds it, and how to stop it.
+    assert f"pid {os.getpid()} holds {env['CASCADE_PAYMENTS_PORT']}" in output
+    assert f"kill {os.getpid()}" in output
+
+
+def postmaster_pid(pgdata: Path) -> int:
+    return int((pgdata / "postmaster.pid").read_text().split("\n", 1)[0])
+
+
+def eventually_gone(processes: list[psutil.Process], timeout: float = 60) -> list[psutil.Process]:
+    """The processes still running once they all stopped or `timeout` passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        alive = [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.2)
+
+
+@pytest.mark.slow
+def test_nothing_outlives_cascade_up_killed_outright(tmp_path: Path) -> None:
+    env = stack_env()
+    state = tmp_path / "state"
+    with running(env, state) as proc:
+        wait_for_ready(proc)
+        children = psutil.Process(proc.pid).children(recursive=True)
+        postgres = psutil.Process(postmaster_pid(state / "pgdata"))
+        assert len(children) >= 5  # four services and tansu, besides the watchdog
+        proc.kill()  # no SIGTERM handler runs: the kernel and the watchdog must act
+        proc.wait()
+        assert eventually_gone([*children, postgres]) == []
+    for service in SERVICES:
+        port = int(env[f"CASCADE_{service.upper()}_PORT"])
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", port))  # free again for the next `cascade up`
