@@ -11,9 +11,8 @@ from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.calls.events import DeMinimis
-from services.payments import register
+from services.payments import register, tables
 from services.payments.de_minimis import Headroom, undertaking_id, window_start
-from services.payments.replica import calls_table, organisations, programmes
 from shared.errors import NotFound
 
 
@@ -69,20 +68,21 @@ def _call_view(row: Row[Any]) -> CallLedgerView:
 
 
 async def call_ledger(conn: AsyncConnection, call_id: str) -> CallLedgerView:
-    row = (await conn.execute(select(calls_table).where(calls_table.c.id == call_id))).first()
+    row = (await conn.execute(select(tables.calls).where(tables.calls.c.id == call_id))).first()
     if row is None:
         raise NotFound(f"no call {call_id} (or not yet known to this service)")
     return _call_view(row)
 
 
 async def programme_ledger(conn: AsyncConnection, programme_id: str) -> ProgrammeLedgerView:
+    programmes = tables.programmes
     programme = (await conn.execute(select(programmes.c.currency, programmes.c.budget_cents)
                                     .where(programmes.c.id == programme_id))).first()
     if programme is None:
         raise NotFound(f"no programme {programme_id} (or not yet known to this service)")
     calls = [_call_view(row) for row in await conn.execute(
-        select(calls_table).where(calls_table.c.programme_id == programme_id)
-        .order_by(calls_table.c.id))]
+        select(tables.calls).where(tables.calls.c.programme_id == programme_id)
+        .order_by(tables.calls.c.id))]
     committed = sum(c.committed_cents for c in calls)
     paid, recovered = sum(c.paid_cents for c in calls), sum(c.recovered_cents for c in calls)
     return ProgrammeLedgerView(
@@ -96,15 +96,16 @@ async def de_minimis(conn: AsyncConnection, organisation_id: str, on: date,
                      programme_id: str | None) -> DeMinimisView:
     """The aid of the organisation's undertaking in the window ending on `on`, under
     the programme's settings when one is named, else the regulation's defaults."""
-    org = (await conn.execute(select(organisations).where(organisations.c.id == organisation_id)
-                              )).first()
+    org = (await conn.execute(select(tables.organisations)
+                              .where(tables.organisations.c.id == organisation_id))).first()
     if org is None:
         raise NotFound(f"no organisation {organisation_id} (or not yet known to this service)")
     years, ceiling = DeMinimis().window_years, DeMinimis().ceiling_cents
     if programme_id is not None:
         settings = (await conn.execute(
-            select(programmes.c.de_minimis_window_years, programmes.c.de_minimis_ceiling_cents)
-            .where(programmes.c.id == programme_id))).first()
+            select(tables.programmes.c.de_minimis_window_years,
+                   tables.programmes.c.de_minimis_ceiling_cents)
+            .where(tables.programmes.c.id == programme_id))).first()
         if settings is None:
             raise NotFound(f"no programme {programme_id} (or not yet known to this service)")
         years, ceiling = settings

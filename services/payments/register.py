@@ -5,24 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, Table, Text, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.payments.de_minimis import Headroom, window_start
-
-metadata = MetaData()
-undertakings = Table("undertakings", metadata, Column("id", Text, primary_key=True))
-aid = Table(
-    "de_minimis_aid", metadata,
-    Column("grant_id", Text, primary_key=True),
-    Column("undertaking_id", Text, nullable=False),
-    Column("organisation_id", Text, nullable=False),
-    Column("programme_id", Text, nullable=False),
-    Column("call_id", Text, nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),
-    Column("awarded_at", DateTime(timezone=True), nullable=False),
-)
+from services.payments.tables import de_minimis_aid as aid
+from services.payments.tables import undertakings
 
 
 async def lock_undertaking(conn: AsyncConnection, undertaking_id: str) -> None:
