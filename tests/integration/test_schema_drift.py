@@ -6,23 +6,18 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Column, MetaData, text
 
-from services.applications import tables as applications
-from services.calls import tables as calls
-from services.payments import tables as payments
-from services.reporting import tables as reporting
+from cascade.services import definitions
 from shared import tables as chassis
 from shared.db import make_engine, with_database
 from tests.conftest import MakeDatabase, unique_name
 from tests.support.schema import catalog, declared_catalog, differences
 
+# Every service's database: the chassis tables, and the tables its definition declares.
 DECLARED: dict[str, tuple[MetaData, ...]] = {
     "chassis": (chassis.metadata,),
-    "calls": (chassis.metadata, calls.metadata),
-    "applications": (chassis.metadata, applications.metadata),
-    "payments": (chassis.metadata, payments.metadata),
-    "reporting": (chassis.metadata, reporting.metadata),
+    **{name: (chassis.metadata, *([d.tables] if d.tables is not None else []))
+       for name, d in definitions().items()},
 }
-
 
 async def _execute(url: str, *statements: str) -> None:
     engine = make_engine(url, pool_size=1)
@@ -41,6 +36,12 @@ async def test_the_migrated_database_is_what_the_metadata_declares(
     assert await differences(url, DECLARED[service]) == []
     scratch = with_database(pg_server_url, f"{unique_name()}_{service}_declared")
     assert await catalog(url) == await declared_catalog(scratch, DECLARED[service])
+
+
+def test_every_service_with_migrations_declares_its_tables() -> None:
+    assert [name for name, d in definitions().items()
+            if d.migrations is not None and d.tables is None] == []
+    assert set(DECLARED) == {"chassis", "calls", "applications", "payments", "reporting"}
 
 
 async def test_a_column_only_the_database_has_is_named(service_database: MakeDatabase) -> None:
