@@ -8,11 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import (
-    func,
-    select,
-    update,
-)
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -97,9 +93,8 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
         await conn.execute(pg_insert(tables.calls).values(
             id=e.call_id, programme_id=e.programme_id, currency=e.currency, status="draft",
             instalments=_plan(e.terms), counts_as_de_minimis=e.terms.counts_as_de_minimis,
-            version=envelope.version, budget_cents=e.terms.budget_cents, committed_cents=0,
-            paid_cents=0, recovered_cents=0,
-        ).on_conflict_do_nothing(index_elements=[tables.calls.c.id]))
+            version=envelope.version, budget_cents=e.terms.budget_cents,
+        ).on_conflict_do_nothing(index_elements=[tables.calls.c.id]))  # its ledger starts at 0
         await call_known(conn, e.call_id)
 
     async def change(envelope: Envelope, conn: AsyncConnection, call_id: str,

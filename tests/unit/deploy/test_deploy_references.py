@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.settings import SERVICES
+from cascade.services import NAMES as SERVICES
 
 Resource = dict[str, Any]
 NAMESPACES = {"dev": "cascade-dev", "prod": "cascade"}
