@@ -19,6 +19,7 @@ DECLARED: dict[str, tuple[MetaData, ...]] = {
        for name, d in definitions().items()},
 }
 
+
 async def _execute(url: str, *statements: str) -> None:
     engine = make_engine(url, pool_size=1)
     try:
