@@ -27,7 +27,7 @@ async def list_public_calls(
     status: Annotated[list[CallStatus] | None, Query()] = None,
 ) -> Page[Any]:
     """Upcoming (`published`) and `open` calls by default; `status` names others to see."""
-    wanted = [s for s in (status or LISTED) if s in READABLE]
+    wanted: list[str] = [s for s in (status or LISTED) if s in READABLE]
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
         rows = await views.list_calls(conn, drafts=False, after=str(after[0]) if after else None,
