@@ -441,7 +441,7 @@ export interface components {
              * Roles
              * @default []
              */
-            roles: string[];
+            roles?: string[];
             /** Sub */
             sub: string;
         };
@@ -458,14 +458,14 @@ export interface components {
              * Partner Organisation Ids
              * @default []
              */
-            partner_organisation_ids: string[];
+            partner_organisation_ids?: string[];
             /** Requested Cents */
             requested_cents: number;
             /**
              * Summary
              * @default
              */
-            summary: string;
+            summary?: string;
             /** Title */
             title: string;
             /** Trl */
@@ -544,7 +544,7 @@ export interface components {
              * Reason
              * @default
              */
-            reason: string;
+            reason?: string;
         };
         /** DraftApplication */
         DraftApplication: {
@@ -564,14 +564,14 @@ export interface components {
              * Partner Organisation Ids
              * @default []
              */
-            partner_organisation_ids: string[];
+            partner_organisation_ids?: string[];
             /** Requested Cents */
             requested_cents: number;
             /**
              * Summary
              * @default
              */
-            summary: string;
+            summary?: string;
             /** Title */
             title: string;
             /** Trl */
@@ -710,7 +710,7 @@ export interface components {
              * Conflicts
              * @default []
              */
-            conflicts: string[];
+            conflicts?: string[];
             /** Name */
             name: string;
             /** Sub */
@@ -744,7 +744,7 @@ export interface components {
              * Tags
              * @default []
              */
-            tags: string[];
+            tags?: string[];
             /** Vat Id */
             vat_id?: string | null;
         };
@@ -768,7 +768,7 @@ export interface components {
              * Comment
              * @default
              */
-            comment: string;
+            comment?: string;
             /** Scores */
             scores: {
                 [key: string]: number;

@@ -290,7 +290,7 @@ export interface components {
              * Roles
              * @default []
              */
-            roles: string[];
+            roles?: string[];
             /** Sub */
             sub: string;
         };
@@ -413,17 +413,17 @@ export interface components {
              * Min Distinct Countries
              * @default 1
              */
-            min_distinct_countries: number;
+            min_distinct_countries?: number;
             /**
              * Min Members
              * @default 1
              */
-            min_members: number;
+            min_members?: number;
             /**
              * Required Tags
              * @default []
              */
-            required_tags: string[];
+            required_tags?: string[];
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -440,14 +440,14 @@ export interface components {
              * Currency
              * @default EUR
              */
-            currency: string;
+            currency?: string;
             /**
              * @default {
              *       "ceiling_cents": 30000000,
              *       "window_years": 3
              *     }
              */
-            de_minimis: components["schemas"]["DeMinimis"];
+            de_minimis?: components["schemas"]["DeMinimis"];
             /** Name */
             name: string;
             /**
@@ -460,7 +460,7 @@ export interface components {
              *       "go_international"
              *     ]
              */
-            objectives: ("network" | "innovate" | "adopt" | "train" | "go_international")[];
+            objectives?: ("network" | "innovate" | "adopt" | "train" | "go_international")[];
             /** Per Beneficiary Cap Cents */
             per_beneficiary_cap_cents?: number | null;
         };
@@ -474,7 +474,7 @@ export interface components {
              * Threshold
              * @default 0
              */
-            threshold: number;
+            threshold?: number;
             /** Title */
             title: string;
             /** Weight */
@@ -486,12 +486,12 @@ export interface components {
              * Ceiling Cents
              * @default 30000000
              */
-            ceiling_cents: number;
+            ceiling_cents?: number;
             /**
              * Window Years
              * @default 3
              */
-            window_years: number;
+            window_years?: number;
         };
         /**
          * DraftCall
@@ -511,22 +511,22 @@ export interface components {
              * Counts As De Minimis
              * @default true
              */
-            counts_as_de_minimis: boolean;
+            counts_as_de_minimis?: boolean;
             /**
              * Criteria
              * @default []
              */
-            criteria: components["schemas"]["Criterion"][];
+            criteria?: components["schemas"]["Criterion"][];
             /**
              * Eligibility
              * @default []
              */
-            eligibility: (components["schemas"]["ApplicantCountryIn"] | components["schemas"]["ApplicantSizeIn"] | components["schemas"]["TrlBetween"] | components["schemas"]["RequestedBetween"] | components["schemas"]["Consortium"] | components["schemas"]["OneAwardPerBeneficiaryInProgramme"] | components["schemas"]["RegisteredBefore"])[];
+            eligibility?: (components["schemas"]["ApplicantCountryIn"] | components["schemas"]["ApplicantSizeIn"] | components["schemas"]["TrlBetween"] | components["schemas"]["RequestedBetween"] | components["schemas"]["Consortium"] | components["schemas"]["OneAwardPerBeneficiaryInProgramme"] | components["schemas"]["RegisteredBefore"])[];
             /**
              * Evaluators Per Application
              * @default 3
              */
-            evaluators_per_application: number;
+            evaluators_per_application?: number;
             /** Instalments */
             instalments: components["schemas"]["Instalment"][];
             /**
@@ -549,7 +549,7 @@ export interface components {
              * Pass Threshold
              * @default 0
              */
-            pass_threshold: number;
+            pass_threshold?: number;
             /** Planned Awards */
             planned_awards?: number | null;
             /**

@@ -376,7 +376,7 @@ export interface components {
              * Roles
              * @default []
              */
-            roles: string[];
+            roles?: string[];
             /** Sub */
             sub: string;
         };
