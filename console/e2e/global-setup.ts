@@ -3,7 +3,9 @@ import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
+export default async function globalSetup(): Promise<(() => Promise<void>) | undefined> {
+  // A stack already running (CASCADE_CONSOLE_URL) is used as it is, e.g. while writing a test.
+  if (process.env.CASCADE_CONSOLE_URL) return undefined;
   const repo = resolve(import.meta.dirname, "..", "..");
   const python = process.env.CASCADE_PYTHON ?? resolve(repo, ".venv", "bin", "python");
   const child = spawn(python, ["-m", "tests.support.console_stack"], {

@@ -1,4 +1,4 @@
-// Who is signed in: the bearer token and the claims it carries, kept for the browser tab.
+// Who is signed in: the bearer token and the claims it carries, kept in the browser until it expires or they sign out.
 
 export const ROLES = ["applicant", "evaluator", "programme_manager", "finance_officer", "auditor"] as const;
 export type Role = (typeof ROLES)[number];
@@ -22,7 +22,7 @@ export function sessionFromToken(token: string): Session {
   return { token, sub: String(claims.sub ?? ""), name: typeof claims.name === "string" ? claims.name : null, roles };
 }
 
-export function loadSession(storage: Storage = sessionStorage): Session | null {
+export function loadSession(storage: Storage = localStorage): Session | null {
   const token = storage.getItem(KEY);
   if (!token) return null;
   try {
@@ -34,7 +34,7 @@ export function loadSession(storage: Storage = sessionStorage): Session | null {
   }
 }
 
-export function saveSession(token: string | null, storage: Storage = sessionStorage): void {
+export function saveSession(token: string | null, storage: Storage = localStorage): void {
   if (token) storage.setItem(KEY, token);
   else storage.removeItem(KEY);
 }

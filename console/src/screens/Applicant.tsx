@@ -47,7 +47,7 @@ function RegisterOrganisation({ onDone }: { onDone: () => void }) {
   const { t } = useTranslation();
   const { api } = useConsole();
   const command = useCommand();
-  const [form, setForm] = useState({ name: "", country: "", size: "small", registered_on: "", pic: "" });
+  const [form, setForm] = useState({ name: "", country: "", size: "small", registered_on: "", pic: "", vat_id: "" });
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
 
   async function submit(event: FormEvent) {
@@ -55,9 +55,9 @@ function RegisterOrganisation({ onDone }: { onDone: () => void }) {
     const done = await command.run(() => unwrap(api.applications.POST("/v1/organisations", {
       headers: commandHeaders(),
       body: { name: form.name, country: form.country.toUpperCase(), size: form.size as (typeof SIZES)[number],
-        registered_on: form.registered_on, pic: form.pic || null, tags: [] },
+        registered_on: form.registered_on, pic: form.pic || null, vat_id: form.vat_id || null, tags: [] },
     })));
-    if (done) { setForm({ name: "", country: "", size: "small", registered_on: "", pic: "" }); onDone(); }
+    if (done) { setForm({ name: "", country: "", size: "small", registered_on: "", pic: "", vat_id: "" }); onDone(); }
   }
   return (
     <form onSubmit={(e) => void submit(e)} aria-labelledby="register-org">
@@ -67,7 +67,9 @@ function RegisterOrganisation({ onDone }: { onDone: () => void }) {
       <Field label={t("organisation.country")} value={form.country} onChange={set("country")} field="country" problem={command.problem} maxLength={2} required />
       <Select label={t("organisation.size")} value={form.size} onChange={set("size")} options={SIZES.map((s) => ({ value: s, label: t(`size.${s}`) }))} />
       <Field label={t("organisation.registeredOn")} type="date" value={form.registered_on} onChange={set("registered_on")} field="registered_on" problem={command.problem} required />
-      <Field label={t("organisation.pic")} value={form.pic} onChange={set("pic")} field="pic" problem={command.problem} />
+      <p id="pic-or-vat">{t("organisation.picOrVat")}</p>
+      <Field label={t("organisation.pic")} value={form.pic} onChange={set("pic")} field="pic" problem={command.problem} aria-describedby="pic-or-vat" />
+      <Field label={t("organisation.vat")} value={form.vat_id} onChange={set("vat_id")} field="vat_id" problem={command.problem} aria-describedby="pic-or-vat" />
       <button type="submit" disabled={command.busy}>{t("organisation.registerAction")}</button>
     </form>
   );
