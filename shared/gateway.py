@@ -12,7 +12,7 @@ import httpx
 from pydantic import BaseModel, Field, ValidationError
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
@@ -82,6 +82,9 @@ def create_gateway(settings: Settings, *, transport: httpx.AsyncBaseTransport | 
             params=request.url.query, headers=headers, content=request.stream())
         try:
             answer = await client.send(outgoing, stream=True)
+        except ClientDisconnect:
+            # The browser went away (a page left mid-request): no one to answer.
+            return Response(status_code=499)
         except httpx.HTTPError:
             return problem(503, "service_unavailable", "Service unavailable",
                            f"the {service} service cannot be reached")

@@ -1,6 +1,6 @@
 // One programme from call to recovery, by hand, as its people play it in the browser.
 import { expect, test, type Page } from "@playwright/test";
-import { afterReloads, expectAccessible, keepScreenshot, personAt } from "./support";
+import { afterReloads, closePeople, expectAccessible, keepScreenshot, personAt } from "./support";
 
 const run = Date.now().toString(36).slice(-5).toUpperCase();
 const programme = `METASTARS ${run}`;
@@ -9,6 +9,8 @@ const project = `Smart looms ${run}`;
 const state: { callUrl?: string; applicationUrl?: string; grantUrl?: string; programmeUrl?: string } = {};
 
 test.describe.configure({ mode: "serial" });
+// A failed test keeps its people's pages open, so its screenshots show where it stood.
+test.afterEach(async ({}, info) => { if (info.status === info.expectedStatus) await closePeople(); });
 
 test("a visitor reads the open calls without signing in", async ({ page }) => {
   await page.goto("/");
@@ -203,11 +205,14 @@ test("finance pays under four eyes: never one's own order, a failure ordered aga
 
   await ben.goto(state.grantUrl!);
   await ben.getByRole("button", { name: "Order payment of Balance" }).click();
+  await expect(ben.getByText("Waiting for another officer")).toBeVisible();
   await anna.goto(state.grantUrl!);
   await anna.getByRole("button", { name: "Approve" }).click();
+  await anna.getByLabel("Bank reference (or reason it failed)", { exact: true }).fill("account closed");
   await anna.getByRole("button", { name: "Mark failed" }).click();
   await expect(anna.getByRole("row", { name: /Balance/ })).toContainText("failed");
   await anna.getByRole("button", { name: "Order payment of Balance" }).click();
+  await expect(anna.getByText("Waiting for another officer")).toBeVisible();
   await ben.reload();
   await ben.getByRole("button", { name: "Approve" }).click();
   await ben.getByLabel("Bank reference (or reason it failed)", { exact: true }).fill("SEPA-0002");
@@ -220,6 +225,7 @@ test("finance pays under four eyes: never one's own order, a failure ordered aga
   await expect(ben.getByRole("alert")).toContainText(/exceed what was paid|at most/i);
   await ben.getByLabel("Amount to recover (EUR)", { exact: true }).fill("1,500");
   await ben.getByRole("button", { name: "Order a recovery" }).click();
+  await expect(ben.getByText(/ineligible costs · ordered/)).toBeVisible();
   await ben.getByRole("button", { name: "Mark received" }).click();
   await expect(ben.getByText(/ineligible costs · received/)).toBeVisible();
   await expectAccessible(ben);
@@ -238,7 +244,7 @@ test("the programme manager reads the report with its charts and downloads", asy
   for (const chart of ["Money over time", "Applications by status", "By country", "By objective", "Committed by call kind", "Targets and actuals"]) {
     await expect(maria.getByRole("figure", { name: chart })).toBeVisible();
   }
-  await expect(maria.getByRole("figure", { name: "Money over time" }).locator("path.recharts-curve").first()).toBeVisible();
+  await expect(maria.getByRole("figure", { name: "Money over time" }).locator("path.recharts-line-curve")).toHaveCount(3);
   const download = maria.waitForEvent("download");
   await maria.getByRole("button", { name: "Download grants (CSV)" }).click();
   expect((await download).suggestedFilename()).toBe("grants.csv");
@@ -248,7 +254,10 @@ test("the programme manager reads the report with its charts and downloads", asy
 
 test("the auditor follows one grant's story, verifies the history and moves as_of", async ({ browser }) => {
   const eve = await personAt(browser, "auditor", "Eve");
+  // Both lists loaded first: one arriving late would move the link under the pointer.
+  await expect(eve.getByRole("link", { name: `Report of ${programme}` })).toBeVisible();
   await eve.getByRole("link", { name: `The story of “${project}”` }).click();
+  await expect(eve).toHaveURL(/\/auditor\/trail\//);
   const timeline = eve.getByRole("list", { name: "One grant's story" });
   for (const event of ["ApplicationSubmitted", "ApplicationContracted", "GrantAwarded", "PaymentDisbursed", "RecoveryReceived"]) {
     await expect(timeline.getByText(event, { exact: true }).first()).toBeVisible();

@@ -1,6 +1,6 @@
 // What the journeys share: signing in as someone, the accessibility check, screenshots.
 import AxeBuilder from "@axe-core/playwright";
-import { expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { resolve } from "node:path";
 
 export type Role = "applicant" | "evaluator" | "programme_manager" | "finance_officer" | "auditor";
@@ -9,9 +9,12 @@ const ROLE_LABEL: Record<Role, string> = {
   finance_officer: "Finance officer", auditor: "Auditor",
 };
 
+const people: BrowserContext[] = [];
+
 /** A page of its own (a browser context per person), signed in through the sign-in screen. */
 export async function personAt(browser: Browser, role: Role, name: string): Promise<Page> {
   const context = await browser.newContext();
+  people.push(context);
   const page = await context.newPage();
   await page.goto("/signin");
   await page.getByLabel("Role", { exact: true }).selectOption({ label: ROLE_LABEL[role] });
@@ -19,6 +22,10 @@ export async function personAt(browser: Browser, role: Role, name: string): Prom
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByText(`Signed in as ${name}`)).toBeVisible();
   return page;
+}
+
+export async function closePeople(): Promise<void> {
+  await Promise.all(people.splice(0).map((context) => context.close()));
 }
 
 /** No serious or critical axe-core violation on the screen as it stands. */

@@ -25,10 +25,12 @@ async function allGrants(load: (cursor?: string) => Promise<{ items: unknown[]; 
 }
 
 function Chart({ title, children, summary }: { title: string; summary: string; children: React.ReactElement }) {
+  const { t } = useTranslation();
+  const noData = t("report.noData");
   return (
     <figure className="card" aria-label={title}>
       <figcaption><h3>{title}</h3></figcaption>
-      <div role="img" aria-label={summary} style={{ width: "100%", height: 260 }}>
+      <div role="img" aria-label={summary || noData} style={{ width: "100%", height: 260 }}>
         <ResponsiveContainer>{children}</ResponsiveContainer>
       </div>
     </figure>
