@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from pathlib import Path
 
+from cascade.services import definitions
 from shared.app import create_app
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
 
 
 def dump(folder: Path) -> None:
     settings = Settings(environment="development")
     folder.mkdir(parents=True, exist_ok=True)
-    for name in SERVICES:
-        definition = importlib.import_module(f"services.{name}.main").SERVICE
+    for name, definition in definitions().items():
         document = create_app(definition, settings).openapi()
         (folder / f"{name}.json").write_text(json.dumps(document, indent=1, sort_keys=True) + "\n")
 

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import uvicorn
 
-from shared.bus import ensure_topics
-from shared.cli.up import Stack, spawn
-from shared.gateway import create_gateway
-from shared.local.broker import LocalBroker, free_port
-from shared.local.postgres import EmbeddedPostgres
-from shared.migrate import migrate
+from cascade.cli.up import Stack, spawn
+from cascade.gateway import create_gateway
+from cascade.local.broker import LocalBroker, free_port
+from cascade.local.postgres import EmbeddedPostgres
+from cascade.migrate import migrate
+from cascade.services import ensure_topics
 from shared.settings import Settings
 from tests.support.stack import ServiceStack, stack_settings
 
@@ -50,12 +50,14 @@ def start_gateway(settings: Settings) -> uvicorn.Server:
 def production_side(settings: Settings, issuer: str, gateway_port: int, state: Path,
                     extra: Stack) -> tuple[Settings, uvicorn.Server]:
     """A calls service verifying the issuer's JWKS, and a production gateway before it."""
-    trusting = settings.model_copy(update={
+    integrity_key = secrets.token_urlsafe(48)
+    trusting = Settings(**{**settings.model_dump(), **{
         "environment": "production", "database_prefix": f"{settings.database_prefix}oidc",
-        "topic_prefix": f"{settings.database_prefix}oidc.", "calls_port": free_port(),
+        "topic_prefix": f"{settings.database_prefix}oidc.",
+        "service_ports": {**settings.service_ports, "calls": free_port()},
         "jwt_jwks_url": f"{issuer}/jwks", "jwt_issuer": issuer, "jwt_audience": AUDIENCE,
-        "integrity_key": secrets.token_urlsafe(48), "gateway_port": gateway_port,
-        "oidc_issuer": issuer, "oidc_resource": AUDIENCE})
+        "integrity_key": integrity_key, "gateway_port": gateway_port,
+        "oidc_issuer": issuer, "oidc_resource": AUDIENCE}})
 
     async def prepare() -> None:
         await ensure_topics(trusting)
@@ -68,9 +70,9 @@ def production_side(settings: Settings, issuer: str, gateway_port: int, state: P
            "CASCADE_ENVIRONMENT": "production", "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
            "CASCADE_DATABASE_PREFIX": trusting.database_prefix,
            "CASCADE_TOPIC_PREFIX": trusting.topic_prefix, "CASCADE_DATABASE_POOL_SIZE": "3",
-           "CASCADE_CALLS_PORT": str(trusting.calls_port), "CASCADE_JWT_JWKS_URL": f"{issuer}/jwks",
+           "CASCADE_CALLS_PORT": str(trusting.port_of("calls")), "CASCADE_JWT_JWKS_URL": f"{issuer}/jwks",
            "CASCADE_JWT_ISSUER": issuer, "CASCADE_JWT_AUDIENCE": AUDIENCE,
-           "CASCADE_INTEGRITY_KEY": trusting.integrity_key.get_secret_value()}
+           "CASCADE_INTEGRITY_KEY": integrity_key}
     extra.processes["calls"] = spawn("calls", env, state, log_to_files=True)
     ServiceStack.wait_ready_at(extra, {"calls": trusting.url_of("calls")})
     return trusting, start_gateway(trusting)

@@ -16,9 +16,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from shared.auth import ROLES, Role, mint_token
+from cascade.services import NAMES
 from shared.problems import problem
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
+from shared.tokens import ROLES, Role, mint_token
+
+GATEWAY = "gateway"  # its name among the processes `cascade up` runs
 
 # Hop-by-hop headers (RFC 9110 7.6.1) stay on their own connection.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -39,7 +42,7 @@ def console_dist(settings: Settings) -> Path:
 def create_gateway(settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The gateway app; `transport` lets a test route the upstream calls itself."""
     dist = console_dist(settings)
-    upstream = {service: settings.url_of(service) for service in SERVICES}
+    upstream = {service: settings.url_of(service) for service in NAMES}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -93,6 +96,16 @@ def create_gateway(settings: Settings, *, transport: httpx.AsyncBaseTransport | 
         return StreamingResponse(answer.aiter_raw(), status_code=answer.status_code,
                                  headers=kept, background=BackgroundTask(answer.aclose))
 
+    async def healthy(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def ready(_: Request) -> Response:
+        # Ready when it has a console to serve; the services answer their own /readyz.
+        if not (dist / "index.html").is_file():
+            return JSONResponse({"status": "unavailable", "reason": "console not built"},
+                                status_code=503)
+        return JSONResponse({"status": "ok"})
+
     async def static(request: Request) -> Response:
         wanted = (dist / request.path_params.get("path", "")).resolve()
         if wanted.is_file() and wanted.is_relative_to(dist.resolve()):
@@ -105,6 +118,8 @@ def create_gateway(settings: Settings, *, transport: httpx.AsyncBaseTransport | 
         return FileResponse(index, headers={"cache-control": "no-cache"})
 
     routes: list[Any] = [
+        Route("/healthz", healthy, methods=["GET"]),
+        Route("/readyz", ready, methods=["GET"]),
         Route("/api/config", config, methods=["GET"]),
         Route("/api/dev/token", development_token, methods=["POST"]),
         Route("/api/{service}/{path:path}", route,
@@ -119,6 +134,6 @@ def serve_gateway(settings: Settings, port: int | None = None) -> None:
 
     from shared.logs import configure_logging
 
-    configure_logging(settings.log_level, settings.log_format, "gateway")
+    configure_logging(settings.log_level, settings.log_format, GATEWAY)
     uvicorn.run(create_gateway(settings), host=settings.host, port=port or settings.gateway_port,
                 log_config=None)

@@ -10,7 +10,7 @@ import httpx
 import jwt
 import pytest
 
-from shared.gateway import create_gateway
+from cascade.gateway import create_gateway
 from shared.settings import DEV_JWT_SECRET, Settings
 
 
