@@ -259,7 +259,7 @@ test("the auditor follows one grant's story, verifies the history and moves as_o
   await eve.getByRole("link", { name: `The story of “${project}”` }).click();
   await expect(eve).toHaveURL(/\/auditor\/trail\//);
   const timeline = eve.getByRole("list", { name: "One grant's story" });
-  for (const event of ["ApplicationSubmitted", "ApplicationContracted", "GrantAwarded", "PaymentDisbursed", "RecoveryReceived"]) {
+  for (const event of ["Application submitted", "Agreement signed", "Grant awarded", "Payment disbursed", "Recovery received"]) {
     await expect(timeline.getByText(event, { exact: true }).first()).toBeVisible();
   }
   await expectAccessible(eve);

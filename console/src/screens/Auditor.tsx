@@ -78,7 +78,7 @@ export function TrailPage() {
           return (
             <li key={e.id}>
               <span className="service">{t(`service.${service}`, { defaultValue: service })}</span>{" "}
-              <strong>{t(`event.${e.type.split(".")[1]}`, { defaultValue: e.type.split(".")[1] })}</strong>{" "}
+              <strong title={e.type}>{t(`event.${e.type.split(".")[1]}`, { defaultValue: e.type.split(".")[1] })}</strong>{" "}
               <time dateTime={e.occurred_at}>{f.instant(e.occurred_at)}</time>
               {e.actor?.sub && <> · {t("auditor.by", { who: e.actor.sub })}</>}
               <details><summary>{t("auditor.payload")}</summary><pre>{JSON.stringify(e.payload, null, 1)}</pre></details>
