@@ -173,7 +173,7 @@ test("the applicant signs the agreement and follows the grant's instalments", as
   await expectAccessible(luca);
 });
 
-test("finance pays under four eyes: never one's own order, a failure ordered again, a recovery", async ({ browser }) => {
+test("finance pays under four eyes: never one's own order, approved by another officer", async ({ browser }) => {
   const anna = await personAt(browser, "finance_officer", "Anna");
   const ben = await personAt(browser, "finance_officer", "Ben");
   await anna.goto(state.grantUrl!);
@@ -192,7 +192,11 @@ test("finance pays under four eyes: never one's own order, a failure ordered aga
   await ben.getByLabel("Bank reference (or reason it failed)", { exact: true }).fill("SEPA-0001");
   await ben.getByRole("button", { name: "Mark disbursed" }).click();
   await expect(ben.getByRole("row", { name: /SEPA|disbursed/ }).first()).toContainText("disbursed");
+});
 
+test("the final report makes the balance due; a failed payment is ordered again; a recovery", async ({ browser }) => {
+  const anna = await personAt(browser, "finance_officer", "Anna");
+  const ben = await personAt(browser, "finance_officer", "Ben");
   const luca = await personAt(browser, "applicant", "Luca Bianchi");
   await luca.goto(state.grantUrl!);
   await luca.getByLabel("Final report", { exact: true }).fill("Looms instrumented; rejects down 18%.");
