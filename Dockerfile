@@ -4,6 +4,7 @@
 #   docker run IMAGE serve calls        (any of calls, applications, payments, reporting)
 #   docker run IMAGE migrate calls      (create the database if missing, apply migrations)
 #   docker run IMAGE topics create
+#   docker run IMAGE gateway            (the built console and /api/<service>/... on port 8000)
 # The entrypoint is the `cascade` command; the arguments are its subcommand.
 #
 # The base is pinned to a Python patch release on Debian bookworm. A release
@@ -11,6 +12,17 @@
 #   docker build --build-arg PYTHON_IMAGE=python:3.11.14-slim-bookworm@sha256:<digest> .
 # (docs/DEPLOY.md, "Building the image").
 ARG PYTHON_IMAGE=python:3.11.14-slim-bookworm
+
+# --- console: the single-page app, built from its lockfile ---------------------
+ARG NODE_IMAGE=node:20.19-bookworm-slim
+FROM ${NODE_IMAGE} AS console
+WORKDIR /console
+COPY console/package.json console/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY console/ ./
+# The API types are committed (npm run api:check keeps them current), so the
+# build needs no Python.
+RUN npm run build
 
 # --- build: resolve and install into a virtual environment -----------------
 FROM ${PYTHON_IMAGE} AS build
@@ -48,6 +60,7 @@ RUN python -m pip uninstall --yes --no-cache-dir pip setuptools wheel \
         --home-dir /nonexistent --shell /usr/sbin/nologin cascade
 
 COPY --from=build /opt/cascade /opt/cascade
+COPY --from=console /console/dist /opt/cascade/console
 COPY deploy/docker/healthcheck.py /opt/cascade/healthcheck.py
 
 # CASCADE_HOST: listen beyond loopback, or nothing outside the container
@@ -57,12 +70,13 @@ ENV PATH=/opt/cascade/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     CASCADE_HOST=0.0.0.0 \
-    CASCADE_LOG_FORMAT=json
+    CASCADE_LOG_FORMAT=json \
+    CASCADE_CONSOLE_DIST=/opt/cascade/console
 
 # Numeric, so Kubernetes can verify runAsNonRoot without reading /etc/passwd.
 USER 10001:10001
 
-EXPOSE 8001 8002 8003 8004
+EXPOSE 8000 8001 8002 8003 8004
 
 # Healthy means ready: the served service answers /readyz (database and
 # broker reachable). One-shot commands serve nothing and are always healthy.

@@ -4,13 +4,40 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: up test lint typecheck imports unit integration e2e bench clean
+# The console (console/, Node 20.19+ with npm): dependencies from the lockfile,
+# rebuilt when its sources change; its browser tests drive Debian's Chromium.
+CONSOLE := console
+CONSOLE_DEPS := $(CONSOLE)/node_modules/.package-lock.json
+CONSOLE_BUILT := $(CONSOLE)/dist/index.html
+CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/index.html $(CONSOLE)/vite.config.ts \
+	$(CONSOLE)/tsconfig.json $(CONSOLE)/package.json -type f 2>/dev/null)
+CHROMIUM ?= /usr/bin/chromium
 
-up: $(INSTALLED)
+.PHONY: up test lint typecheck imports unit integration e2e bench clean console console-test
+
+up: $(INSTALLED) $(CONSOLE_BUILT)
 	$(BIN)/cascade up
 
 test: $(INSTALLED) lint typecheck imports
 	$(BIN)/pytest -q
+	$(MAKE) console-test
+
+console: $(CONSOLE_BUILT)
+
+# The client types match the services' OpenAPI documents; Vitest; Playwright journeys.
+console-test: $(INSTALLED) $(CONSOLE_BUILT) $(CHROMIUM)
+	cd $(CONSOLE) && npm run --silent api:check && npx vitest run && npx playwright test
+
+$(CONSOLE_DEPS): $(CONSOLE)/package-lock.json
+	cd $(CONSOLE) && npm ci --no-audit --no-fund
+	touch $@
+
+$(CONSOLE_BUILT): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
+	cd $(CONSOLE) && npm run --silent build
+
+# Playwright's own browser download is not used: Debian's Chromium is.
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium < /dev/null
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check cascade shared services tests bench deploy
@@ -40,4 +67,4 @@ $(INSTALLED): pyproject.toml requirements.lock
 	touch $@
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache $(CONSOLE)/node_modules $(CONSOLE)/dist

@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     # others' event feeds there); a service not named here: `host` and its port.
     service_urls: dict[str, str] = Field(default_factory=dict)
 
+    # The gateway: one origin for the browser, serving the built console and
+    # routing /api/<service>/... to the services (`cascade up`, the image).
+    gateway_port: int = 8000
+    console_dist: str | None = None  # None: console/dist of this checkout, if built
+    # The console's sign-in in production: OpenID Connect (code flow with PKCE)
+    # against this issuer, whose JWKS `jwt_jwks_url` names for the services.
+    oidc_issuer: str | None = None
+    oidc_client_id: str = "cascade-console"
+    oidc_scope: str = "openid profile"
+    oidc_resource: str | None = None  # RFC 8707 resource, for JWT access tokens
+
     relay_batch_size: int = 500
     relay_idle_poll_ms: int = 1_000
     snapshot_every: int = 100
@@ -128,6 +139,12 @@ class Settings(BaseSettings):
         if self.kafka_enable_idempotence is not None:
             return self.kafka_enable_idempotence
         return self.environment == "production"
+
+    @property
+    def development_sign_in(self) -> bool:
+        """Whether the gateway mints development tokens: never in production, never
+        when the services trust an identity provider's keys instead of the secret."""
+        return self.environment != "production" and self.jwt_jwks_url is None
 
     def port_of(self, service: str) -> int:
         """The port a service listens on: its setting, else the port it registered."""

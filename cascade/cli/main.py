@@ -61,6 +61,16 @@ def serve(
 
 
 @app.command()
+def gateway(
+    port: Annotated[int | None, typer.Option(help="Defaults to CASCADE_GATEWAY_PORT (8000)")] = None,
+) -> None:
+    """Serve the built console and route /api/<service>/... to the services (one origin)."""
+    from cascade.gateway import serve_gateway
+
+    serve_gateway(load_settings(), port)
+
+
+@app.command()
 def migrate(service: ServiceArg) -> None:
     """Create the service's database if missing and apply its migrations."""
     from cascade.migrate import migrate as run_migrations

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cascade.gateway import GATEWAY, console_dist
 from cascade.local.broker import LocalBroker, port_is_open
 from cascade.local.lifeline import die_with_parent, start_postgres_watchdog, stop_watchdog
 from cascade.local.ports import describe_holders
@@ -29,7 +30,8 @@ from shared.errors import InfrastructureUnavailable
 from shared.settings import Settings
 
 console = Console()
-COLOURS = {"calls": "cyan", "applications": "magenta", "payments": "green", "reporting": "yellow"}
+COLOURS = {"calls": "cyan", "applications": "magenta", "payments": "green", "reporting": "yellow",
+           GATEWAY: "blue"}
 
 
 @dataclass
@@ -64,7 +66,8 @@ class Stack:
 def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False) -> int:
     state = Path(state_dir).resolve()
     (state / "logs").mkdir(parents=True, exist_ok=True)
-    busy = {s: settings.port_of(s) for s in NAMES if port_is_open(settings.host, settings.port_of(s))}
+    ports = {**{s: settings.port_of(s) for s in NAMES}, GATEWAY: settings.gateway_port}
+    busy = {s: port for s, port in ports.items() if port_is_open(settings.host, port)}
     if busy:
         listed = ", ".join(f"{s} ({port})" for s, port in busy.items())
         raise InfrastructureUnavailable(
@@ -83,6 +86,8 @@ def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False)
         env = prepare_infrastructure(settings, state, stack)
         for service in NAMES:
             stack.processes[service] = spawn(service, env, state, log_to_files)
+        stack.processes[GATEWAY] = spawn(GATEWAY, env, state, log_to_files,
+                                         command=("gateway",))
         ready = wait_until_ready(settings, stack, stopping)
         if ready:
             # The URL of a server we started is ours to print; a configured one
@@ -145,9 +150,11 @@ async def _topics_and_migrations(settings: Settings) -> None:
         console.print(f"{service}: database {redact(url)} migrated")
 
 
-def spawn(service: str, env: dict[str, str], state: Path, log_to_files: bool) -> subprocess.Popen[bytes]:
+def spawn(service: str, env: dict[str, str], state: Path, log_to_files: bool,
+          command: tuple[str, ...] | None = None) -> subprocess.Popen[bytes]:
+    """`cascade serve <service>` (or another `cascade` command) as a child process."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cascade", "serve", service],
+        [sys.executable, "-m", "cascade", *(command or ("serve", service))],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         # Own session: Ctrl-C reaches only us, and we stop the children in order;
         # and should we die without stopping them, the kernel stops them.
@@ -174,7 +181,9 @@ def _pump(service: str, stream: IO[bytes] | None, log_file: IO[bytes], echo: boo
 
 def wait_until_ready(settings: Settings, stack: Stack, stopping: threading.Event,
                      timeout: float = 120.0) -> bool:
-    pending = set(NAMES)
+    checks = {**{s: f"{url_of(settings, s)}/readyz" for s in NAMES},
+              GATEWAY: f"{gateway_url(settings)}/api/config"}
+    pending = set(checks)
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2.0) as client:
         while pending and not stopping.is_set():
@@ -184,7 +193,7 @@ def wait_until_ready(settings: Settings, stack: Stack, stopping: threading.Event
                                   f"{stack.processes[service].returncode}; see its log[/]")
                     return False
                 try:
-                    if client.get(f"{url_of(settings, service)}/readyz").status_code == 200:
+                    if client.get(checks[service]).status_code == 200:
                         pending.discard(service)
                 except httpx.HTTPError:
                     pass
@@ -199,6 +208,10 @@ def url_of(settings: Settings, service: str) -> str:
     return f"http://{settings.host}:{settings.port_of(service)}"
 
 
+def gateway_url(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.gateway_port}"
+
+
 def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bool,
                database_url: str, kafka_servers: str) -> None:
     table = Table(title=f"Cascade is ready ({seconds:.1f} s)")
@@ -207,6 +220,10 @@ def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bo
     for service in NAMES:
         url = url_of(settings, service)
         table.add_row(service, url, "[green]ready[/]", f"{url}/docs")
+    console_url = gateway_url(settings)
+    built = (console_dist(settings) / "index.html").is_file()
+    table.add_row("console", console_url, "[green]ready[/]" if built else "[red]not built[/]",
+                  f"{console_url}/signin; APIs at {console_url}/api/<service>/")
     console.print(table)
     console.print("Mint a development token:  [bold]cascade token --role programme_manager --sub alice[/]")
     # Other commands (audit verify, reporting rebuild, dlq) reach this stack with these.

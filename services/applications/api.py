@@ -51,6 +51,16 @@ async def get_organisation(organisation_id: UUID, _: CurrentUser, chassis: Chass
     return resource(body, version)
 
 
+@router.get("/me/organisations", response_model=Page[views.OrganisationView])
+async def my_organisations(user: CurrentUser, chassis: ChassisDep, page: PageQuery) -> Page[Any]:
+    """The organisations the caller is a member of (registered or added to)."""
+    after = page.after(tuple[UUID])
+    async with chassis.engine.connect() as conn:
+        rows = await views.organisations_of(conn, user.sub, after=str(after[0]) if after else None,
+                                            limit=page.fetch)
+    return page.page(rows, key=lambda row: (row["id"],))
+
+
 # --- applications -------------------------------------------------------------------
 
 @router.post("/applications", status_code=201, response_model=views.ApplicationView)

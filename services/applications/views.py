@@ -158,6 +158,17 @@ async def organisation_body(conn: AsyncConnection, organisation_id: str) -> tupl
     return row.body, row.version
 
 
+async def organisations_of(conn: AsyncConnection, sub: str, *, after: str | None,
+                           limit: int) -> list[Any]:
+    """The organisations `sub` is a member of, in id order."""
+    query = (select(organisations.c.body).join(members, members.c.organisation_id
+                                                == organisations.c.id)
+             .where(members.c.sub == sub).order_by(organisations.c.id).limit(limit))
+    if after is not None:
+        query = query.where(organisations.c.id > after)
+    return list((await conn.execute(query)).scalars())
+
+
 async def application_row(conn: AsyncConnection, application_id: str) -> Any:
     row = (await conn.execute(select(applications)
                               .where(applications.c.id == application_id))).first()

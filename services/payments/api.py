@@ -40,8 +40,12 @@ def is_staff(user: Principal) -> bool:
 async def list_grants(
     user: CurrentUser, chassis: ChassisDep, page: PageQuery, call_id: UUID | None = None,
     programme_id: UUID | None = None, organisation_id: UUID | None = None,
+    awaiting_my_approval: bool = False,
 ) -> Page[Any]:
-    """Staff see every grant; an applicant those of the organisations they belong to."""
+    """Staff see every grant; an applicant those of the organisations they belong to.
+
+    `awaiting_my_approval=true`: only grants with a payment order the caller may
+    approve, that is ordered by another finance officer (the four-eyes queue)."""
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
         organisations = None if is_staff(user) else await replica.member_of(conn, user.sub)
@@ -52,7 +56,8 @@ async def list_grants(
             conn, after=str(after[0]) if after else None, limit=page.fetch,
             call_id=str(call_id) if call_id else None,
             programme_id=str(programme_id) if programme_id else None,
-            organisation_ids=organisations)
+            organisation_ids=organisations,
+            awaiting_approval_by=user.sub if awaiting_my_approval else None)
     if not is_staff(user):
         rows = [views.for_beneficiary(row) for row in rows]
     return page.page(rows, key=lambda row: (row["id"],))

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import cast, func, select
+from sqlalchemy.dialects.postgresql import JSONPATH
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -192,9 +193,18 @@ async def grant_row(conn: AsyncConnection, grant_id: str) -> Any:
 async def list_grants(
     conn: AsyncConnection, *, after: str | None, limit: int, call_id: str | None = None,
     programme_id: str | None = None, organisation_ids: set[str] | None = None,
+    awaiting_approval_by: str | None = None,
 ) -> list[Any]:
-    """Grants in id order; `organisation_ids` limits them to those organisations'."""
+    """Grants in id order; `organisation_ids` limits them to those organisations';
+    `awaiting_approval_by` to those with a payment order someone else ordered,
+    which that finance officer may approve (the four-eyes queue)."""
     query = select(grants.c.body).order_by(grants.c.id).limit(limit)
+    if awaiting_approval_by is not None:
+        query = query.where(func.jsonb_path_exists(
+            grants.c.body,
+            cast('$.payment_orders[*] ? (@.status == "ordered" && @.ordered_by != $me)',
+                 JSONPATH),
+            func.jsonb_build_object("me", awaiting_approval_by)))
     if after is not None:
         query = query.where(grants.c.id > after)
     if call_id is not None:

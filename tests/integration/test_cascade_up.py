@@ -28,6 +28,7 @@ def stack_env(**overrides: str) -> dict[str, str]:
            if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     for service in SERVICES:
         env[f"CASCADE_{service.upper()}_PORT"] = str(free_port())
+    env["CASCADE_GATEWAY_PORT"] = str(free_port())
     env["CASCADE_DATABASE_PREFIX"] = unique_name("up")
     env.update(overrides)
     return env
@@ -75,6 +76,10 @@ def assert_all_ready_then_clean_stop(proc: subprocess.Popen[str], env: dict[str,
         response = httpx.get(f"http://127.0.0.1:{env[f'CASCADE_{service.upper()}_PORT']}/readyz")
         assert response.status_code == 200, response.text
         assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+    # One origin: the gateway routes /api/<service>/... to each service.
+    console = f"http://127.0.0.1:{env['CASCADE_GATEWAY_PORT']}"
+    for service in SERVICES:
+        assert httpx.get(f"{console}/api/{service}/readyz").json()["checks"]["database"] == "ok"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     time.sleep(0.5)
@@ -94,6 +99,8 @@ def test_up_starts_its_own_postgres_and_broker_and_stops_them(tmp_path: Path) ->
     assert "export DATABASE_URL='postgresql://" in printed
     assert "***" not in printed  # a URL to use, not a redacted one
     assert "KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:" in printed
+    console_row = next(line for line in printed.splitlines() if "console" in line)
+    assert f"http://127.0.0.1:{env['CASCADE_GATEWAY_PORT']}" in console_row
 
 
 @pytest.fixture

@@ -64,17 +64,22 @@ class ServiceStack:
         self._stack.processes[service] = spawn(service, self._env, self.state, log_to_files=True)
 
     def wait_ready(self, services: list[str] | tuple[str, ...], timeout: float = 90.0) -> None:
+        self.wait_ready_at(self._stack, {s: self.urls[s] for s in services}, timeout)
+
+    @staticmethod
+    def wait_ready_at(stack: Stack, urls: dict[str, str], timeout: float = 90.0) -> None:
+        """Until each service answers /readyz at its URL; an error if one exits first."""
         deadline = time.monotonic() + timeout
-        pending = set(services)
+        pending = set(urls)
         with httpx.Client(timeout=2.0) as client:
             while pending:
                 for service in sorted(pending):
-                    process = self._stack.processes[service]
+                    process = stack.processes[service]
                     if process.poll() is not None:
-                        raise RuntimeError(f"{service} exited with {process.returncode}; see "
-                                           f"{self.state / 'logs' / service}.log")
+                        raise RuntimeError(f"{service} exited with {process.returncode}; "
+                                           "see its log")
                     try:
-                        if client.get(f"{self.urls[service]}/readyz").status_code == 200:
+                        if client.get(f"{urls[service]}/readyz").status_code == 200:
                             pending.discard(service)
                     except httpx.HTTPError:
                         pass

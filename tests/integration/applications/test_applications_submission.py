@@ -134,3 +134,18 @@ async def test_an_applicant_sees_and_changes_only_their_organisations_applicatio
                                     json={"sub": "stranger"})
     assert added.status_code == 200, added.text
     assert (await world.client.get(path, headers=stranger)).status_code == 200
+
+
+async def test_a_member_lists_their_organisations_page_by_page(world: World) -> None:
+    sme, other = world.as_("applicant", sub="lister"), world.as_("applicant", sub="other-sme")
+    mine = sorted([(await world.organisation(sme))["id"] for _ in range(3)])
+    theirs = await world.organisation(other)
+    first = (await world.client.get("/v1/me/organisations?limit=2", headers=sme)).json()
+    rest = (await world.client.get(f"/v1/me/organisations?cursor={first['next_cursor']}",
+                                   headers=sme)).json()
+    assert [o["id"] for o in first["items"] + rest["items"]] == mine
+    assert rest["next_cursor"] is None
+    await world.client.post(f"/v1/organisations/{theirs['id']}/members", headers=other,
+                            json={"sub": "lister"})
+    again = (await world.client.get("/v1/me/organisations", headers=sme)).json()["items"]
+    assert theirs["id"] in {o["id"] for o in again}

@@ -191,3 +191,26 @@ async def test_a_programmes_ledger_adds_up_its_calls(payments: Payments) -> None
                                            850_000 * EUR)
     assert sorted((c["call_id"], c["committed_cents"]) for c in ledger["calls"]) == sorted(
         [(first, 100_000 * EUR), (second, 50_000 * EUR)])
+
+
+async def test_the_four_eyes_queue_shows_others_orders_until_approved(payments: Payments) -> None:
+    up = payments.upstream
+    programme = await up.programme()
+    call = await up.call(programme)
+    org = await up.organisation("sme-queue")
+    grant = await payments.grant_of(await up.contract(call, programme, org, 20_000 * EUR))
+    first = grant["instalments"][0]["id"]
+
+    async def queue_of(officer: str) -> set[str]:
+        answer = await payments.client.get(
+            "/v1/grants", params={"awaiting_my_approval": "true", "call_id": call},
+            headers=payments.officer(officer))
+        assert answer.status_code == 200, answer.text
+        return {g["id"] for g in answer.json()["items"]}
+
+    assert await queue_of("fo-ben") == set()
+    order = (await payments.post(f"/v1/instalments/{first}/payment-orders",
+                                 payments.officer("fo-anna"))).json()
+    assert (await queue_of("fo-anna"), await queue_of("fo-ben")) == (set(), {grant["id"]})
+    await payments.post(f"/v1/payment-orders/{order['id']}/approve", payments.officer("fo-ben"))
+    assert await queue_of("fo-ben") == set()

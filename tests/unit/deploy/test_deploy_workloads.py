@@ -80,7 +80,7 @@ def deployments(manifests: list[Resource]) -> list[Resource]:
 
 
 def test_every_deployment_probes_healthz_and_readyz(manifests: list[Resource]) -> None:
-    assert len(deployments(manifests)) == 4
+    assert len(deployments(manifests)) == 5  # the four services and the console's gateway
     assert {d["metadata"]["name"]: probe_problems(d) for d in deployments(manifests)} == {
         d["metadata"]["name"]: [] for d in deployments(manifests)}
 
