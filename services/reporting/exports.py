@@ -9,8 +9,6 @@ org-id.guide list for it), else by reporting's own prefix.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +17,7 @@ from typing import Any
 
 from services.reporting.figures import Scope
 from services.reporting.records import ApplicationFacts, CallFacts, GrantFacts, ProgrammeFacts
+from shared.csv_export import csv_lines
 
 PREFIX = "360G-cascade"
 VERSION = "1.4"
@@ -124,30 +123,21 @@ CSV_COLUMNS = ("grant_id", "application_id", "programme_id", "programme_code", "
 
 def csv_rows(scope: Scope) -> Iterator[str]:
     """The CSV of grants, one line at a time, header first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    return csv_lines(CSV_COLUMNS, (_csv_row(line) for line in grant_lines(scope)))
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    for line in grant_lines(scope):
-        grant, application = line.grant, line.application
-        organisation = application.organisation if application else None
-        writer.writerow([
-            grant.grant_id, grant.application_id, grant.programme_id,
-            line.programme.code if line.programme else "", grant.call_id,
-            line.call.code if line.call else "", line.call.kind if line.call else "",
-            grant.organisation_id, organisation.name if organisation else "",
-            grant.country or (organisation.country if organisation else ""),
-            organisation.size if organisation else "", organisation.pic or "" if organisation else "",
-            ";".join(application.objectives) if application else "", grant.currency,
-            grant.amount_cents, grant.committed_cents, grant.paid_cents, grant.recovered_cents,
-            grant.status, _instant(grant.awarded_at),
-            _instant(application.contracted_at) if application and application.contracted_at else "",
-            _instant(grant.first_paid_at) if grant.first_paid_at else ""])
-        yield flush()
+def _csv_row(line: GrantLine) -> list[Any]:
+    grant, application = line.grant, line.application
+    organisation = application.organisation if application else None
+    return [
+        grant.grant_id, grant.application_id, grant.programme_id,
+        line.programme.code if line.programme else "", grant.call_id,
+        line.call.code if line.call else "", line.call.kind if line.call else "",
+        grant.organisation_id, organisation.name if organisation else "",
+        grant.country or (organisation.country if organisation else ""),
+        organisation.size if organisation else "", organisation.pic or "" if organisation else "",
+        ";".join(application.objectives) if application else "", grant.currency,
+        grant.amount_cents, grant.committed_cents, grant.paid_cents, grant.recovered_cents,
+        grant.status, _instant(grant.awarded_at),
+        _instant(application.contracted_at) if application and application.contracted_at else "",
+        _instant(grant.first_paid_at) if grant.first_paid_at else ""]
