@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import auth, feed_api, metrics, problems, telemetry
+from shared.body_limit import BodyLimit
 from shared.bus import bootstrap, event_topic
 from shared.chassis import Chassis, Component
 from shared.clock import Clock, SystemClock
@@ -137,6 +138,7 @@ def create_app(
                   lifespan=lifespan)
     app.state.metrics = metrics.ServiceMetrics(service.name)
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
     auth.install(app, settings)
     telemetry.instrument(app)
     metrics.install(app, app.state.metrics)
