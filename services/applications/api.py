@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.applications import award_handlers, handlers, review_views, views
 from services.applications.commands import (
@@ -15,17 +15,16 @@ from services.applications.commands import (
     RegisterOrganisation,
 )
 from services.applications.events import ApplicationStatus
-from shared.auth import CurrentUser, Principal, require_roles
+from shared.auth import STAFF, Applicant, CurrentUser, Principal
 from shared.commands import CommandDep
 from shared.http import ChassisDep, resource
 from shared.pagination import Page, PageQuery
 
-Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
 router = APIRouter(prefix="/v1", tags=["applications"])
 
 
 def is_staff(user: Principal) -> bool:
-    return user.has_any_role(handlers.STAFF)
+    return user.has_any_role(STAFF)
 
 
 # --- organisations ------------------------------------------------------------------

@@ -29,7 +29,6 @@ class NotAMember(Forbidden):
     code = "not_a_member"
 
 
-STAFF = frozenset({"programme_manager", "finance_officer", "auditor", "admin"})
 
 
 def _now(uow: UnitOfWork) -> datetime:
