@@ -36,17 +36,22 @@ async def create_programme(body: CreateProgramme, _: ProgrammeManager, command: 
 
 
 @router.get("/programmes", response_model=Page[views.ProgrammeView])
-async def list_programmes(_: CurrentUser, chassis: ChassisDep, page: PageQuery) -> Page[Any]:
+async def list_programmes(user: CurrentUser, chassis: ChassisDep, page: PageQuery) -> Page[Any]:
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
         rows = await views.list_programmes(conn, str(after[0]) if after else None, page.fetch)
+        if not may_see_drafts(user):
+            rows = await views.without_drafts(conn, rows)
     return page.page(rows, key=lambda row: (row["id"],))
 
 
 @router.get("/programmes/{programme_id}", response_model=views.ProgrammeView)
-async def get_programme(programme_id: UUID, _: CurrentUser, chassis: ChassisDep) -> Response:
+async def get_programme(programme_id: UUID, user: CurrentUser, chassis: ChassisDep) -> Response:
+    """The programme; its draft calls' shares only for programme managers."""
     async with chassis.engine.connect() as conn:
         body, version = await views.programme_body(conn, str(programme_id))
+        if not may_see_drafts(user):
+            [body] = await views.without_drafts(conn, [body])
     return resource(body, version)
 
 
