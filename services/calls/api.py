@@ -31,7 +31,8 @@ def may_see_drafts(user: Principal) -> bool:
 # --- programmes ---------------------------------------------------------------------
 
 @router.post("/programmes", status_code=201, response_model=views.ProgrammeView)
-async def create_programme(body: CreateProgramme, _: ProgrammeManager, command: CommandDep) -> Response:
+async def create_programme(body: CreateProgramme, _: ProgrammeManager,
+                           command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.create_programme(uow, body))
 
 
@@ -69,7 +70,8 @@ EDIT = Body(description="Any terms of the call (the fields of POST /v1/calls but
 
 @router.patch("/calls/{call_id}", response_model=views.CallView)
 async def edit_call(
-    call_id: UUID, changes: Annotated[dict[str, Any], EDIT], _: ProgrammeManager, command: CommandDep,
+    call_id: UUID, changes: Annotated[dict[str, Any], EDIT], _: ProgrammeManager,
+    command: CommandDep,
 ) -> Response:
     command.require_if_match()
     return await command.execute(lambda uow: handlers.edit_call(uow, call_id, changes))
@@ -95,12 +97,14 @@ async def amend_budget(
 
 
 @router.post("/calls/{call_id}/close", response_model=views.CallView)
-async def close_call(call_id: UUID, body: GiveReason, _: ProgrammeManager, command: CommandDep) -> Response:
+async def close_call(call_id: UUID, body: GiveReason, _: ProgrammeManager,
+                     command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.close_call(uow, call_id, body.reason))
 
 
 @router.post("/calls/{call_id}/cancel", response_model=views.CallView)
-async def cancel_call(call_id: UUID, body: GiveReason, _: ProgrammeManager, command: CommandDep) -> Response:
+async def cancel_call(call_id: UUID, body: GiveReason, _: ProgrammeManager,
+                      command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.cancel_call(uow, call_id, body.reason))
 
 

@@ -18,7 +18,8 @@ router = APIRouter(prefix="/v1", tags=["books"])
 
 @router.get("/ledger")
 async def ledger(
-    _: Bookkeeper, chassis: ChassisDep, call_id: UUID | None = None, programme_id: UUID | None = None,
+    _: Bookkeeper, chassis: ChassisDep, call_id: UUID | None = None,
+    programme_id: UUID | None = None,
 ) -> ledger_views.CallLedgerView | ledger_views.ProgrammeLedgerView:
     """Committed, paid, recovered and available money of a call (`call_id`), or of a
     programme with each of its calls (`programme_id`)."""
