@@ -255,6 +255,13 @@ class Player:
         return body if answer.status_code == 201 else {}
 
     async def _submit(self, draft: Json, proposal: Proposal) -> Json:
+        for partner in proposal.partners:  # each partner consents to being named
+            invitation = await self.api.post(
+                "applications", self._lead(proposal),
+                f"/v1/organisations/{self.played.organisations[partner]}/invitations",
+                {"application_id": draft["id"]})
+            await self.api.post("applications", applicant(self.people.smes[partner].sub),
+                                f"/v1/invitations/{invitation['id']}/accept")
         answer = await self.api.send("applications", self._lead(proposal), "POST",
                                      f"/v1/applications/{draft['id']}/submit", {})
         body: Json = answer.json()

@@ -40,7 +40,10 @@ class AddMember(Command):
 
 
 class ApplicationFields(Command):
-    partner_organisation_ids: tuple[UUID, ...] = Field(default=(), max_length=100)
+    partner_organisation_ids: tuple[UUID, ...] | None = Field(
+        default=None, max_length=100,
+        description="The partners, each of which must accept an invitation before the "
+        "application is submitted; an edit that leaves it out keeps the partners")
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=20_000)
     requested_cents: Cents
@@ -51,6 +54,10 @@ class ApplicationFields(Command):
 class DraftApplication(ApplicationFields):
     call_id: UUID
     lead_organisation_id: UUID
+
+
+class InvitePartner(Command):
+    application_id: UUID = Field(description="A draft naming the organisation as a partner")
 
 
 # --- evaluation and agreements ------------------------------------------------------

@@ -305,3 +305,28 @@ class ApplicationAwardRefused(Event):
     reason_code: str
     reason: str
     refused_at: Instant
+
+
+@event("applications.PartnerInvited")
+class PartnerInvited(Event):
+    """A member of the lead organisation asked a partner named on the application
+    to join it: the partner consents by accepting."""
+
+    invitation_id: str
+    application_id: str
+    call_id: str
+    lead_organisation_id: str
+    organisation_id: str  # the partner invited
+    invited_by: str
+    invited_at: Instant
+
+
+@event("applications.PartnerInvitationAccepted")
+class PartnerInvitationAccepted(Event):
+    """A member of the partner organisation consented to the application naming it."""
+
+    invitation_id: str
+    application_id: str
+    organisation_id: str
+    accepted_by: str
+    accepted_at: Instant
