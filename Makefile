@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: up test lint typecheck imports unit integration e2e bench clean
+.PHONY: up test lint typecheck imports unit integration e2e bench fuzz clean
 
 up: $(INSTALLED)
 	$(BIN)/cascade up
@@ -13,7 +13,7 @@ test: $(INSTALLED) lint typecheck imports
 	$(BIN)/pytest -q
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check cascade shared services tests bench deploy
+	$(BIN)/ruff check cascade shared services tests bench deploy scripts
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
@@ -29,6 +29,11 @@ integration: $(INSTALLED)
 
 e2e: $(INSTALLED)
 	$(BIN)/pytest -q tests/e2e
+
+# Schemathesis over the four OpenAPI documents, one token per role, against a
+# running stack (`make up` in another terminal).
+fuzz: $(INSTALLED)
+	$(BIN)/python scripts/fuzz_api.py
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/chassis.py

@@ -24,6 +24,7 @@ from shared.clock import Clock, SystemClock
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import make_engine
 from shared.eventstore import EventStore
+from shared.openapi import document_problems
 from shared.relay import Relay
 from shared.repository import Repository
 from shared.settings import Settings
@@ -163,4 +164,11 @@ def create_app(
         app.include_router(feed_api.router)
     for router in service.routers:
         app.include_router(router)
+
+    def openapi_with_problems() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi_with_problems  # type: ignore[method-assign]
     return app
