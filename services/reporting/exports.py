@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from services.reporting.figures import Scope
 from services.reporting.records import ApplicationFacts, CallFacts, GrantFacts, ProgrammeFacts
 from shared.csv_export import csv_lines
+from shared.values import major_units
 
 PREFIX = "360G-cascade"
 VERSION = "1.4"
@@ -40,9 +40,9 @@ def grant_lines(scope: Scope) -> list[GrantLine]:
             for grant in sorted(scope.grants.values(), key=lambda g: (g.awarded_at, g.grant_id))]
 
 
-def _major(cents: int) -> float:
-    # Decimal first: 1999 cents are 19.99, not 19.990000000000002.
-    return float(Decimal(cents) / 100)
+def _major(cents: int, currency: str) -> float:
+    # Exact decimals first: 1999 cents are 19.99, not 19.990000000000002.
+    return float(major_units(cents, currency))
 
 
 def _instant(value: datetime) -> str:
@@ -74,8 +74,8 @@ def grant_record(line: GrantLine, currency: str) -> dict[str, Any]:
                         f"{call.code if call else grant.call_id} of programme "
                         f"{programme.code if programme else grant.programme_id}."),
         "currency": currency,
-        "amountAwarded": _major(grant.amount_cents),
-        "amountDisbursed": _major(grant.paid_cents),
+        "amountAwarded": _major(grant.amount_cents, currency),
+        "amountDisbursed": _major(grant.paid_cents, currency),
         "awardDate": _instant(grant.awarded_at),
         "recipientOrganization": [recipient_org],
         "fundingOrganization": [funder],
@@ -88,13 +88,13 @@ def grant_record(line: GrantLine, currency: str) -> dict[str, Any]:
         "regrantType": "FRG010",
         "disbursementTransaction": [
             {"id": d.payment_order_id, "transactionDate": _instant(d.disbursed_at),
-             "value": _major(d.amount_cents), "currency": currency,
+             "value": _major(d.amount_cents, currency), "currency": currency,
              "provider": funder["id"], "recipient": recipient_org["id"]}
             for d in sorted(grant.disbursements, key=lambda d: d.disbursed_at)],
         "dateModified": _instant(grant.last_changed_at),
     }
     if line.application is not None:
-        record["amountAppliedFor"] = _major(line.application.requested_cents)
+        record["amountAppliedFor"] = _major(line.application.requested_cents, currency)
     if "addressCountry" in recipient_org:
         record["beneficiaryLocation"] = [{"id": recipient_org["addressCountry"],
                                           "countryCode": recipient_org["addressCountry"]}]
