@@ -23,8 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cascade.services import NAMES
 from shared.auth import ROLES, mint_token
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
 
@@ -77,7 +78,7 @@ def fuzz(service: str, role: str, url: str, settings: Settings, *, examples: int
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--services", nargs="+", default=list(SERVICES), choices=SERVICES)
+    parser.add_argument("--services", nargs="+", default=list(NAMES), choices=NAMES)
     parser.add_argument("--roles", nargs="+", default=list(ROLES), choices=ROLES)
     parser.add_argument("--examples", type=int, default=10, help="test cases per operation")
     parser.add_argument("--seed", type=int, default=20261201)

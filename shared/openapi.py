@@ -52,10 +52,10 @@ def problems_of(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     statuses = {503}  # every operation but liveness reads the database
     if operation.get("security"):
         statuses |= {401, 403}
-    required_query = any(p.get("in") == "query" and p.get("required")
-                         for p in operation.get("parameters", []))
-    if "{" in path or method in WRITES or required_query:
-        statuses.add(404)  # the resource, or one the command or query names
+    names_one = any(p.get("in") == "query" and (p.get("required") or p["name"].endswith("_id"))
+                    for p in operation.get("parameters", []))
+    if "{" in path or method in WRITES or names_one:
+        statuses.add(404)  # the resource, or one the command or the query names
     if operation.get("parameters") or operation.get("requestBody"):
         statuses.add(422)
     if method in WRITES:

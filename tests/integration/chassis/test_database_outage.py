@@ -17,9 +17,9 @@ import asyncpg
 import httpx
 import pytest
 
+from cascade.local.postgres import EmbeddedPostgres
+from cascade.migrate import migrate
 from shared.db import asyncpg_url, with_database
-from shared.local.postgres import EmbeddedPostgres
-from shared.migrate import migrate
 from shared.settings import Settings
 from tests.support import counters
 from tests.support.api import auth, client_of, create, running

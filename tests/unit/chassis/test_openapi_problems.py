@@ -4,23 +4,22 @@ as problem+json with the problem schema, and declares no FastAPI validation erro
 from __future__ import annotations
 
 import functools
-import importlib
 import json
 from typing import Any
 
 import pytest
 
+from cascade.services import NAMES, load_service
 from shared.app import create_app
 from shared.problems import PROBLEM
-from shared.settings import SERVICES, Settings
+from shared.settings import Settings
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @functools.cache
 def document(service: str) -> dict[str, Any]:
-    definition = importlib.import_module(f"services.{service}.main").definition()
-    schema: dict[str, Any] = create_app(definition, Settings()).openapi()
+    schema: dict[str, Any] = create_app(load_service(service), Settings()).openapi()
     return schema
 
 
@@ -29,12 +28,12 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
             for method, op in item.items() if method in METHODS and path != "/healthz"]
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", NAMES)
 def test_no_operation_declares_fastapis_validation_error(service: str) -> None:
     assert "HTTPValidationError" not in json.dumps(document(service))
 
 
-@pytest.mark.parametrize("service", SERVICES)
+@pytest.mark.parametrize("service", NAMES)
 def test_each_operation_documents_its_problems_with_the_problem_schema(service: str) -> None:
     schema = document(service)
     for path, method, op in operations(schema):
@@ -53,6 +52,13 @@ def test_each_operation_documents_its_problems_with_the_problem_schema(service: 
                 "$ref": "#/components/schemas/Problem"}}}, (method, path, status)
     assert schema["components"]["schemas"]["Problem"]["required"] == [
         "type", "title", "status", "code", "detail"]
+
+
+def test_a_query_naming_a_resource_may_answer_404() -> None:
+    ledger = document("payments")["paths"]["/v1/ledger"]["get"]
+    exports = document("reporting")["paths"]["/v1/exports/360giving"]["get"]
+    assert "404" in ledger["responses"]
+    assert "404" in exports["responses"]
 
 
 def test_a_described_refusal_keeps_its_codes_in_the_document() -> None:
