@@ -76,7 +76,7 @@ class Player:
     async def set_up_programme(self) -> None:
         programme = await self.api.post("calls", MANAGER, "/v1/programmes",
                                         programme_body(self.run))
-        self.played.programme_id = programme["id"]
+        self.played.programme_id, self.played.currency = programme["id"], programme["currency"]
         opens = datetime.now(UTC) + timedelta(seconds=2)
         closes = opens + timedelta(hours=2)  # the manager closes it early once all are in
         ranked = await self.api.post("calls", MANAGER, "/v1/calls", ranked_call_body(
