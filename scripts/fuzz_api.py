@@ -53,8 +53,9 @@ def schemathesis() -> str:
 
 
 def fuzz(service: str, role: str, url: str, settings: Settings, *, examples: int,
-         report_dir: Path, seed: int, workers: int = 1) -> Run:
-    """One schemathesis run over `service`'s document with a token of `role`."""
+         report_dir: Path, seed: int, workers: int = 1, phases: str | None = None) -> Run:
+    """One schemathesis run over `service`'s document with a token of `role`
+    (every phase of the tool, or only `phases`, e.g. "examples,fuzzing")."""
     token = mint_token(settings, f"fuzz-{role}", [role])
     junit = report_dir / f"{service}-{role}.xml"
     output = report_dir / f"{service}-{role}.txt"
@@ -62,7 +63,8 @@ def fuzz(service: str, role: str, url: str, settings: Settings, *, examples: int
         [schemathesis(), "run", f"{url}/openapi.json", "--checks", CHECKS,
          "--header", f"Authorization: Bearer {token}", "--max-examples", str(examples),
          "--workers", str(workers), "--seed", str(seed), "--no-shrink",
-         "--request-timeout", "30", "--report", "junit", "--report-junit-path", str(junit)],
+         "--request-timeout", "30", "--report", "junit", "--report-junit-path", str(junit),
+         *(["--phases", phases] if phases else [])],
         capture_output=True, text=True, check=False)
     output.write_text(completed.stdout + completed.stderr)
     generated = re.search(r"(\d+) generated", completed.stdout)
