@@ -13,7 +13,7 @@ CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/index.html $(CONSOLE)/
 	$(CONSOLE)/tsconfig.json $(CONSOLE)/package.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: up test lint typecheck imports unit integration e2e bench clean console console-test
+.PHONY: up test lint typecheck imports unit integration e2e bench fuzz clean console console-test
 
 up: $(INSTALLED) $(CONSOLE_BUILT)
 	$(BIN)/cascade up
@@ -40,7 +40,7 @@ $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium < /dev/null
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check cascade shared services tests bench deploy
+	$(BIN)/ruff check cascade shared services tests bench deploy scripts
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
@@ -56,6 +56,11 @@ integration: $(INSTALLED)
 
 e2e: $(INSTALLED)
 	$(BIN)/pytest -q tests/e2e
+
+# Schemathesis over the four OpenAPI documents, one token per role, against a
+# running stack (`make up` in another terminal).
+fuzz: $(INSTALLED)
+	$(BIN)/python scripts/fuzz_api.py
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/chassis.py

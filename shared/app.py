@@ -17,12 +17,14 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import auth, feed_api, metrics, problems, telemetry
+from shared.body_limit import BodyLimit
 from shared.bus import bootstrap, event_topic
 from shared.chassis import Chassis, Component
 from shared.clock import Clock, SystemClock
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import make_engine
 from shared.eventstore import EventStore
+from shared.openapi import document_problems
 from shared.relay import Relay
 from shared.repository import Repository
 from shared.settings import Settings
@@ -140,6 +142,7 @@ def create_app(
                   lifespan=lifespan)
     app.state.metrics = metrics.ServiceMetrics(service.name)
     problems.install(app)
+    app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
     auth.install(app, settings)
     telemetry.instrument(app)
     metrics.install(app, app.state.metrics)
@@ -164,4 +167,11 @@ def create_app(
         app.include_router(feed_api.router)
     for router in service.routers:
         app.include_router(router)
+
+    def openapi_with_problems() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(FastAPI.openapi(app))
+        return app.openapi_schema
+
+    app.openapi = openapi_with_problems  # type: ignore[method-assign]
     return app

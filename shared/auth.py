@@ -155,3 +155,21 @@ def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
         return user
 
     return caller_with_role
+
+
+# Who may call what, defined once for every service: a route declares `_: Auditor`.
+STAFF: frozenset[Role] = frozenset({"programme_manager", "finance_officer", "auditor", "admin"})
+"""The staff roles, who read across organisations (applicants read their own)."""
+
+Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
+Evaluator = Annotated[Principal, Depends(require_roles("evaluator"))]
+ProgrammeManager = Annotated[Principal, Depends(require_roles("programme_manager"))]
+FinanceOfficer = Annotated[Principal, Depends(require_roles("finance_officer"))]
+Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
+AuditorOrAdmin = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
+ManagerOrAuditor = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
+EvaluatorOrManager = Annotated[Principal, Depends(require_roles("evaluator",
+                                                                "programme_manager"))]
+Bookkeeper = Annotated[Principal, Depends(require_roles("finance_officer", "programme_manager",
+                                                        "auditor"))]
+Staff = Annotated[Principal, Depends(require_roles(*sorted(STAFF)))]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
-from shared.auth import Principal, require_roles
+from shared.auth import AuditorOrAdmin
 from shared.chassis import Chassis
 from shared.events import Envelope
 from shared.feed import START, FeedCursor, read_committed
@@ -20,7 +20,6 @@ from shared.pagination import (
     encode_cursor,
 )
 
-Auditor = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
 # A feed position: (writing transaction, position), both within PostgreSQL's bigint/xid8.
 _Part = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
@@ -40,7 +39,7 @@ router = APIRouter(tags=["events"])
             summary="The event feed (auditor, admin)")
 async def event_feed(
     request: Request,
-    _: Auditor,
+    _: AuditorOrAdmin,
     after: Annotated[str | None, Query(
         max_length=MAX_CURSOR_LENGTH,
         description="Opaque: the `next_cursor` of the previous page; omit to start.")] = None,

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from shared.errors import CascadeError, InvalidInput
@@ -89,9 +90,17 @@ def install(app: FastAPI) -> None:
             return _unavailable(request, exc.orig or exc)
         return _internal_error(request)
 
-    @app.exception_handler(ConnectionError)
-    async def _unreachable(request: Request, exc: ConnectionError) -> JSONResponse:
-        # asyncpg raises a refused connection as the bare OSError.
+    @app.exception_handler(OSError)
+    async def _unreachable(request: Request, exc: OSError) -> JSONResponse:
+        # The driver lets a failed connect out as the bare OSError: refused over
+        # TCP, FileNotFoundError when a Unix socket is gone, TimeoutError. The
+        # database is the only thing a request reaches over the network (the
+        # identity provider's keys have their own 503, auth_unavailable).
+        return _unavailable(request, exc)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every connection of the pool is busy and none came free in time.
         return _unavailable(request, exc)
 
     @app.exception_handler(Exception)

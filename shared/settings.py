@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: Literal["json", "console"] = "json"
 
+    # Larger request bodies are refused with 413 before they are parsed.
+    max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
     host: str = "127.0.0.1"
     # CASCADE_<SERVICE>_PORT; a service not named here listens on its registered port.
     service_ports: dict[str, int] = Field(default_factory=dict)

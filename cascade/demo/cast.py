@@ -24,6 +24,7 @@ class Played:
     a report must agree with."""
 
     programme_id: str = ""
+    currency: str = ""  # the programme's, for amounts written for people
     ranked_call_id: str = ""
     voucher_call_id: str = ""
     organisations: list[str] = field(default_factory=list)

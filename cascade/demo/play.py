@@ -76,7 +76,7 @@ class Player:
     async def set_up_programme(self) -> None:
         programme = await self.api.post("calls", MANAGER, "/v1/programmes",
                                         programme_body(self.run))
-        self.played.programme_id = programme["id"]
+        self.played.programme_id, self.played.currency = programme["id"], programme["currency"]
         opens = datetime.now(UTC) + timedelta(seconds=2)
         closes = opens + timedelta(hours=2)  # the manager closes it early once all are in
         ranked = await self.api.post("calls", MANAGER, "/v1/calls", ranked_call_body(
@@ -255,6 +255,13 @@ class Player:
         return body if answer.status_code == 201 else {}
 
     async def _submit(self, draft: Json, proposal: Proposal) -> Json:
+        for partner in proposal.partners:  # each partner consents to being named
+            invitation = await self.api.post(
+                "applications", self._lead(proposal),
+                f"/v1/organisations/{self.played.organisations[partner]}/invitations",
+                {"application_id": draft["id"]})
+            await self.api.post("applications", applicant(self.people.smes[partner].sub),
+                                f"/v1/invitations/{invitation['id']}/accept")
         answer = await self.api.send("applications", self._lead(proposal), "POST",
                                      f"/v1/applications/{draft['id']}/submit", {})
         body: Json = answer.json()

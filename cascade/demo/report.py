@@ -11,6 +11,7 @@ from rich.table import Table
 from cascade.demo.cast import AUDITOR, MANAGER, Played
 from cascade.demo.client import Cascade, Json, until
 from cascade.services import event_owners
+from shared.values import format_money
 
 EVENT_OWNERS = event_owners()
 
@@ -53,15 +54,16 @@ async def feed_size(api: Cascade, service: str) -> int:
     return len(await feed(api, service))
 
 
-def eur(cents: int | None) -> str:
-    return "-" if cents is None else f"EUR {cents / 100:,.2f}"
+def money(cents: int | None, currency: str | None) -> str:
+    return "-" if cents is None or not currency else format_money(cents, currency)
 
 
 def render(report: Json) -> Group:
-    money = Table(title="Money", show_header=False)
+    currency = report.get("currency")
+    amounts = Table(title="Money", show_header=False)
     for label, key in (("committed", "committed_cents"), ("paid", "paid_cents"),
                        ("recovered", "recovered_cents")):
-        money.add_row(label, eur(report.get(key)))
+        amounts.add_row(label, money(report.get(key), currency))
     headline = Table(title="The programme", show_header=False)
     for label, value in (
         ("applications submitted", report.get("applications_submitted")),
@@ -79,10 +81,10 @@ def render(report: Json) -> Group:
     statuses.add_column("applications", justify="right")
     for status, n in sorted(report.get("applications", {}).items()):
         statuses.add_row(status, str(n))
-    return Group(headline, money, statuses,
-                 _breakdown("By country", report.get("by_country", {})),
-                 _breakdown("By objective", report.get("by_objective", {})),
-                 _breakdown("By call kind", report.get("by_call_kind", {})))
+    return Group(headline, amounts, statuses,
+                 _breakdown("By country", report.get("by_country", {}), currency),
+                 _breakdown("By objective", report.get("by_objective", {}), currency),
+                 _breakdown("By call kind", report.get("by_call_kind", {}), currency))
 
 
 def render_cases(played: Played) -> Table:
@@ -102,18 +104,19 @@ def render_cases(played: Played) -> Table:
     table.add_row("assignments declined for a conflict", str(played.assignments_declined))
     table.add_row("awards declined (a reserve promoted)", str(len(played.declined)))
     table.add_row("payments failed and ordered again", str(played.failed_payments))
-    table.add_row("recovered", eur(played.recovered_cents))
+    table.add_row("recovered", money(played.recovered_cents, played.currency))
     return table
 
 
-def _breakdown(title: str, lines: dict[str, Any]) -> Table:
+def _breakdown(title: str, lines: dict[str, Any], currency: str | None) -> Table:
     table = Table(title=title)
     table.add_column(title.removeprefix("By ").lower(), no_wrap=True, min_width=16)
     for column in ("applications", "contracted", "committed", "paid"):
         table.add_column(column, justify="right")
     for key, line in sorted(lines.items()):
         table.add_row(key, str(line.get("applications", 0)), str(line.get("contracted", 0)),
-                      eur(line.get("committed_cents")), eur(line.get("paid_cents")))
+                      money(line.get("committed_cents"), currency),
+                      money(line.get("paid_cents"), currency))
     return table
 
 

@@ -16,6 +16,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,12 @@ def die_with_parent() -> Callable[[], None] | None:
     """A `preexec_fn` asking the kernel to SIGTERM the child when this process
     dies; None where the kernel has no such thing (not Linux)."""
     if not sys.platform.startswith("linux"):
+        return None
+    # The kernel sends the signal when the *thread* that forked the child ends,
+    # not the process: from a worker thread (a test restarting a service through
+    # asyncio.to_thread) the child would die with that thread. `cascade up`
+    # spawns from its main thread.
+    if threading.current_thread() is not threading.main_thread():
         return None
     parent = os.getpid()
     libc = ctypes.CDLL(None, use_errno=True)

@@ -5,27 +5,27 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from services.applications import award_handlers, handlers, review_views, views
+from services.applications import access, award_handlers, handlers, partners, review_views, views
 from services.applications.commands import (
     AddMember,
     ApplicationFields,
     DraftApplication,
+    InvitePartner,
     RegisterOrganisation,
 )
 from services.applications.events import ApplicationStatus
-from shared.auth import CurrentUser, Principal, require_roles
+from shared.auth import STAFF, Applicant, CurrentUser, Principal
 from shared.commands import CommandDep
 from shared.http import ChassisDep, resource
 from shared.pagination import Page, PageQuery
 
-Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
 router = APIRouter(prefix="/v1", tags=["applications"])
 
 
 def is_staff(user: Principal) -> bool:
-    return user.has_any_role(handlers.STAFF)
+    return user.has_any_role(STAFF)
 
 
 # --- organisations ------------------------------------------------------------------
@@ -45,9 +45,13 @@ async def add_member(
 
 
 @router.get("/organisations/{organisation_id}", response_model=views.OrganisationView)
-async def get_organisation(organisation_id: UUID, _: CurrentUser, chassis: ChassisDep) -> Response:
+async def get_organisation(organisation_id: UUID, user: CurrentUser,
+                           chassis: ChassisDep) -> Response:
+    """For its members, members of organisations it applies with, evaluators
+    assigned to its applications, and staff."""
     async with chassis.engine.connect() as conn:
         body, version = await views.organisation_body(conn, str(organisation_id))
+        await access.require_organisation_reader(conn, user, str(organisation_id))
     return resource(body, version)
 
 
@@ -59,6 +63,34 @@ async def my_organisations(user: CurrentUser, chassis: ChassisDep, page: PageQue
         rows = await views.organisations_of(conn, user.sub, after=str(after[0]) if after else None,
                                             limit=page.fetch)
     return page.page(rows, key=lambda row: (row["id"],))
+
+
+@router.post("/organisations/{organisation_id}/invitations", status_code=201,
+             response_model=partners.InvitationView,
+             responses={409: {"description": "`not_a_partner`, `already_invited`, "
+                              "`not_a_draft`"}})
+async def invite_partner(organisation_id: UUID, body: InvitePartner, _: Applicant,
+                         command: CommandDep) -> Response:
+    """A member of the application's lead invites a partner it names to consent."""
+    return await command.execute(lambda uow: partners.invite(uow, organisation_id, body))
+
+
+@router.get("/organisations/{organisation_id}/invitations",
+            response_model=list[partners.InvitationView])
+async def list_invitations(organisation_id: UUID, user: Applicant,
+                           chassis: ChassisDep) -> list[Any]:
+    """The invitations the organisation received (its members)."""
+    async with chassis.engine.connect() as conn:
+        await access.require_member_of(conn, user.sub, str(organisation_id))
+        return await partners.of_organisation(conn, str(organisation_id))
+
+
+@router.post("/invitations/{invitation_id}/accept", response_model=partners.InvitationView,
+             responses={409: {"description": "`already_accepted`"}})
+async def accept_invitation(invitation_id: UUID, _: Applicant,
+                            command: CommandDep) -> Response:
+    """A member of the invited organisation consents to the application naming it."""
+    return await command.execute(lambda uow: partners.accept(uow, invitation_id))
 
 
 # --- applications -------------------------------------------------------------------
@@ -78,7 +110,8 @@ async def edit_application(
 
 
 @router.post("/applications/{application_id}/submit", response_model=views.ApplicationView,
-             responses={409: {"description": "`call_closed`, `already_submitted`, or "
+             responses={409: {"description": "`call_closed`, `already_submitted`, "
+                              "`partner_consent_missing`, or "
                               "`budget_exhausted` (the application is then kept in reserve)"}})
 async def submit_application(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.submit_application(uow, application_id))
@@ -113,6 +146,6 @@ async def get_application(application_id: UUID, user: CurrentUser, chassis: Chas
         readable = is_staff(user) or set(row.organisation_ids) & await views.member_of(
             conn, user.sub) or await review_views.may_read(conn, str(application_id), user.sub)
         if not readable:
-            raise handlers.NotAMember("only members of the application's organisations "
+            raise access.NotAMember("only members of the application's organisations "
                                       "may see it")
     return resource(row.body, row.version)

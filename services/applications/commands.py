@@ -8,7 +8,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.applications.events import Cents, Objective, Size
+from services.applications.events import Objective, Size
+from shared.values import Cents
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -39,7 +40,10 @@ class AddMember(Command):
 
 
 class ApplicationFields(Command):
-    partner_organisation_ids: tuple[UUID, ...] = Field(default=(), max_length=100)
+    partner_organisation_ids: tuple[UUID, ...] | None = Field(
+        default=None, max_length=100,
+        description="The partners, each of which must accept an invitation before the "
+        "application is submitted; an edit that leaves it out keeps the partners")
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=20_000)
     requested_cents: Cents
@@ -50,6 +54,10 @@ class ApplicationFields(Command):
 class DraftApplication(ApplicationFields):
     call_id: UUID
     lead_organisation_id: UUID
+
+
+class InvitePartner(Command):
+    application_id: UUID = Field(description="A draft naming the organisation as a partner")
 
 
 # --- evaluation and agreements ------------------------------------------------------

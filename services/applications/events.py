@@ -12,13 +12,13 @@ reasons typed by a user) is personal data: each event lists such fields in
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from shared.events import Event, event
+from shared.values import Cents, Instant
 
-Cents = Annotated[int, Field(ge=0, le=10**15)]
 Size = Literal["micro", "small", "medium", "large"]
 Objective = Literal["network", "innovate", "adopt", "train", "go_international"]
 ApplicationStatus = Literal[
@@ -58,7 +58,7 @@ class CallBudgetExhausted(Event):
     call_id: str
     committed_cents: Cents
     budget_cents: Cents
-    exhausted_at: AwareDatetime
+    exhausted_at: Instant
 
 
 # --- organisations and evaluators ---------------------------------------------------
@@ -77,7 +77,7 @@ class OrganisationRegistered(Event):
     registered_on: date
     tags: tuple[str, ...]
     registered_by: str
-    registered_at: AwareDatetime
+    registered_at: Instant
 
 
 @event("applications.OrganisationMemberAdded")
@@ -85,7 +85,7 @@ class OrganisationMemberAdded(Event):
     personal_fields = frozenset({"member_sub"})
     organisation_id: str
     member_sub: str
-    added_at: AwareDatetime
+    added_at: Instant
 
 
 @event("applications.EvaluatorRegistered")
@@ -95,14 +95,14 @@ class EvaluatorRegistered(Event):
     sub: str
     name: str
     conflicts: tuple[str, ...]  # organisation ids
-    registered_at: AwareDatetime
+    registered_at: Instant
 
 
 @event("applications.ConflictDeclared")
 class ConflictDeclared(Event):
     evaluator_id: str
     organisation_id: str
-    declared_at: AwareDatetime
+    declared_at: Instant
 
 
 # --- applications -------------------------------------------------------------------
@@ -122,7 +122,7 @@ class ApplicationDrafted(Event):
     requested_cents: Cents
     trl: int
     objectives: tuple[Objective, ...]
-    drafted_at: AwareDatetime
+    drafted_at: Instant
 
 
 @event("applications.ApplicationEdited")
@@ -152,7 +152,7 @@ class ApplicationSubmitted(Event):
     trl: int
     objectives: tuple[Objective, ...]
     receipt: int
-    submitted_at: AwareDatetime
+    submitted_at: Instant
 
 
 @event("applications.EligibilityAssessed")
@@ -162,7 +162,7 @@ class EligibilityAssessed(Event):
     eligible: bool
     rules_version: int
     outcomes: tuple[RuleOutcome, ...]
-    assessed_at: AwareDatetime
+    assessed_at: Instant
 
 
 @event("applications.EvaluatorAssigned")
@@ -172,7 +172,7 @@ class EvaluatorAssigned(Event):
     call_id: str
     evaluator_id: str
     cause: Literal["initial", "divergence", "replacement"]
-    assigned_at: AwareDatetime
+    assigned_at: Instant
 
 
 @event("applications.AssignmentAccepted")
@@ -180,7 +180,7 @@ class AssignmentAccepted(Event):
     assignment_id: str
     application_id: str
     evaluator_id: str
-    accepted_at: AwareDatetime
+    accepted_at: Instant
 
 
 @event("applications.AssignmentDeclined")
@@ -190,7 +190,7 @@ class AssignmentDeclined(Event):
     application_id: str
     evaluator_id: str
     reason: str
-    declined_at: AwareDatetime
+    declined_at: Instant
 
 
 @event("applications.EvaluationSubmitted")
@@ -203,7 +203,7 @@ class EvaluationSubmitted(Event):
     scores: dict[str, float]
     total: float  # the weighted mean of this evaluator's scores
     comment: str
-    submitted_at: AwareDatetime
+    submitted_at: Instant
 
 
 @event("applications.ApplicationRanked")
@@ -215,7 +215,7 @@ class ApplicationRanked(Event):
     criterion_scores: dict[str, float]
     passed: bool
     reason: str
-    ranked_at: AwareDatetime
+    ranked_at: Instant
 
 
 class Award(Data):
@@ -241,7 +241,7 @@ class ApplicationSelected(Event):
     freed_by: str | None = None
     score: float | None = None
     committed_cents: Cents  # the call's selected total after this one
-    selected_at: AwareDatetime
+    selected_at: Instant
 
 
 @event("applications.ApplicationReserved")
@@ -251,7 +251,7 @@ class ApplicationReserved(Event):
     reason_code: Literal["budget_exhausted", "below_budget_line", "beneficiary_limit"]
     reason: str
     reserve_rank: int | None = None
-    reserved_at: AwareDatetime
+    reserved_at: Instant
 
 
 @event("applications.ApplicationRejected")
@@ -260,7 +260,7 @@ class ApplicationRejected(Event):
     call_id: str
     reason_code: str
     reason: str
-    rejected_at: AwareDatetime
+    rejected_at: Instant
 
 
 @event("applications.ApplicationContracted")
@@ -273,7 +273,7 @@ class ApplicationContracted(Event):
     organisation: OrganisationRef
     objectives: tuple[Objective, ...]
     amount_cents: Cents
-    contracted_at: AwareDatetime
+    contracted_at: Instant
 
 
 @event("applications.ApplicationDeclined")
@@ -283,7 +283,7 @@ class ApplicationDeclined(Event):
     call_id: str
     amount_cents: Cents  # the budget freed
     reason: str
-    declined_at: AwareDatetime
+    declined_at: Instant
 
 
 @event("applications.ApplicationWithdrawn")
@@ -292,7 +292,7 @@ class ApplicationWithdrawn(Event):
     call_id: str
     previous_status: ApplicationStatus
     freed_cents: Cents
-    withdrawn_at: AwareDatetime
+    withdrawn_at: Instant
 
 
 @event("applications.ApplicationAwardRefused")
@@ -304,4 +304,29 @@ class ApplicationAwardRefused(Event):
     amount_cents: Cents
     reason_code: str
     reason: str
-    refused_at: AwareDatetime
+    refused_at: Instant
+
+
+@event("applications.PartnerInvited")
+class PartnerInvited(Event):
+    """A member of the lead organisation asked a partner named on the application
+    to join it: the partner consents by accepting."""
+
+    invitation_id: str
+    application_id: str
+    call_id: str
+    lead_organisation_id: str
+    organisation_id: str  # the partner invited
+    invited_by: str
+    invited_at: Instant
+
+
+@event("applications.PartnerInvitationAccepted")
+class PartnerInvitationAccepted(Event):
+    """A member of the partner organisation consented to the application naming it."""
+
+    invitation_id: str
+    application_id: str
+    organisation_id: str
+    accepted_by: str
+    accepted_at: Instant

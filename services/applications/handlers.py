@@ -9,7 +9,9 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications import replica, views
+from services.applications import access, replica, views
+from services.applications import partners as partners_of
+from services.applications.access import NotAMember
 from services.applications.commands import (
     AddMember,
     ApplicationFields,
@@ -21,15 +23,8 @@ from services.applications.eligibility import Candidate, Member, assess
 from services.applications.events import CallBudgetExhausted
 from services.applications.selection import Budget, Contender, select
 from shared.commands import CommandResult, UnitOfWork
-from shared.errors import Forbidden, NotFound, RuleViolation
+from shared.errors import NotFound, RuleViolation
 from shared.ids import uuid7
-
-
-class NotAMember(Forbidden):
-    code = "not_a_member"
-
-
-STAFF = frozenset({"programme_manager", "finance_officer", "auditor", "admin"})
 
 
 def _now(uow: UnitOfWork) -> datetime:
@@ -50,9 +45,9 @@ async def _require_member(uow: UnitOfWork, organisation_ids: list[str]) -> None:
 
 
 async def _application(uow: UnitOfWork, application_id: UUID) -> Application:
+    """The application a command acts on: only its lead organisation's members act."""
     application = await uow.load(Application, str(application_id))
-    await _require_member(uow, [application.lead_organisation_id,
-                                *application.partner_organisation_ids])
+    await access.require_lead_member(uow.conn, uow.principal.sub, application)
     return application
 
 
@@ -90,7 +85,7 @@ async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandRe
     lead = str(cmd.lead_organisation_id)
     await _organisation(uow, lead)
     await _require_member(uow, [lead])
-    partners = tuple(str(p) for p in cmd.partner_organisation_ids)
+    partners = tuple(str(p) for p in cmd.partner_organisation_ids or ())
     for partner in partners:
         await _organisation(uow, partner)
     _objectives_of_call(cmd, call)
@@ -103,7 +98,8 @@ async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandRe
 async def edit_application(uow: UnitOfWork, application_id: UUID,
                            cmd: ApplicationFields) -> CommandResult:
     application = await _application(uow, application_id)
-    partners = tuple(str(p) for p in cmd.partner_organisation_ids)
+    partners = application.partner_organisation_ids if cmd.partner_organisation_ids is None \
+        else tuple(str(p) for p in cmd.partner_organisation_ids)
     for partner in partners:
         await _organisation(uow, partner)
     _objectives_of_call(cmd, await replica.find(uow.conn, application.call_id))
@@ -122,6 +118,7 @@ def _objectives_of_call(cmd: ApplicationFields, call: replica.CallReplica) -> No
 async def submit_application(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     application = await _application(uow, application_id)
     application.require_draft("submit")
+    await partners_of.require_consent(uow.conn, application)
     now = _now(uow)
     # The call's row lock orders the call's submissions: receipt numbers and the
     # first-come-first-served budget are decided by one submission at a time.

@@ -3,10 +3,10 @@ evaluations, ranking, selection, signing and declining."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from services.applications import award_handlers, review_handlers, review_views, views
 from services.applications.commands import (
@@ -18,27 +18,22 @@ from services.applications.commands import (
     SubmitEvaluation,
 )
 from services.applications.panel import NotAssigned
-from shared.auth import Principal, require_roles
+from shared.auth import Applicant, Evaluator, EvaluatorOrManager, ManagerOrAuditor, ProgrammeManager
 from shared.commands import CommandDep
 from shared.http import ChassisDep
 from shared.pagination import Page, PageQuery
 
-Manager = Annotated[Principal, Depends(require_roles("programme_manager"))]
-EvaluatorRole = Annotated[Principal, Depends(require_roles("evaluator"))]
-Staff = Annotated[Principal, Depends(require_roles("evaluator", "programme_manager"))]
-Reader = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
-Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
 router = APIRouter(prefix="/v1", tags=["evaluation"])
 
 
 @router.post("/evaluators", status_code=201, response_model=review_views.EvaluatorView)
-async def register_evaluator(body: RegisterEvaluator, _: Manager,
+async def register_evaluator(body: RegisterEvaluator, _: ProgrammeManager,
                              command: CommandDep) -> Response:
     return await command.execute(lambda uow: review_handlers.register_evaluator(uow, body))
 
 
 @router.post("/evaluators/{evaluator_id}/conflicts", response_model=review_views.EvaluatorView)
-async def declare_conflict(evaluator_id: UUID, body: DeclareConflict, _: Staff,
+async def declare_conflict(evaluator_id: UUID, body: DeclareConflict, _: EvaluatorOrManager,
                            command: CommandDep) -> Response:
     return await command.execute(
         lambda uow: review_handlers.declare_conflict(uow, evaluator_id, body))
@@ -47,12 +42,12 @@ async def declare_conflict(evaluator_id: UUID, body: DeclareConflict, _: Staff,
 @router.post("/calls/{call_id}/assignments",
              responses={409: {"description": "`call_not_closed`, `already_assigned`, "
                               "`conflict_of_interest`"}})
-async def assign(call_id: UUID, _: Manager, command: CommandDep) -> Response:
+async def assign(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: review_handlers.assign_call(uow, call_id))
 
 
 @router.get("/me/assignments", response_model=Page[dict[str, Any]])
-async def my_assignments(user: EvaluatorRole, chassis: ChassisDep,
+async def my_assignments(user: Evaluator, chassis: ChassisDep,
                          page: PageQuery) -> Page[Any]:
     """My assignments with their state; the application itself once accepted."""
     after = page.after(tuple[UUID])
@@ -72,14 +67,14 @@ async def my_assignments(user: EvaluatorRole, chassis: ChassisDep,
 
 
 @router.post("/assignments/{assignment_id}/accept")
-async def accept(assignment_id: UUID, body: AcceptAssignment, _: EvaluatorRole,
+async def accept(assignment_id: UUID, body: AcceptAssignment, _: Evaluator,
                  command: CommandDep) -> Response:
     return await command.execute(
         lambda uow: review_handlers.accept_assignment(uow, assignment_id, body))
 
 
 @router.post("/assignments/{assignment_id}/decline")
-async def decline_assignment(assignment_id: UUID, body: DeclineAssignment, _: EvaluatorRole,
+async def decline_assignment(assignment_id: UUID, body: DeclineAssignment, _: Evaluator,
                              command: CommandDep) -> Response:
     return await command.execute(
         lambda uow: review_handlers.decline_assignment(uow, assignment_id, body))
@@ -89,7 +84,7 @@ async def decline_assignment(assignment_id: UUID, body: DeclineAssignment, _: Ev
              responses={403: {"description": "`not_assigned`"},
                         422: {"description": "`unknown_criterion`, `score_out_of_range`, "
                               "`missing_score`"}})
-async def evaluate(application_id: UUID, body: SubmitEvaluation, _: EvaluatorRole,
+async def evaluate(application_id: UUID, body: SubmitEvaluation, _: Evaluator,
                    command: CommandDep) -> Response:
     return await command.execute(
         lambda uow: review_handlers.submit_evaluation(uow, application_id, body))
@@ -97,12 +92,12 @@ async def evaluate(application_id: UUID, body: SubmitEvaluation, _: EvaluatorRol
 
 @router.post("/calls/{call_id}/ranking",
              responses={409: {"description": "`evaluations_pending`, `not_assigned`, `already_ranked`"}})
-async def rank(call_id: UUID, _: Manager, command: CommandDep) -> Response:
+async def rank(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.rank_call(uow, call_id))
 
 
 @router.get("/calls/{call_id}/ranking")
-async def ranking(call_id: UUID, _: Reader, chassis: ChassisDep,
+async def ranking(call_id: UUID, _: ManagerOrAuditor, chassis: ChassisDep,
                   page: PageQuery) -> dict[str, Any]:
     """The ranking in pages of `limit`, in ranking order."""
     after = page.after(tuple[bool, int, float, int])  # award_handlers.RankingKey
@@ -116,7 +111,7 @@ async def ranking(call_id: UUID, _: Reader, chassis: ChassisDep,
 
 
 @router.post("/calls/{call_id}/selection", responses={409: {"description": "`not_ranked`, `already_selected`"}})
-async def selection(call_id: UUID, _: Manager, command: CommandDep) -> Response:
+async def selection(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.select_call(uow, call_id))
 
 

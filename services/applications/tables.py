@@ -119,3 +119,17 @@ call_stages = Table(
     Column("stage", Text, nullable=False),
     Column("version", Integer, nullable=False),
 )
+
+# Which organisation was invited to join which application, and whether it consented.
+partner_invitations = Table(
+    "partner_invitations", metadata,
+    Column("id", Text, primary_key=True),
+    Column("application_id", Text, nullable=False),
+    Column("organisation_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", JSONB, nullable=False),
+    UniqueConstraint("application_id", "organisation_id",
+                     name="partner_invitations_application_id_organisation_id_key"),
+    Index("partner_invitations_by_organisation", "organisation_id", "id"),
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from services.calls import handlers, views
 from services.calls.commands import (
@@ -16,12 +16,11 @@ from services.calls.commands import (
     GiveReason,
 )
 from services.calls.events import CallKind, CallStatus
-from shared.auth import CurrentUser, Principal, require_roles
+from shared.auth import CurrentUser, Principal, ProgrammeManager
 from shared.commands import CommandDep
 from shared.http import ChassisDep, resource
 from shared.pagination import Page, PageQuery
 
-Manager = Annotated[Principal, Depends(require_roles("programme_manager"))]
 router = APIRouter(prefix="/v1", tags=["calls"])
 
 
@@ -32,29 +31,35 @@ def may_see_drafts(user: Principal) -> bool:
 # --- programmes ---------------------------------------------------------------------
 
 @router.post("/programmes", status_code=201, response_model=views.ProgrammeView)
-async def create_programme(body: CreateProgramme, _: Manager, command: CommandDep) -> Response:
+async def create_programme(body: CreateProgramme, _: ProgrammeManager,
+                           command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.create_programme(uow, body))
 
 
 @router.get("/programmes", response_model=Page[views.ProgrammeView])
-async def list_programmes(_: CurrentUser, chassis: ChassisDep, page: PageQuery) -> Page[Any]:
+async def list_programmes(user: CurrentUser, chassis: ChassisDep, page: PageQuery) -> Page[Any]:
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
         rows = await views.list_programmes(conn, str(after[0]) if after else None, page.fetch)
+        if not may_see_drafts(user):
+            rows = await views.without_drafts(conn, rows)
     return page.page(rows, key=lambda row: (row["id"],))
 
 
 @router.get("/programmes/{programme_id}", response_model=views.ProgrammeView)
-async def get_programme(programme_id: UUID, _: CurrentUser, chassis: ChassisDep) -> Response:
+async def get_programme(programme_id: UUID, user: CurrentUser, chassis: ChassisDep) -> Response:
+    """The programme; its draft calls' shares only for programme managers."""
     async with chassis.engine.connect() as conn:
         body, version = await views.programme_body(conn, str(programme_id))
+        if not may_see_drafts(user):
+            [body] = await views.without_drafts(conn, [body])
     return resource(body, version)
 
 
 # --- calls: commands ----------------------------------------------------------------
 
 @router.post("/calls", status_code=201, response_model=views.CallView)
-async def draft_call(body: DraftCall, _: Manager, command: CommandDep) -> Response:
+async def draft_call(body: DraftCall, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.draft_call(uow, body))
 
 
@@ -65,38 +70,41 @@ EDIT = Body(description="Any terms of the call (the fields of POST /v1/calls but
 
 @router.patch("/calls/{call_id}", response_model=views.CallView)
 async def edit_call(
-    call_id: UUID, changes: Annotated[dict[str, Any], EDIT], _: Manager, command: CommandDep,
+    call_id: UUID, changes: Annotated[dict[str, Any], EDIT], _: ProgrammeManager,
+    command: CommandDep,
 ) -> Response:
     command.require_if_match()
     return await command.execute(lambda uow: handlers.edit_call(uow, call_id, changes))
 
 
 @router.post("/calls/{call_id}/publish", response_model=views.CallView)
-async def publish_call(call_id: UUID, _: Manager, command: CommandDep) -> Response:
+async def publish_call(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.publish_call(uow, call_id))
 
 
 @router.post("/calls/{call_id}/extend-deadline", response_model=views.CallView)
 async def extend_deadline(
-    call_id: UUID, body: ExtendDeadline, _: Manager, command: CommandDep
+    call_id: UUID, body: ExtendDeadline, _: ProgrammeManager, command: CommandDep
 ) -> Response:
     return await command.execute(lambda uow: handlers.extend_deadline(uow, call_id, body))
 
 
 @router.post("/calls/{call_id}/amend-budget", response_model=views.CallView)
 async def amend_budget(
-    call_id: UUID, body: AmendBudget, _: Manager, command: CommandDep
+    call_id: UUID, body: AmendBudget, _: ProgrammeManager, command: CommandDep
 ) -> Response:
     return await command.execute(lambda uow: handlers.amend_budget(uow, call_id, body))
 
 
 @router.post("/calls/{call_id}/close", response_model=views.CallView)
-async def close_call(call_id: UUID, body: GiveReason, _: Manager, command: CommandDep) -> Response:
+async def close_call(call_id: UUID, body: GiveReason, _: ProgrammeManager,
+                     command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.close_call(uow, call_id, body.reason))
 
 
 @router.post("/calls/{call_id}/cancel", response_model=views.CallView)
-async def cancel_call(call_id: UUID, body: GiveReason, _: Manager, command: CommandDep) -> Response:
+async def cancel_call(call_id: UUID, body: GiveReason, _: ProgrammeManager,
+                      command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.cancel_call(uow, call_id, body.reason))
 
 

@@ -10,12 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.calls.events import (
     OBJECTIVES,
     CallTerms,
-    Cents,
     DeMinimis,
     Distinct,
-    Instant,
     Objective,
 )
+from shared.values import Cents, Instant
 
 Reason = Annotated[str, Field(min_length=1, max_length=2000)]
 

@@ -9,18 +9,17 @@ other events the fields they change. Free-text reasons are personal data
 
 from __future__ import annotations
 
-from datetime import UTC, date
+from datetime import date
 from typing import Annotated, Literal, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.events import Event, event
+from shared.values import Cents, Instant
 
 RULES_VERSION = 1
 """The version of the eligibility rule set below: a rule type that changes meaning is a new version."""
 
-MAX_CENTS = 10**15  # ten trillion in major units: far above any programme, far below bigint
-Cents = Annotated[int, Field(ge=0, le=MAX_CENTS, strict=True)]  # never a float
 Objective = Literal["network", "innovate", "adopt", "train", "go_international"]
 OBJECTIVES: tuple[Objective, ...] = ("network", "innovate", "adopt", "train", "go_international")
 CallKind = Literal["innovation_voucher", "green_voucher", "demo_project", "services", "prize", "other"]
@@ -31,8 +30,6 @@ Size = Literal["micro", "small", "medium", "large"]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 Score = Annotated[float, Field(allow_inf_nan=False)]
-# Any offset on input; UTC in storage, events and answers.
-Instant = Annotated[AwareDatetime, AfterValidator(lambda value: value.astimezone(UTC))]
 T = TypeVar("T")
 
 

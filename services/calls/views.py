@@ -167,6 +167,27 @@ async def list_programmes(conn: AsyncConnection, after: str | None, limit: int) 
     return list((await conn.execute(query)).scalars())
 
 
+async def without_drafts(conn: AsyncConnection,
+                         bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Programmes as those who may not see drafts see them: no draft call's id or
+    budget, in its share or in the carved and remaining totals it would reveal."""
+    ids = {share["call_id"] for body in bodies for share in body["call_budgets"]}
+    if not ids:
+        return bodies
+    drafts = set((await conn.execute(select(calls.c.id).where(
+        calls.c.id.in_(ids), calls.c.status == "draft"))).scalars())
+    return [_hiding(body, drafts) for body in bodies]
+
+
+def _hiding(body: dict[str, Any], drafts: set[str]) -> dict[str, Any]:
+    hidden = sum(s["budget_cents"] for s in body["call_budgets"] if s["call_id"] in drafts)
+    if not hidden:
+        return body
+    return {**body, "carved_cents": body["carved_cents"] - hidden,
+            "remaining_cents": body["remaining_cents"] + hidden,
+            "call_budgets": [s for s in body["call_budgets"] if s["call_id"] not in drafts]}
+
+
 async def call_body(
     conn: AsyncConnection, call_id: str, *, drafts: bool
 ) -> tuple[dict[str, Any], int]:

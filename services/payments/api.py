@@ -3,25 +3,27 @@ recoveries: parse, run a handler, shape the answer."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
 from services.payments import handlers, replica, views
 from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
 from services.payments.grant import Grant
-from shared.auth import CurrentUser, Principal, require_roles
+from shared.auth import (
+    STAFF,
+    Applicant,
+    CurrentUser,
+    FinanceOfficer,
+    Principal,
+    ProgrammeManager,
+    Staff,
+)
 from shared.commands import CommandDep
 from shared.http import ChassisDep, resource
 from shared.pagination import Page, PageQuery
 
-STAFF = frozenset({"finance_officer", "programme_manager", "auditor", "admin"})
-Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
-Manager = Annotated[Principal, Depends(require_roles("programme_manager"))]
-Staff = Annotated[Principal, Depends(require_roles("finance_officer", "programme_manager",
-                                                   "auditor", "admin"))]
-FinanceOfficer = Annotated[Principal, Depends(require_roles("finance_officer"))]
 router = APIRouter(prefix="/v1", tags=["payments"])
 
 CONFLICTS: dict[int | str, dict[str, Any]] = {409: {"description": "a rule refused the command: `instalment_not_due`, "
@@ -76,7 +78,7 @@ async def get_grant(grant_id: UUID, user: CurrentUser, chassis: ChassisDep) -> R
 
 
 @router.post("/grants/{grant_id}/cancel", response_model=views.GrantView, responses=CONFLICTS)
-async def cancel_grant(grant_id: UUID, body: GiveReason, _: Manager,
+async def cancel_grant(grant_id: UUID, body: GiveReason, _: ProgrammeManager,
                        command: CommandDep) -> Response:
     """No further payment: what was committed and not paid is released in the call."""
     return await command.execute(lambda uow: handlers.cancel_grant(uow, grant_id, body))
@@ -93,7 +95,7 @@ async def submit_report(grant_id: UUID, body: SubmitReport, _: Applicant,
 
 @router.post("/grants/{grant_id}/reports/{report_id}/approve", response_model=views.ReportView,
              responses=CONFLICTS)
-async def approve_report(grant_id: UUID, report_id: UUID, _: Manager,
+async def approve_report(grant_id: UUID, report_id: UUID, _: ProgrammeManager,
                          command: CommandDep) -> Response:
     """Approval makes the instalments due on an approved report due."""
     return await command.execute(lambda uow: handlers.approve_report(uow, grant_id, report_id))
@@ -101,7 +103,7 @@ async def approve_report(grant_id: UUID, report_id: UUID, _: Manager,
 
 @router.post("/grants/{grant_id}/reports/{report_id}/reject", response_model=views.ReportView,
              responses=CONFLICTS)
-async def reject_report(grant_id: UUID, report_id: UUID, body: GiveReason, _: Manager,
+async def reject_report(grant_id: UUID, report_id: UUID, body: GiveReason, _: ProgrammeManager,
                         command: CommandDep) -> Response:
     return await command.execute(
         lambda uow: handlers.reject_report(uow, grant_id, report_id, body))

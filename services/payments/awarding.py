@@ -9,6 +9,7 @@ from datetime import date
 from services.payments.de_minimis import Headroom
 from services.payments.events import DeMinimisFigures, RefusalCode
 from services.payments.ledger import CallLedger
+from shared.values import format_money
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,6 @@ class Standing:
     de_minimis: DeMinimisFigures | None  # None when the call does not count as de minimis
 
 
-def euros(cents: int) -> str:
-    return f"{cents // 100:,}.{cents % 100:02d}"
-
-
 def de_minimis_figures(undertaking: str, window_years: int, start: date,
                        headroom: Headroom) -> DeMinimisFigures:
     return DeMinimisFigures(undertaking_id=undertaking, window_years=window_years,
@@ -56,24 +53,24 @@ def refusal(amount_cents: int, currency: str, rules: ProgrammeRules,
     ledger = standing.ledger
     if amount_cents > ledger.available_cents:
         return Refusal("call_budget_exceeded",
-                       f"the grant of {currency} {euros(amount_cents)} exceeds what is left of "
-                       f"the call's budget: {currency} {euros(ledger.available_cents)} of "
-                       f"{euros(ledger.budget_cents)}", ledger.budget_cents,
+                       f"the grant of {format_money(amount_cents, currency)} exceeds what is left of "
+                       f"the call's budget: {format_money(ledger.available_cents, currency)} of "
+                       f"{format_money(ledger.budget_cents, currency)}", ledger.budget_cents,
                        ledger.committed_cents)
     cap, held = rules.per_beneficiary_cap_cents, standing.beneficiary_committed_cents
     if cap is not None and held + amount_cents > cap:
         return Refusal("per_beneficiary_cap_exceeded",
-                       f"the beneficiary already holds {currency} {euros(held)} in the "
-                       f"programme; {currency} {euros(amount_cents)} more would exceed its cap "
-                       f"of {currency} {euros(cap)} per beneficiary", cap, held)
+                       f"the beneficiary already holds {format_money(held, currency)} in the "
+                       f"programme; {format_money(amount_cents, currency)} more would exceed its cap "
+                       f"of {format_money(cap, currency)} per beneficiary", cap, held)
     figures = standing.de_minimis
     if figures is not None and figures.aid_before_cents + amount_cents > figures.ceiling_cents:
         return Refusal("de_minimis_exceeded",
-                       f"undertaking {figures.undertaking_id} received {currency} "
-                       f"{euros(figures.aid_before_cents)} of de minimis aid since "
-                       f"{figures.window_start.isoformat()}; {currency} {euros(amount_cents)} "
-                       f"more would exceed the ceiling of {currency} "
-                       f"{euros(figures.ceiling_cents)} over {figures.window_years} years "
-                       f"(headroom {currency} {euros(figures.headroom_cents)})",
+                       f"undertaking {figures.undertaking_id} received "
+                       f"{format_money(figures.aid_before_cents, currency)} of de minimis aid since "
+                       f"{figures.window_start.isoformat()}; {format_money(amount_cents, currency)} "
+                       f"more would exceed the ceiling of "
+                       f"{format_money(figures.ceiling_cents, currency)} over {figures.window_years} years "
+                       f"(headroom {format_money(figures.headroom_cents, currency)})",
                        figures.ceiling_cents, figures.aid_before_cents)
     return None

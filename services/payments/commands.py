@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.values import Cents
+
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
 
 
@@ -26,7 +28,6 @@ class MarkDisbursed(Command):
 
 
 class OrderRecovery(Command):
-    amount_cents: Annotated[int, Field(gt=0, le=10**15, strict=True,
-                                       description="Positive integer cents, at most what "
-                                       "was paid and not yet ordered back")]
+    amount_cents: Cents = Field(gt=0, description="Positive integer cents, at most what "
+                                "was paid and not yet ordered back")
     reason: Text

@@ -15,13 +15,13 @@ later have defaults so older payloads still validate.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import Event, event
+from shared.values import Cents, Instant
 
-Cents = Annotated[int, Field(ge=0, le=10**15)]
 Trigger = Literal["on_signature", "on_report_approved"]
 RefusalCode = Literal["per_beneficiary_cap_exceeded", "de_minimis_exceeded",
                       "call_budget_exceeded"]
@@ -60,7 +60,7 @@ class GrantAwarded(Event):
     programme_id: str
     organisation_id: str
     amount_cents: Cents
-    awarded_at: AwareDatetime
+    awarded_at: Instant
     instalments: tuple[AwardedInstalment, ...] = ()
     # Added by the payments service itself; defaults keep older payloads valid.
     currency: str = "EUR"
@@ -87,7 +87,7 @@ class GrantRefused(Event):
     amount_cents: Cents
     reason_code: RefusalCode
     reason: str
-    refused_at: AwareDatetime
+    refused_at: Instant
     # Added by the payments service itself; defaults keep older payloads valid.
     currency: str = "EUR"
     country: str | None = None
@@ -117,7 +117,7 @@ class InstalmentDue(GrantEvent):
     label: str
     trigger: Trigger
     amount_cents: Cents
-    due_at: AwareDatetime
+    due_at: Instant
 
 
 @event("payments.PaymentOrdered")
@@ -128,7 +128,7 @@ class PaymentOrdered(GrantEvent):
     amount_cents: Cents
     attempt: int  # 1, then 2 after a failed payment, ...
     ordered_by: str
-    ordered_at: AwareDatetime
+    ordered_at: Instant
 
 
 @event("payments.PaymentApproved")
@@ -140,7 +140,7 @@ class PaymentApproved(GrantEvent):
     instalment_id: str
     amount_cents: Cents
     approved_by: str
-    approved_at: AwareDatetime
+    approved_at: Instant
 
 
 @event("payments.PaymentDisbursed")
@@ -152,8 +152,8 @@ class PaymentDisbursed(GrantEvent):
     amount_cents: Cents
     bank_reference: str
     paid_cents: Cents
-    awarded_at: AwareDatetime  # so time-to-pay needs no join
-    disbursed_at: AwareDatetime
+    awarded_at: Instant  # so time-to-pay needs no join
+    disbursed_at: Instant
 
 
 @event("payments.PaymentFailed")
@@ -165,7 +165,7 @@ class PaymentFailed(GrantEvent):
     instalment_id: str
     amount_cents: Cents
     reason: str
-    failed_at: AwareDatetime
+    failed_at: Instant
 
 
 @event("payments.ReportSubmitted")
@@ -174,7 +174,7 @@ class ReportSubmitted(GrantEvent):
     report_id: str
     summary: str
     submitted_by: str
-    submitted_at: AwareDatetime
+    submitted_at: Instant
 
 
 @event("payments.ReportApproved")
@@ -182,7 +182,7 @@ class ReportApproved(GrantEvent):
     """Approval of the final report: the instalments it triggers become due."""
 
     report_id: str
-    approved_at: AwareDatetime
+    approved_at: Instant
 
 
 @event("payments.ReportRejected")
@@ -190,7 +190,7 @@ class ReportRejected(GrantEvent):
     personal_fields = frozenset({"reason"})
     report_id: str
     reason: str
-    rejected_at: AwareDatetime
+    rejected_at: Instant
 
 
 @event("payments.RecoveryOrdered")
@@ -201,7 +201,7 @@ class RecoveryOrdered(GrantEvent):
     recovery_id: str
     amount_cents: Cents
     reason: str
-    ordered_at: AwareDatetime
+    ordered_at: Instant
 
 
 @event("payments.RecoveryReceived")
@@ -211,7 +211,7 @@ class RecoveryReceived(GrantEvent):
     recovery_id: str
     amount_cents: Cents
     recovered_cents: Cents
-    received_at: AwareDatetime
+    received_at: Instant
 
 
 @event("payments.GrantCancelled")
@@ -222,7 +222,7 @@ class GrantCancelled(GrantEvent):
     released_cents: Cents
     paid_cents: Cents
     reason: str
-    cancelled_at: AwareDatetime
+    cancelled_at: Instant
 
 
 @event("payments.GrantClosed")
@@ -232,4 +232,4 @@ class GrantClosed(GrantEvent):
     amount_cents: Cents
     paid_cents: Cents
     recovered_cents: Cents
-    closed_at: AwareDatetime
+    closed_at: Instant

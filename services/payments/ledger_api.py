@@ -6,21 +6,20 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from services.payments import ledger_views
-from shared.auth import Principal, require_roles
+from shared.auth import Bookkeeper
 from shared.errors import InvalidInput
 from shared.http import ChassisDep
 
-Books = Annotated[Principal, Depends(require_roles("finance_officer", "programme_manager",
-                                                   "auditor"))]
 router = APIRouter(prefix="/v1", tags=["books"])
 
 
 @router.get("/ledger")
 async def ledger(
-    _: Books, chassis: ChassisDep, call_id: UUID | None = None, programme_id: UUID | None = None,
+    _: Bookkeeper, chassis: ChassisDep, call_id: UUID | None = None,
+    programme_id: UUID | None = None,
 ) -> ledger_views.CallLedgerView | ledger_views.ProgrammeLedgerView:
     """Committed, paid, recovered and available money of a call (`call_id`), or of a
     programme with each of its calls (`programme_id`)."""
@@ -36,7 +35,7 @@ async def ledger(
 
 @router.get("/organisations/{organisation_id}/de-minimis")
 async def de_minimis(
-    _: Books, chassis: ChassisDep, organisation_id: UUID, programme_id: UUID | None = None,
+    _: Bookkeeper, chassis: ChassisDep, organisation_id: UUID, programme_id: UUID | None = None,
     on: Annotated[date | None, Query(description="The window's last day; today by default.")]
     = None,
 ) -> ledger_views.DeMinimisView:

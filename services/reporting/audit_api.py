@@ -6,19 +6,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from services.reporting import audit, store
 from services.reporting.feeds import FeedClients, http_clients
 from services.reporting.sources import SOURCES
 from services.reporting.verify import verify_sources
-from shared.auth import CurrentUser, Principal, require_roles
+from shared.auth import Auditor, AuditorOrAdmin, CurrentUser
 from shared.errors import InvalidInput, NotFound
 from shared.http import ChassisDep
 from shared.pagination import Page, PageQuery
-
-Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
-AuditorOrAdmin = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
 
 
 def router(feeds: FeedClients | None = None) -> APIRouter:

@@ -9,16 +9,15 @@ org-id.guide list for it), else by reporting's own prefix.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from services.reporting.figures import Scope
 from services.reporting.records import ApplicationFacts, CallFacts, GrantFacts, ProgrammeFacts
+from shared.csv_export import csv_lines
+from shared.values import major_units
 
 PREFIX = "360G-cascade"
 VERSION = "1.4"
@@ -41,9 +40,9 @@ def grant_lines(scope: Scope) -> list[GrantLine]:
             for grant in sorted(scope.grants.values(), key=lambda g: (g.awarded_at, g.grant_id))]
 
 
-def _major(cents: int) -> float:
-    # Decimal first: 1999 cents are 19.99, not 19.990000000000002.
-    return float(Decimal(cents) / 100)
+def _major(cents: int, currency: str) -> float:
+    # Exact decimals first: 1999 cents are 19.99, not 19.990000000000002.
+    return float(major_units(cents, currency))
 
 
 def _instant(value: datetime) -> str:
@@ -75,8 +74,8 @@ def grant_record(line: GrantLine, currency: str) -> dict[str, Any]:
                         f"{call.code if call else grant.call_id} of programme "
                         f"{programme.code if programme else grant.programme_id}."),
         "currency": currency,
-        "amountAwarded": _major(grant.amount_cents),
-        "amountDisbursed": _major(grant.paid_cents),
+        "amountAwarded": _major(grant.amount_cents, currency),
+        "amountDisbursed": _major(grant.paid_cents, currency),
         "awardDate": _instant(grant.awarded_at),
         "recipientOrganization": [recipient_org],
         "fundingOrganization": [funder],
@@ -89,13 +88,13 @@ def grant_record(line: GrantLine, currency: str) -> dict[str, Any]:
         "regrantType": "FRG010",
         "disbursementTransaction": [
             {"id": d.payment_order_id, "transactionDate": _instant(d.disbursed_at),
-             "value": _major(d.amount_cents), "currency": currency,
+             "value": _major(d.amount_cents, currency), "currency": currency,
              "provider": funder["id"], "recipient": recipient_org["id"]}
             for d in sorted(grant.disbursements, key=lambda d: d.disbursed_at)],
         "dateModified": _instant(grant.last_changed_at),
     }
     if line.application is not None:
-        record["amountAppliedFor"] = _major(line.application.requested_cents)
+        record["amountAppliedFor"] = _major(line.application.requested_cents, currency)
     if "addressCountry" in recipient_org:
         record["beneficiaryLocation"] = [{"id": recipient_org["addressCountry"],
                                           "countryCode": recipient_org["addressCountry"]}]
@@ -124,30 +123,21 @@ CSV_COLUMNS = ("grant_id", "application_id", "programme_id", "programme_code", "
 
 def csv_rows(scope: Scope) -> Iterator[str]:
     """The CSV of grants, one line at a time, header first."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    return csv_lines(CSV_COLUMNS, (_csv_row(line) for line in grant_lines(scope)))
 
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
 
-    writer.writerow(CSV_COLUMNS)
-    yield flush()
-    for line in grant_lines(scope):
-        grant, application = line.grant, line.application
-        organisation = application.organisation if application else None
-        writer.writerow([
-            grant.grant_id, grant.application_id, grant.programme_id,
-            line.programme.code if line.programme else "", grant.call_id,
-            line.call.code if line.call else "", line.call.kind if line.call else "",
-            grant.organisation_id, organisation.name if organisation else "",
-            grant.country or (organisation.country if organisation else ""),
-            organisation.size if organisation else "", organisation.pic or "" if organisation else "",
-            ";".join(application.objectives) if application else "", grant.currency,
-            grant.amount_cents, grant.committed_cents, grant.paid_cents, grant.recovered_cents,
-            grant.status, _instant(grant.awarded_at),
-            _instant(application.contracted_at) if application and application.contracted_at else "",
-            _instant(grant.first_paid_at) if grant.first_paid_at else ""])
-        yield flush()
+def _csv_row(line: GrantLine) -> list[Any]:
+    grant, application = line.grant, line.application
+    organisation = application.organisation if application else None
+    return [
+        grant.grant_id, grant.application_id, grant.programme_id,
+        line.programme.code if line.programme else "", grant.call_id,
+        line.call.code if line.call else "", line.call.kind if line.call else "",
+        grant.organisation_id, organisation.name if organisation else "",
+        grant.country or (organisation.country if organisation else ""),
+        organisation.size if organisation else "", organisation.pic or "" if organisation else "",
+        ";".join(application.objectives) if application else "", grant.currency,
+        grant.amount_cents, grant.committed_cents, grant.paid_cents, grant.recovered_cents,
+        grant.status, _instant(grant.awarded_at),
+        _instant(application.contracted_at) if application and application.contracted_at else "",
+        _instant(grant.first_paid_at) if grant.first_paid_at else ""]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 
 from services.reporting import store
 from services.reporting.exports import csv_rows, data_package
 from services.reporting.figures import Scope
 from shared.app import Chassis
-from shared.auth import Principal, require_roles
+from shared.auth import ManagerOrAuditor
 from shared.errors import NotFound
 from shared.http import ChassisDep
 
-Reader = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 
 
@@ -33,7 +32,7 @@ async def _scope(chassis: Chassis, programme_id: UUID | None) -> Scope:
 
 
 @router.get("/360giving")
-async def three_sixty_giving(_: Reader, chassis: ChassisDep,
+async def three_sixty_giving(_: ManagerOrAuditor, chassis: ChassisDep,
                              programme_id: UUID | None = None) -> dict[str, Any]:
     """A 360Giving data package of the programme's grants (every programme's without
     `programme_id`), valid against the official 360Giving package schema 1.4."""
@@ -47,7 +46,7 @@ async def three_sixty_giving(_: Reader, chassis: ChassisDep,
 
 
 @router.get("/grants.csv", response_class=StreamingResponse)
-async def grants_csv(_: Reader, chassis: ChassisDep,
+async def grants_csv(_: ManagerOrAuditor, chassis: ChassisDep,
                      programme_id: UUID | None = None) -> StreamingResponse:
     """One row per grant, with a header row; amounts in integer cents."""
     scope = await _scope(chassis, programme_id)

@@ -57,6 +57,10 @@ async def submit(api: Cascade, who: Person, call: Json, lead: str, partners: lis
         draft = answer.json()
         return answer.status_code == 201
     await until(drafted, "applications to know the call")
+    for partner in partners:  # the same person is a member of each partner, and consents
+        invitation = await api.post("applications", who, f"/v1/organisations/{partner}/invitations",
+                                    {"application_id": draft["id"]})
+        await api.post("applications", who, f"/v1/invitations/{invitation['id']}/accept")
     submitted: Json = {}
 
     async def accepted() -> bool:  # once the call is open

@@ -82,9 +82,8 @@ def assert_all_ready_then_clean_stop(proc: subprocess.Popen[str], env: dict[str,
         assert httpx.get(f"{console}/api/{service}/readyz").json()["checks"]["database"] == "ok"
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
-    time.sleep(0.5)
-    survivors = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
-    assert survivors == []
+    _, survivors = psutil.wait_procs(descendants, timeout=30)
+    assert [p for p in survivors if p.status() != psutil.STATUS_ZOMBIE] == []
     assert proc.stdout is not None
     return proc.stdout.read()
 

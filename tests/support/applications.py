@@ -116,6 +116,17 @@ class World:
         body: dict[str, Any] = answer.json()
         return body
 
+    async def consent(self, lead: Headers, partner: Headers, application: dict[str, Any],
+                      organisation_id: str) -> None:
+        """The lead invites a partner it names, and the partner accepts."""
+        invited = await self.client.post(f"/v1/organisations/{organisation_id}/invitations",
+                                         json={"application_id": application["id"]},
+                                         headers=lead)
+        assert invited.status_code == 201, invited.text
+        accepted = await self.client.post(f"/v1/invitations/{invited.json()['id']}/accept",
+                                          headers=partner)
+        assert accepted.status_code == 200, accepted.text
+
     async def act(self, headers: Headers, application: dict[str, Any], action: str,
                   **body: Any) -> httpx.Response:
         return await self.client.post(f"/v1/applications/{application['id']}/{action}",

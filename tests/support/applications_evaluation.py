@@ -87,6 +87,8 @@ async def call_action(world: World, call: dict[str, Any], action: str) -> httpx.
 async def submitted(world: World, headers: Headers, call: dict[str, Any], lead_id: str,
                     **changes: Any) -> dict[str, Any]:
     draft = await world.draft(headers, call, lead_id, **changes)
+    for partner in draft["partner_organisation_ids"]:  # the same person is a member of each
+        await world.consent(headers, headers, draft, partner)
     answer = await world.act(headers, draft, "submit")
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "eligible", answer.text

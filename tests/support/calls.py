@@ -128,7 +128,7 @@ async def status_of(client: httpx.AsyncClient, headers: dict[str, str], call_id:
     return status
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not await check():
         if time.monotonic() > deadline:

@@ -88,7 +88,7 @@ class Payments:
         async with chassis.engine.connect() as conn:
             return await conn.scalar(text(sql), params)
 
-    async def grant_of(self, application_id: str, timeout: float = 20) -> dict[str, Any]:
+    async def grant_of(self, application_id: str, timeout: float = 60) -> dict[str, Any]:
         """The grant of a contracted application, once the consumer has awarded it."""
         deadline = time.monotonic() + timeout
         while (grant_id := await self.scalar(
@@ -103,7 +103,7 @@ class Payments:
         body: dict[str, Any] = answer.json()
         return body
 
-    async def refusal_of(self, application_id: str, timeout: float = 20) -> dict[str, Any]:
+    async def refusal_of(self, application_id: str, timeout: float = 60) -> dict[str, Any]:
         """The payload of the GrantRefused recorded for an application."""
         deadline = time.monotonic() + timeout
         sql = ("SELECT payload FROM events WHERE type = 'payments.GrantRefused' "
@@ -114,7 +114,7 @@ class Payments:
         refused: dict[str, Any] = payload
         return refused
 
-    async def decisions(self, application_ids: list[str], timeout: float = 20) -> dict[str, str]:
+    async def decisions(self, application_ids: list[str], timeout: float = 60) -> dict[str, str]:
         """Each application's outcome once all are decided: `awarded`, or the
         refusal's reason code."""
         sql = ("SELECT application_id, 'awarded' AS outcome FROM grants "
@@ -157,7 +157,7 @@ class Payments:
         body: dict[str, Any] = paid.json()
         return body
 
-    async def handled(self, envelopes: list[Envelope], timeout: float = 20) -> None:
+    async def handled(self, envelopes: list[Envelope], timeout: float = 60) -> None:
         """Wait until the consumer has handled (or skipped) each of these events."""
         deadline = time.monotonic() + timeout
         ids = [e.id for e in envelopes]

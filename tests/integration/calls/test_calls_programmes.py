@@ -95,3 +95,29 @@ async def test_concurrent_calls_never_carve_more_than_the_programme_budget(
     page = (await client.get(f"/v1/programmes/{programme['id']}", headers=manager)).json()
     assert (page["carved_cents"], page["remaining_cents"]) == (900_000 * EUR, 100_000 * EUR)
     assert len(page["call_budgets"]) == 3
+
+
+async def test_applicants_see_no_draft_calls_id_or_budget_in_a_programme(
+    client: httpx.AsyncClient, manager: Headers, applicant: Headers,
+) -> None:
+    programme = await new_programme(client, manager)
+    published = (await client.post("/v1/calls", headers=manager, json=call_body(
+        programme["id"], budget_cents=500_000 * EUR))).json()
+    assert (await client.post(f"/v1/calls/{published['id']}/publish", json={},
+                              headers=manager)).status_code == 200
+    draft = (await client.post("/v1/calls", headers=manager, json=call_body(
+        programme["id"], budget_cents=300_000 * EUR))).json()
+
+    as_managed = (await client.get(f"/v1/programmes/{programme['id']}", headers=manager)).json()
+    assert {c["call_id"] for c in as_managed["call_budgets"]} == {published["id"], draft["id"]}
+    assert as_managed["carved_cents"] == 800_000 * EUR
+
+    read = await client.get(f"/v1/programmes/{programme['id']}", headers=applicant)
+    listed = (await client.get("/v1/programmes", headers=applicant,
+                               params={"limit": 500})).json()["items"]
+    for seen in (read.json(), *(p for p in listed if p["id"] == programme["id"])):
+        assert draft["id"] not in str(seen)
+        assert seen["call_budgets"] == [{"call_id": published["id"],
+                                         "budget_cents": 500_000 * EUR}]
+        assert (seen["carved_cents"], seen["remaining_cents"]) == (500_000 * EUR,
+                                                                   1_500_000 * EUR)

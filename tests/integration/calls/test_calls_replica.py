@@ -21,6 +21,7 @@ from shared.events import Envelope, registry
 from shared.settings import Settings
 from tests.support.calls import DAY, EUR, T0, act, call_body, iso, new_call, new_programme
 from tests.support.kafka import read_topic
+from tests.support.waiting import polls
 
 Headers = dict[str, str]
 
@@ -141,7 +142,7 @@ async def test_a_consumer_rebuilds_every_call_and_programme_from_calls_events_al
 
 async def _wait_for_scheduler(conn: Any, clock: FixedClock) -> None:
     """Until no call is due to open or close any more."""
-    for _ in range(250):
+    for _ in polls():
         due = await conn.scalar(text(
             "SELECT count(*) FROM calls WHERE (status = 'published' AND opens_at <= :now) "
             "OR (status = 'open' AND closes_at <= :now)"), {"now": clock.now()})

@@ -198,14 +198,19 @@ async def test_a_handler_runs_in_the_trace_of_the_message_and_logs_what_it_handl
 
 async def test_a_database_outage_delays_messages_without_skipping_or_dead_lettering_them(
     settings: Settings, engine: AsyncEngine, pg_server_url: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
     envelopes = await record_events(engine, counted(1, 2, 3))
+
+    async def stalled_twice() -> bool:  # each stall is logged before the partition is reread
+        return sum("stalls at offset" in r.getMessage() for r in caplog.records) >= 2
+
     async with running(make_runner(settings, engine, topic, counting_handlers())) as runner:
         async with database_refusing_connections(engine, pg_server_url):
             await publish(settings, topic, envelopes)
-            await asyncio.sleep(1.5)  # several failed attempts with backoff
+            await wait_until(stalled_twice)  # failed attempts, with backoff between them
             assert runner.handled_total == 0
         await wait_until(count_is(engine, 3))
 

@@ -126,7 +126,7 @@ async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
     calls: list[int] = []
 
     async with running(make_runner(settings, engine, topic, refusing(calls=calls))) as runner:
-        await wait_until(lambda: _effects_of(engine, 1), timeout=4)
+        await wait_until(lambda: _effects_of(engine, 1))
         assert runner.dead_lettered_total == 5
 
     assert calls == [2]

@@ -18,13 +18,14 @@ from shared.ids import uuid7
 from shared.settings import Settings
 from tests.support import counters
 from tests.support.api import assert_problem, auth, create
+from tests.support.waiting import polls
 
 
 async def walk_feed(client: httpx.AsyncClient, headers: dict[str, str], limit: int,
                     expected: int) -> tuple[list[dict[str, Any]], list[int], str | None]:
     """Every event of the feed, page by page; retried while another test's open
     transaction (on the same server) holds the commit-safe horizon back."""
-    for _ in range(50):
+    for _ in polls():
         items: list[dict[str, Any]] = []
         sizes: list[int] = []
         after: str | None = None
@@ -71,7 +72,7 @@ async def test_the_feed_pages_through_every_envelope_in_commit_order(
     assert all(b["prev_hash"] == a["hash"] for a, b in zip(stream, stream[1:], strict=False))
     # Polling from the last cursor shows only what was recorded since.
     later = await create(client, manager, "c")
-    for _ in range(50):
+    for _ in polls():
         page = (await client.get("/v1/events", params={"after": last}, headers=auditor)).json()
         if page["items"]:
             break

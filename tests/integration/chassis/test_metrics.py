@@ -20,6 +20,7 @@ from shared.settings import Settings
 from tests.conftest import MakeDatabase
 from tests.support import counters
 from tests.support.api import auth, client_of
+from tests.support.waiting import polls
 
 
 def value(scrape: str, name: str, **labels: str) -> float | None:
@@ -53,7 +54,7 @@ async def app(settings: Settings, service_database: MakeDatabase) -> AsyncIterat
 
 
 async def scrape_until(client: httpx.AsyncClient, name: str, wanted: float, **labels: str) -> str:
-    for _ in range(200):
+    for _ in polls():
         scrape = (await client.get("/metrics")).text
         if value(scrape, name, **labels) == wanted:
             return scrape

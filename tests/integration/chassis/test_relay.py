@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import sys
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from tests.support.kafka import (
     read_topic,
     versions_by_stream,
 )
+from tests.support.waiting import polls
 
 STORE = EventStore(b"test-integrity-key")
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -50,7 +50,7 @@ async def commit(engine: AsyncEngine, stream_id: str, *numbers: int, after: int 
         return await append(conn, stream_id, *numbers, after=after)
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+async def eventually(condition: Callable[[], bool], timeout: float = 30.0) -> None:
     async with asyncio.timeout(timeout):
         while True:  # polled: a flag has nothing to await
             if condition():
@@ -67,8 +67,8 @@ async def published_count(engine: AsyncEngine, topic: str) -> int:
 
 
 async def wait_until_async(count: Callable[[], Awaitable[int]], wanted: int,
-                           timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.02)):
+                           timeout: float = 30.0) -> None:
+    for _ in polls(timeout):
         if await count() >= wanted:
             break
         await asyncio.sleep(0.02)
@@ -174,10 +174,9 @@ async def test_events_committed_behind_an_older_running_transaction_follow_it_at
             # Publishing it now would let a later event of `older` be skipped.
             assert await read_topic(bootstrap, topic, until=lambda _: False, timeout=0.5) == []
             await older.rollback()
-        started = time.monotonic()
-        records = await read_topic(bootstrap, topic, until=has_ids(ids(behind)), timeout=2)
+        # Within the idle poll's 60 s only the fast poll can have published it.
+        records = await read_topic(bootstrap, topic, until=has_ids(ids(behind)), timeout=30)
         assert ids_of(records) == set(ids(behind))
-        assert time.monotonic() - started < 2
     finally:
         await relay.stop()
 
@@ -224,7 +223,7 @@ async def test_a_standby_takes_over_when_the_leaders_connection_dies(
                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """))
         during = await commit(engine, "s-1", 3, after=2)
-        await eventually(lambda: not leader.is_leader, timeout=1)
+        await eventually(lambda: not leader.is_leader)
         await leader.stop()
         await eventually(lambda: standby.is_leader)
         after = await commit(engine, "s-1", 4, after=3)
@@ -296,9 +295,9 @@ async def test_events_committed_while_the_broker_is_down_arrive_when_it_returns(
 
     async def outage(*streams: str) -> list[Envelope]:
         await asyncio.to_thread(broker.stop)
-        started = time.monotonic()
-        written = [e for stream in streams for e in await commit(engine, stream, 1)]
-        assert time.monotonic() - started < 1  # appends never wait for the broker
+        # Appends never wait for the broker: they complete while it is down.
+        written = [e for stream in streams
+                   for e in await asyncio.wait_for(commit(engine, stream, 1), 30)]
         await asyncio.sleep(1)  # the relay tries, and fails, meanwhile
         assert (await relay.backlog())[0] == len(written)
         await asyncio.to_thread(broker.start)  # same port, but a new and empty broker
@@ -315,7 +314,7 @@ async def test_events_committed_while_the_broker_is_down_arrive_when_it_returns(
         records = await read_topic(bootstrap, topic, until=has_ids(ids(first, second)), timeout=20)
         assert versions_by_stream(records) == {"b-1": [1], "b-2": [1], "b-3": [1]}
         # The records reach the broker a moment before the checkpoint is saved.
-        for _ in range(100):
+        for _ in polls():
             if await relay.backlog() == (0, 0.0):
                 break
             await asyncio.sleep(0.05)
@@ -336,10 +335,9 @@ async def test_a_notify_wakes_the_relay_long_before_its_idle_poll(
         for stream in ("n-1", "n-2"):
             await asyncio.sleep(0.3)  # let it settle into its idle wait
             written = await commit(engine, stream, 1)
-            started = time.monotonic()
-            records = await read_topic(bootstrap, topic, until=has_ids(ids(written)), timeout=2)
+            # Within the idle poll's 60 s only the notification can have woken it.
+            records = await read_topic(bootstrap, topic, until=has_ids(ids(written)), timeout=30)
             assert set(ids(written)) <= ids_of(records)
-            assert time.monotonic() - started < 2
     finally:
         await relay.stop()
 
@@ -355,9 +353,7 @@ async def test_a_restarted_relay_resumes_after_its_checkpoint(
     # The records reach the broker a moment before the checkpoint is saved; a
     # relay stopped in between publishes them again (at least once, by design).
     await wait_until_async(lambda: published_count(engine, topic), 3)
-    started = time.monotonic()
-    await first.stop()
-    assert time.monotonic() - started < 1
+    await asyncio.wait_for(first.stop(), 30)  # a stop never hangs
 
     second = Relay(settings, engine, topic)
     try:

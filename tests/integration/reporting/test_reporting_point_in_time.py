@@ -95,6 +95,11 @@ async def test_bad_instants_are_refused_with_a_problem(reporting_world: Reportin
     for bad in ("yesterday", "2026-13-01T00:00:00Z", ""):
         assert_problem(await client.get(path, headers=auditor, params={"as_of": bad}),
                        422, "invalid_input")
+    # Offsets that take an instant out of the years 1 to 9999 once in UTC.
+    for edge in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"):
+        refused = assert_problem(await client.get(path, headers=auditor,
+                                                  params={"as_of": edge}), 422, "invalid_input")
+        assert [e["field"] for e in refused["errors"]] == ["query.as_of"]
     future = (reporting_world.world.clock.now() + DAY).isoformat()
     assert_problem(await client.get(path, headers=auditor, params={"as_of": future}),
                    422, "as_of_in_future")

@@ -29,7 +29,7 @@ def test_the_call_budget_comes_first_and_names_what_is_left() -> None:
     refused = refusal(60_000 * EUR, "EUR", RULES, standing(committed=50_000 * EUR, aid=0))
     assert refused is not None
     assert refused.code == "call_budget_exceeded"
-    assert "EUR 50,000.00 of 100,000.00" in refused.reason
+    assert "€50,000.00 of €100,000.00" in refused.reason
 
 
 def test_the_cap_per_beneficiary_counts_what_the_organisation_holds() -> None:
@@ -46,7 +46,7 @@ def test_the_de_minimis_ceiling_is_reached_exactly_but_not_passed() -> None:
     assert refused is not None
     assert refused.code == "de_minimis_exceeded"
     assert "250,000.00" in refused.reason
-    assert "headroom EUR 50,000.00" in refused.reason
+    assert "headroom €50,000.00" in refused.reason
 
 
 def test_a_call_outside_de_minimis_is_not_held_to_the_ceiling() -> None:
@@ -71,3 +71,10 @@ def test_an_undertaking_is_its_pic_else_its_vat_id() -> None:
 
 def test_a_window_reaching_before_the_calendar_starts_at_its_first_day() -> None:
     assert window_start(date(2, 1, 1), 3) == date.min
+
+
+def test_a_refusal_writes_its_amounts_in_the_programmes_currency() -> None:
+    refused = refusal(60_000 * EUR, "CHF", RULES, standing(committed=50_000 * EUR, aid=0))
+    assert refused is not None
+    assert ("CHF 60,000.00 exceeds what is left of the call's budget: CHF 50,000.00 of "
+            "CHF 100,000.00") in refused.reason

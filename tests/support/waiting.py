@@ -1,0 +1,18 @@
+"""Polling in tests by wall time, generously: a busy machine is slow, and how long
+something takes is for benchmarks to measure, never for a test to bound."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+PATIENCE_S = 30.0
+
+
+def polls(seconds: float = PATIENCE_S) -> Iterator[int]:
+    """The attempts of a polling loop: at least one, then more until `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    attempt = 0
+    while attempt == 0 or time.monotonic() < deadline:
+        yield attempt
+        attempt += 1
