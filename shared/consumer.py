@@ -13,6 +13,7 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from shared.backoff import Backoff
 from shared.bus import bootstrap
 from shared.clock import Clock, SystemClock
 from shared.deadletter import DeadLetterWriter
@@ -77,6 +78,8 @@ class ConsumerRunner:
         self.handled_total = 0
         self.dead_lettered_total = 0
         self.redelivered_total = 0
+        self.conflicts_total = 0  # version conflicts met, each handled again on reloaded state
+        self._retry_backoff = Backoff.from_ms(settings.consumer_retry_backoff_ms, MAX_STALL_BACKOFF_S)
 
     @property
     def consumer(self) -> str:
@@ -199,7 +202,9 @@ class ConsumerRunner:
                 return  # a known type this consumer does not handle
             took_effect = await handle_with_retries(
                 self._engine, *found, retries=self._settings.consumer_max_retries,
-                backoff_ms=self._settings.consumer_retry_backoff_ms)
+                backoff=self._retry_backoff,
+                conflict_attempts=self._settings.consumer_conflict_attempts,
+                on_conflict=self._count_conflict)
         except POISON as poison:
             failure = poison
         except HandlerFailed as failed:
@@ -212,6 +217,9 @@ class ConsumerRunner:
             return
         await self._dead_letters.send(record, failure)
         self.dead_lettered_total += 1
+
+    def _count_conflict(self) -> None:
+        self.conflicts_total += 1
 
     def _rewind(self, stall: Stall) -> None:
         """Read the partition again from the failed message, after a backoff."""

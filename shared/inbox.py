@@ -17,7 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.errors import InfrastructureUnavailable
+from shared.backoff import Backoff
+from shared.errors import InfrastructureUnavailable, VersionConflict
 from shared.events import Envelope, Event, EventRegistry, UnknownEventType
 from shared.tables import inbox
 
@@ -164,17 +165,46 @@ async def handle_once(engine: AsyncEngine, message: Message, handler: Handler[An
     return True
 
 
+class StillContended(InfrastructureUnavailable):
+    """The handler met a version conflict on every attempt: the stream it writes is
+    too busy for now. The message waits (its partition stalls), never dead-lettered."""
+
+
+# A conflict means "reload and decide again": retried at once, and soon, apart
+# from the retries of a failing handler; jittered so racers do not meet again.
+CONFLICT_BACKOFF = Backoff(first_s=0.005, cap_s=0.5, jitter=True)
+
+
 async def handle_with_retries(
-    engine: AsyncEngine, message: Message, handler: Handler[Any], *, retries: int, backoff_ms: int
+    engine: AsyncEngine, message: Message, handler: Handler[Any], *, retries: int,
+    backoff: Backoff, conflict_attempts: int = 50,
+    on_conflict: Callable[[], None] | None = None,
 ) -> bool:
-    """`handle_once`, tried again up to `retries` times after a handler failure, waiting
-    `backoff_ms`, then twice as long each time; the last HandlerFailed propagates."""
-    for attempt in range(retries):
+    """`handle_once`, tried again up to `retries` times after a handler failure,
+    waiting as `backoff` says; the last HandlerFailed propagates.
+
+    A version conflict is no failure of the message: the handler runs again on
+    reloaded state, up to `conflict_attempts` times without counting against
+    `retries`, then StillContended says the message must wait."""
+    failures = conflicts = 0
+    while True:
         try:
             return await handle_once(engine, message, handler)
-        except HandlerFailed:
-            await asyncio.sleep(backoff_ms * 2**attempt / 1000)
-    return await handle_once(engine, message, handler)
+        except HandlerFailed as failed:
+            if isinstance(failed.cause, VersionConflict):
+                conflicts += 1
+                if on_conflict is not None:
+                    on_conflict()
+                if conflicts >= conflict_attempts:
+                    raise StillContended(
+                        f"{message.envelope.type} {message.envelope.id} met a version "
+                        f"conflict {conflicts} times: {failed.cause}") from None
+                await asyncio.sleep(CONFLICT_BACKOFF.delay(conflicts - 1))
+                continue
+            if failures >= retries:
+                raise
+            await asyncio.sleep(backoff.delay(failures))
+            failures += 1
 
 
 async def _call(handler: Handler[Any], conn: AsyncConnection, message: Message) -> None:
@@ -183,6 +213,12 @@ async def _call(handler: Handler[Any], conn: AsyncConnection, message: Message) 
     except Exception as exc:  # the consumer loop's one catch-all: handlers are anyone's code
         if lost_connection(exc):
             raise InfrastructureUnavailable(f"database connection lost: {exc}") from exc
+        if isinstance(exc, VersionConflict):  # ordinary under load: decided again at once
+            logger.info("%s meets a version conflict on %s %s: %s", message.consumer,
+                        message.envelope.type, message.envelope.id, exc,
+                        extra={"event_type": message.envelope.type, "consumer": message.consumer,
+                               "event_id": str(message.envelope.id)})
+            raise HandlerFailed(exc) from exc
         logger.warning(
             "%s failed on %s %s", message.consumer, message.envelope.type, message.envelope.id,
             exc_info=exc, extra={"event_type": message.envelope.type, "consumer": message.consumer,

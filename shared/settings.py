@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     consumer_session_timeout_ms: int = 10_000
     consumer_max_retries: int = 3
     consumer_retry_backoff_ms: int = 200
+    # A handler's version conflict is tried again on reloaded state this many times
+    # (not counted in consumer_max_retries); then its partition waits and tries later.
+    consumer_conflict_attempts: int = 50
     consumer_fetch_max_wait_ms: int = 25
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)

@@ -16,7 +16,7 @@ from cascade.cli.dlq import dlq_app
 from shared.bus import dead_letter_topic
 from shared.consumer import ConsumerRunner, Handlers
 from shared.deadletter import list_dead_letters, replay_dead_letters
-from shared.errors import NotFound
+from shared.errors import NotFound, VersionConflict
 from shared.events import Envelope
 from shared.eventstore import CommandContext
 from shared.settings import Settings
@@ -107,6 +107,33 @@ async def test_retries_back_off_exponentially(settings: Settings, engine: AsyncE
     assert len(gaps) == 3
     for gap, expected in zip(gaps, (0.1, 0.2, 0.4), strict=True):
         assert expected * 0.95 <= gap < expected + 0.5
+
+
+async def test_a_version_conflict_is_handled_again_and_never_dead_lettered(
+    settings: Settings, engine: AsyncEngine,
+) -> None:
+    # No retries for failures, three conflicts per attempt: more conflicts than that
+    # make the partition wait and try again, never give the message up.
+    settings = settings.model_copy(update={"consumer_max_retries": 0,
+                                           "consumer_conflict_attempts": 3})
+    await create_effects_table(engine)
+    topic = await create_topic(settings, "counter.events")
+    await publish(settings, topic, await record_events(engine, counted(1, 2)))
+    handlers, attempts = Handlers(), []
+
+    @handlers.on(Counted.event_type)
+    async def count(conn: AsyncConnection, envelope: Envelope, event: Counted) -> None:
+        attempts.append(event.n)
+        if attempts.count(1) <= 7:
+            raise VersionConflict(f"stream {envelope.stream_id} has moved on")
+        await record_effect(conn, envelope, event)
+
+    async with running(make_runner(settings, engine, topic, handlers)) as runner:
+        await wait_until(lambda: _effects_of(engine, 2))
+        assert (runner.dead_lettered_total, runner.conflicts_total) == (0, 7)
+
+    assert attempts == [1] * 8 + [2]
+    assert await list_dead_letters(settings, CONSUMER) == []
 
 
 async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
