@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.backoff import Backoff
 from shared.bus import bootstrap
 from shared.clock import Clock, SystemClock
-from shared.deadletter import DeadLetterWriter
+from shared.deadletter import DeadLetterWriter, unresolved_count
 from shared.errors import InfrastructureUnavailable
 from shared.events import EventRegistry, FutureSchemaVersion, UnknownEventType
 from shared.events import registry as default_registry
@@ -68,7 +68,7 @@ class ConsumerRunner:
         self._max_poll_interval_ms = max_poll_interval_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms or settings.consumer_session_timeout_ms // 3
         self._kafka: AIOKafkaConsumer | None = None
-        self._dead_letters = DeadLetterWriter(settings, consumer, clock or SystemClock())
+        self._dead_letters = DeadLetterWriter(settings, engine, consumer, clock or SystemClock())
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         # A rebalance waits for the batch in flight, then commits what it finished.
@@ -93,6 +93,7 @@ class ConsumerRunner:
     async def start(self) -> None:
         """Join the group (waits for the first assignment) and start consuming."""
         await self._dead_letters.start()
+        await self._warn_of_dead_letters()
         self._kafka = AIOKafkaConsumer(
             bootstrap_servers=bootstrap(self._settings),
             group_id=self._settings.topic(self._name),
@@ -134,6 +135,18 @@ class ConsumerRunner:
         if self._kafka is not None:
             await self._kafka.stop()
         await self._dead_letters.stop()
+
+    async def unresolved_dead_letters(self) -> int:
+        """Dead letters whose event this consumer has still not handled."""
+        return await unresolved_count(self._engine, self._name)
+
+    async def _warn_of_dead_letters(self) -> None:
+        with contextlib.suppress(*INFRASTRUCTURE_ERRORS):
+            if unresolved := await self.unresolved_dead_letters():
+                logger.warning(
+                    "consumer %s holds %d dead letter(s) it never applied, so other services "
+                    "may count what this one does not: cascade dlq list --consumer %s",
+                    self._name, unresolved, self._name, extra={"consumer": self._name})
 
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(self._kafka.assignment()) if self._kafka is not None else frozenset()

@@ -51,6 +51,25 @@ inbox = Table(
     Column("offset", BigInteger, nullable=False),
 )
 
+dead_letters = Table(
+    "dead_letters", metadata,
+    Column("number", BigInteger, primary_key=True),
+    Column("consumer", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("event_id", UUID(as_uuid=True)),
+    Column("event_type", Text),
+    Column("key", LargeBinary),
+    Column("value", LargeBinary),
+    Column("headers", JSONB, nullable=False),
+    Column("error_type", Text, nullable=False),
+    Column("error_message", Text, nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Column("replays", Integer, nullable=False),
+    Column("last_replayed_at", DateTime(timezone=True)),
+)
+
 idempotency_keys = Table(
     "idempotency_keys", metadata,
     Column("principal", Text, primary_key=True),

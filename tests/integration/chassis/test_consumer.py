@@ -166,7 +166,7 @@ async def test_a_known_event_type_without_a_handler_is_skipped(
     assert await effects(engine) == {wanted.id: 1}
     assert runner.dead_lettered_total == 0
     assert await committed_offsets(settings, topic) == {0: 2}
-    assert await list_dead_letters(settings, CONSUMER) == []
+    assert await list_dead_letters(settings, CONSUMER, engine=engine) == []
 
 
 async def test_a_handler_runs_in_the_trace_of_the_message_and_logs_what_it_handled(

@@ -15,10 +15,12 @@ from typer.testing import CliRunner, Result
 from cascade.cli.dlq import dlq_app
 from shared.bus import dead_letter_topic
 from shared.consumer import ConsumerRunner, Handlers
+from shared.db import drop_database, make_engine
 from shared.deadletter import list_dead_letters, replay_dead_letters
 from shared.errors import NotFound, VersionConflict
 from shared.events import Envelope
 from shared.eventstore import CommandContext
+from shared.migrate import migrate
 from shared.settings import Settings
 from tests.support.consuming import (
     CONSUMER,
@@ -133,7 +135,7 @@ async def test_a_version_conflict_is_handled_again_and_never_dead_lettered(
         assert (runner.dead_lettered_total, runner.conflicts_total) == (0, 7)
 
     assert attempts == [1] * 8 + [2]
-    assert await list_dead_letters(settings, CONSUMER) == []
+    assert await list_dead_letters(settings, CONSUMER, engine=engine) == []
 
 
 async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
@@ -157,7 +159,7 @@ async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
         assert runner.dead_lettered_total == 5
 
     assert calls == [2]
-    letters = await list_dead_letters(settings, CONSUMER)
+    letters = await list_dead_letters(settings, CONSUMER, engine=engine)
     assert [(letter.original_offset, letter.error_type) for letter in letters] == [
         (0, "MalformedJson"), (1, "InvalidEnvelope"), (2, "UnknownEventType"),
         (3, "FutureSchemaVersion"), (4, "InvalidPayload")]
@@ -178,7 +180,7 @@ async def test_dead_letters_are_listed_with_where_from_and_why(
     async with running(make_runner(settings, engine, topic, refusing(1, 2, 3))) as runner:
         await wait_until(lambda: _dead_lettered(runner, 3))
 
-    letters = await list_dead_letters(settings, CONSUMER)
+    letters = await list_dead_letters(settings, CONSUMER, engine=engine)
     assert sorted(letter.event_id or "" for letter in letters) == sorted(str(e.id) for e in envelopes)
     assert [letter.offset for letter in letters] == [0, 1, 2]
     for letter in letters:
@@ -187,7 +189,7 @@ async def test_dead_letters_are_listed_with_where_from_and_why(
         assert letter.error_message.endswith("is refused")
         assert letter.failed_at is not None
         assert not ERROR_HEADERS & {name for name, _ in letter.headers}
-    assert await list_dead_letters(settings, "nobody") == []
+    assert await list_dead_letters(settings, "nobody", engine=engine) == []
 
 
 async def test_replaying_after_fixing_the_handler_applies_each_effect_once(
@@ -211,10 +213,10 @@ async def test_replaying_after_fixing_the_handler_applies_each_effect_once(
         assert await effects(engine) == {}
 
         refused.clear()  # the fix is deployed
-        assert await replay_dead_letters(settings, CONSUMER) == 2
+        assert await replay_dead_letters(settings, CONSUMER, engine=engine) == 2
         await wait_until(lambda: _effects_of(engine, 2))
         # Replaying again, as an operator might: the inbox absorbs it.
-        assert await replay_dead_letters(settings, CONSUMER, [0]) == 1
+        assert await replay_dead_letters(settings, CONSUMER, [0], engine=engine) == 1
         await wait_until(lambda: _seen(runner, 3))
 
     assert await effects(engine) == {e.id: 1 for e in envelopes}
@@ -226,14 +228,27 @@ async def test_replaying_after_fixing_the_handler_applies_each_effect_once(
         for e in [*envelopes, envelopes[0]]]
 
 
-async def test_replaying_an_offset_without_a_dead_letter_is_refused(settings: Settings) -> None:
-    with pytest.raises(NotFound, match=r"offset\(s\) \[7\]"):
-        await replay_dead_letters(settings, CONSUMER, [7])
-
-
-async def test_the_dlq_command_lists_and_replays_dead_letters(
+async def test_replaying_an_offset_without_a_dead_letter_is_refused(
     settings: Settings, engine: AsyncEngine,
 ) -> None:
+    with pytest.raises(NotFound, match=r"offset\(s\) \[7\]"):
+        await replay_dead_letters(settings, CONSUMER, [7], engine=engine)
+
+
+async def test_the_dlq_command_lists_and_replays_dead_letters(settings: Settings) -> None:
+    # The command finds the consumer's own database, as a service's would be.
+    await migrate("chassis", settings.database_url_of(CONSUMER))
+    engine = make_engine(settings.database_url_of(CONSUMER), pool_size=2)
+    try:
+        await _list_and_replay_with_the_command(settings, engine)
+    finally:
+        await engine.dispose()
+        await drop_database(settings.database_url_of(CONSUMER))
+
+
+async def _list_and_replay_with_the_command(settings: Settings, engine: AsyncEngine) -> None:
+    empty = await cascade_dlq(settings, "list", "--consumer", CONSUMER)
+    assert (empty.exit_code, empty.stdout.strip()) == (0, f"{CONSUMER}: no dead letters")
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
     [envelope] = await record_events(engine, counted(1))
@@ -256,8 +271,9 @@ async def test_the_dlq_command_lists_and_replays_dead_letters(
     assert refused.exit_code == 1
     assert "no dead letter of counter at offset(s) [5]" in refused.stderr
 
-    empty = await cascade_dlq(settings, "list", "--consumer", "nobody")
-    assert (empty.exit_code, empty.stdout.strip()) == (0, "nobody: no dead letters")
+    unknown = await cascade_dlq(settings, "list", "--consumer", "nobody")
+    assert unknown.exit_code == 1
+    assert "cannot read the dead letters of nobody" in unknown.stderr
 
 
 # --- helpers ---------------------------------------------------------------
@@ -266,7 +282,9 @@ async def test_the_dlq_command_lists_and_replays_dead_letters(
 async def cascade_dlq(settings: Settings, *args: str) -> Result:
     """`cascade dlq ...` with the settings in the environment. In a thread, since
     the command runs its own event loop."""
-    env = {**settings_env(settings), "COLUMNS": "300"}
+    env = {**settings_env(settings), "COLUMNS": "300",
+           "DATABASE_URL": settings.database_url or "",
+           "CASCADE_DATABASE_PREFIX": settings.database_prefix}
     return await asyncio.to_thread(CliRunner().invoke, dlq_app, list(args), env=env)
 
 
