@@ -78,6 +78,9 @@ class Settings(BaseSettings):
 
     relay_batch_size: int = 500
     relay_idle_poll_ms: int = 1_000
+    # How often the relay compares the topic's end offsets with what it published
+    # (and at every new broker connection): a broker that lost events gets them again.
+    relay_broker_check_ms: int = 5_000
     snapshot_every: int = 100
 
     @model_validator(mode="before")

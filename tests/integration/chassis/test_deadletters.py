@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -16,7 +17,7 @@ from cascade.cli.dlq import dlq_app
 from shared.bus import dead_letter_topic
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import drop_database, make_engine
-from shared.deadletter import list_dead_letters, replay_dead_letters
+from shared.deadletter import list_dead_letters, replay_dead_letters, unresolved_count
 from shared.errors import NotFound, VersionConflict
 from shared.events import Envelope
 from shared.eventstore import CommandContext
@@ -39,6 +40,7 @@ from tests.support.consuming import (
     wait_until,
 )
 from tests.support.events import Counted, counted
+from tests.support.own_broker import same_identity_broker
 
 ERROR_HEADERS = {"error_type", "error_message", "original_topic", "original_partition",
                  "original_offset", "consumer", "failed_at"}
@@ -302,3 +304,42 @@ async def _dead_lettered(runner: ConsumerRunner, count: int) -> bool:
 
 async def _seen(runner: ConsumerRunner, count: int) -> bool:
     return runner.handled_total + runner.redelivered_total >= count
+
+
+@pytest.mark.slow
+async def test_dead_letters_outlive_a_broker_that_lost_everything(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path,
+) -> None:
+    await create_effects_table(engine)
+    async with same_identity_broker(tmp_path / "tansu.log") as broker:
+        own = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers})
+        topic = await create_topic(own, "counter.events")
+        [envelope] = await record_events(engine, counted(1))
+        await publish(own, topic, [envelope])
+        refused = {1}
+        async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
+            await wait_until(lambda: _dead_lettered(runner, 1))
+
+        await asyncio.to_thread(broker.restart)  # the topic and the dead-letter topic are gone
+
+        [letter] = await list_dead_letters(own, CONSUMER, engine=engine)
+        assert (letter.event_id, letter.error_type) == (str(envelope.id), "RuntimeError")
+        await create_topic(own, "counter.events")  # as the relay does when it notices
+        refused.clear()
+        async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
+            assert await replay_dead_letters(own, CONSUMER, engine=engine) == 1
+            await wait_until(lambda: _effects_of(engine, 1))
+        assert await effects(engine) == {envelope.id: 1}
+        assert await unresolved_count(engine, CONSUMER) == 0
+
+
+def refusing_while(refused: set[int]) -> Handlers:
+    handlers = Handlers()
+
+    @handlers.on(Counted.event_type)
+    async def count(conn: AsyncConnection, envelope: Envelope, event: Counted) -> None:
+        if event.n in refused:
+            raise RuntimeError(f"{event.n} is refused")
+        await record_effect(conn, envelope, event)
+
+    return handlers
