@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # (not counted in consumer_max_retries); then its partition waits and tries later.
     consumer_conflict_attempts: int = 50
     consumer_fetch_max_wait_ms: int = 25
+    # Messages fetched at once; each partition's share is handled in one transaction.
+    consumer_max_records: int = 500
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_jwks_url: str | None = None
@@ -75,6 +77,10 @@ class Settings(BaseSettings):
     # CASCADE_<SERVICE>_URL: where another service answers (reporting reads the
     # others' event feeds there); a service not named here: `host` and its port.
     service_urls: dict[str, str] = Field(default_factory=dict)
+
+    # How often reporting compares each source's feed with its audit copy and takes
+    # from the feed what stays missing from the topics (after one more look); 0: never.
+    reporting_heal_interval_ms: int = 30_000
 
     relay_batch_size: int = 500
     relay_idle_poll_ms: int = 1_000

@@ -7,9 +7,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting import store
-from services.reporting.fold import apply, source_of
-from services.reporting.records import StreamRecord
+from services.reporting.fold import source_of
+from services.reporting.projecting import fold_in
 from services.reporting.sources import SOURCES
 from shared.app import Chassis, Component, consumes
 from shared.consumer import Handlers
@@ -19,23 +18,8 @@ from shared.tables import inbox
 CONSUMER = "reporting"
 
 
-async def project(conn: AsyncConnection, generation: int, envelope: Envelope,
-                  event: Event) -> None:
-    """Apply the event to its stream's record in `generation`."""
-    record = await store.load_record(conn, generation, envelope.stream_id)
-    if record is None:
-        record = StreamRecord(stream_id=envelope.stream_id, source=source_of(envelope.type))
-    if apply(record, envelope, event):
-        await store.save_records(conn, generation, [record])
-
-
 async def ingest(conn: AsyncConnection, envelope: Envelope, event: Event) -> None:
-    # Shared with every other handler; a rebuild takes it alone for the moment it
-    # swaps generations, so no event lands in the old one after it was copied.
-    await conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"),
-                       {"k": store.PROJECTION_LOCK})
-    await store.keep_copy(conn, source_of(envelope.type), envelope, "topic")
-    await project(conn, await store.active_generation(conn), envelope, event)
+    await fold_in(conn, [(envelope, event)], "topic")
     await _advance_watermark(conn, envelope)
 
 

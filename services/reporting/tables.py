@@ -1,6 +1,6 @@
 """SQLAlchemy Core descriptions of reporting's own tables (created by its migrations)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Integer, MetaData, Table, Text
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 metadata = MetaData()
@@ -37,4 +37,13 @@ projection_records = Table(
     Column("programme_id", Text),
     Column("call_id", Text),
     Column("body", JSONB, nullable=False),
+    Column("waiting", Boolean, nullable=False),
+)
+
+feed_watermarks = Table(
+    "feed_watermarks", metadata,
+    Column("source", Text, primary_key=True),
+    Column("after", Text),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("events_healed", BigInteger, nullable=False),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 # Importing the three modules registers their functions on `project`.
 from services.reporting.fold import applications, calls, payments
-from services.reporting.fold.dispatch import apply, project, source_of
+from services.reporting.fold.dispatch import Received, apply, apply_in_order, project, source_of
 
-__all__ = ["applications", "apply", "calls", "payments", "project", "source_of"]
+__all__ = ["Received", "applications", "apply", "apply_in_order", "calls", "payments", "project",
+           "source_of"]
