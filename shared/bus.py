@@ -39,7 +39,7 @@ class _MetadataRequestNeverCreating(MetadataRequest):  # type: ignore[misc]
     """aiokafka asks brokers to create every topic it asks about (and has no option
     against it): a consumer subscribing after a broker restart would re-create an
     event topic with the broker's default partition count and settings. Topics
-    are created by `ensure_topics` (and the relay) only."""
+    are created by `ensure_topics`, the relay and the consumers, by name, only."""
 
     def __init__(self, topics: list[str] | None = None,
                  allow_auto_topic_creation: bool | None = False) -> None:

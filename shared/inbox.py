@@ -27,13 +27,24 @@ tracer = trace.get_tracer("cascade.consumer")
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncConnection, Envelope, E], Awaitable[None]]
+BatchHandler = Callable[[AsyncConnection, Sequence["Message"]], Awaitable[None]]
 
 
 class Handlers:
-    """The handlers of one consumer, one per event type it reacts to."""
+    """The handlers of one consumer, one per event type it reacts to.
+
+    A consumer may also give one handler for a whole batch of messages (of the
+    types it handles, in partition order): it then runs instead of the
+    per-message handlers whenever a batch is handled in one transaction, and
+    must have the same effect as running them one after the other."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler[Any]] = {}
+        self.batch: BatchHandler | None = None
+
+    def in_batches(self, handler: BatchHandler) -> BatchHandler:
+        self.batch = handler
+        return handler
 
     def on(self, event_type: str) -> Callable[[Handler[E]], Handler[E]]:
         def register(handler: Handler[E]) -> Handler[E]:
@@ -136,13 +147,52 @@ async def claim(conn: AsyncConnection, message: Message) -> bool:
 
     Two members racing for one event (during a rebalance) serialise on the primary
     key: the second waits for the first transaction, then inserts nothing."""
+    return bool(await claim_all(conn, [message]))
+
+
+async def claim_all(conn: AsyncConnection, messages: Sequence[Message]) -> list[Message]:
+    """`claim` for many messages in one statement: those not handled before, in
+    order, each event once (the first of its copies in `messages`)."""
+    firsts = list({message.envelope.id: message for message in reversed(messages)}.values())
+    firsts.reverse()
+    if not firsts:
+        return []
     result = await conn.execute(
         pg_insert(inbox)
-        .values(consumer=message.consumer, event_id=message.envelope.id, topic=message.topic,
-                partition=message.partition, offset=message.offset)
+        .values([{"consumer": m.consumer, "event_id": m.envelope.id, "topic": m.topic,
+                  "partition": m.partition, "offset": m.offset} for m in firsts])
         .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
     )
-    return result.rowcount == 1
+    claimed = set(result.scalars())
+    return [message for message in firsts if message.envelope.id in claimed]
+
+
+async def handle_batch(
+    engine: AsyncEngine, messages: Sequence[tuple[Message, Handler[Any]]], handlers: Handlers,
+) -> int:
+    """Handle `messages` (of one partition, in order) in one transaction with their
+    inbox rows: the batch handler if there is one, else each message's handler in
+    turn; how many took effect (the others were handled before).
+
+    Raises HandlerFailed when a handler fails (the whole batch rolled back: the
+    caller handles its messages one at a time to find the failing one); anything
+    else it raises means the database could not be used."""
+    async with engine.begin() as conn:
+        fresh = await claim_all(conn, [message for message, _ in messages])
+        if handlers.batch is not None:
+            await _call_batch(handlers.batch, conn, fresh)
+        else:
+            handler_of = {id(message): handler for message, handler in messages}
+            for message in fresh:
+                with consume_span(message):
+                    await _call(handler_of[id(message)], conn, message)
+    if fresh:
+        first = fresh[0]
+        logger.info("%s handled %d event(s) of %s[%d] from offset %d in one transaction",
+                    first.consumer, len(fresh), first.topic, first.partition, first.offset,
+                    extra={"consumer": first.consumer, "count": len(fresh)})
+    return len(fresh)
 
 
 async def handle_once(engine: AsyncEngine, message: Message, handler: Handler[Any]) -> bool:
@@ -224,6 +274,21 @@ async def _call(handler: Handler[Any], conn: AsyncConnection, message: Message) 
             exc_info=exc, extra={"event_type": message.envelope.type, "consumer": message.consumer,
                                  "event_id": str(message.envelope.id)},
         )
+        raise HandlerFailed(exc) from exc
+
+
+async def _call_batch(handler: BatchHandler, conn: AsyncConnection,
+                      messages: Sequence[Message]) -> None:
+    if not messages:
+        return
+    try:
+        await handler(conn, messages)
+    except Exception as exc:  # as in _call: the batch is retried one message at a time
+        if lost_connection(exc):
+            raise InfrastructureUnavailable(f"database connection lost: {exc}") from exc
+        logger.info("%s: a batch of %d failed (%s: %s); handling it one message at a time",
+                    messages[0].consumer, len(messages), type(exc).__name__, exc,
+                    extra={"consumer": messages[0].consumer})
         raise HandlerFailed(exc) from exc
 
 

@@ -27,8 +27,8 @@ from services.reporting.feeds import (
 )
 from services.reporting.fold import Received
 from services.reporting.projecting import fold_in
-from shared.app import Chassis, Component, ComponentFactory
 from services.reporting.sources import SOURCES
+from shared.app import Chassis, Component, ComponentFactory
 from shared.events import Envelope, UnknownEventType, registry
 from shared.inbox import PoisonMessage, decode_event
 from shared.integrity import GENESIS, event_hash

@@ -30,6 +30,8 @@ async def fold_in(conn: AsyncConnection, received: Sequence[Received], via: stor
         return 0
     # Shared with every other writer; a rebuild takes it alone for the moment it
     # swaps generations, so no event lands in the old one after it was copied.
+    # The generation is read in a later statement: its snapshot is taken once the
+    # lock is granted, so it sees a swap that committed meanwhile.
     await conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"),
                        {"k": store.PROJECTION_LOCK})
     new = await store.keep_copies(

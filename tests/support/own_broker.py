@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aiokafka.admin import AIOKafkaAdminClient
 
-from shared.local.broker import free_port, port_is_open, tansu_binary
+from cascade.local.broker import free_port, port_is_open, tansu_binary
 
 
 class SameIdentityBroker:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from typer.testing import CliRunner, Result
 
 from cascade.cli.dlq import dlq_app
+from cascade.migrate import migrate
 from shared.bus import dead_letter_topic
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import drop_database, make_engine
@@ -21,7 +22,6 @@ from shared.deadletter import list_dead_letters, replay_dead_letters, unresolved
 from shared.errors import NotFound, VersionConflict
 from shared.events import Envelope
 from shared.eventstore import CommandContext
-from shared.migrate import migrate
 from shared.settings import Settings
 from tests.support.consuming import (
     CONSUMER,
@@ -75,7 +75,10 @@ async def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_
         await wait_until(lambda: _effects_of(engine, 1))
         assert runner.dead_lettered_total == 1
 
-    assert calls == [1] * (settings.consumer_max_retries + 1) + [2]
+    # Tried in its batch (when both came in one fetch), then alone with its retries.
+    assert calls.count(1) - (settings.consumer_max_retries + 1) in (0, 1)
+    assert calls[-1:] == [2]
+    assert calls.count(2) == 1
     assert await effects(engine) == {good.id: 1}
     [record] = await read_topic(settings, dead_letter_topic(settings, CONSUMER))
     assert (record.key, record.value) == (bad.stream_id.encode(), bad.model_dump_json().encode())
@@ -122,21 +125,21 @@ async def test_a_version_conflict_is_handled_again_and_never_dead_lettered(
                                            "consumer_conflict_attempts": 3})
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
-    await publish(settings, topic, await record_events(engine, counted(1, 2)))
+    await publish(settings, topic, await record_events(engine, counted(1)))
     handlers, attempts = Handlers(), []
 
     @handlers.on(Counted.event_type)
     async def count(conn: AsyncConnection, envelope: Envelope, event: Counted) -> None:
         attempts.append(event.n)
-        if attempts.count(1) <= 7:
+        if len(attempts) <= 7:
             raise VersionConflict(f"stream {envelope.stream_id} has moved on")
         await record_effect(conn, envelope, event)
 
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
-        await wait_until(lambda: _effects_of(engine, 2))
+        await wait_until(lambda: _effects_of(engine, 1))
         assert (runner.dead_lettered_total, runner.conflicts_total) == (0, 7)
 
-    assert attempts == [1] * 8 + [2]
+    assert attempts == [1] * 8
     assert await list_dead_letters(settings, CONSUMER, engine=engine) == []
 
 

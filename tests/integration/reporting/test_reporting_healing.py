@@ -12,14 +12,15 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from cascade.migrate import migrate
+from cascade.services import ensure_topics
 from services.reporting.healing import GapHealer
 from shared.app import Chassis
-from shared.bus import ensure_topics, event_topic
+from shared.bus import event_topic
 from shared.clock import FixedClock
 from shared.db import drop_database, with_database
 from shared.events import Envelope
 from shared.eventstore import envelope_from_row
-from shared.migrate import migrate
 from tests.conftest import unique_name
 from tests.integration.reporting.conftest import fresh_settings
 from tests.support.calls import (
