@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: up test lint typecheck imports unit integration e2e bench clean
+.PHONY: up test lint typecheck imports unit integration e2e bench bench-catchup bench-idle clean
 
 up: $(INSTALLED)
 	$(BIN)/cascade up
@@ -32,6 +32,12 @@ e2e: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/chassis.py
+
+bench-catchup: $(INSTALLED)
+	$(BIN)/python -m bench.catchup
+
+bench-idle: $(INSTALLED)
+	$(BIN)/python -m bench.idle
 
 # Reinstall whenever the declared or pinned dependencies change.
 $(INSTALLED): pyproject.toml requirements.lock

@@ -100,6 +100,12 @@ class ConsumerRunner:
         self.redelivered_total = 0
         self.conflicts_total = 0  # version conflicts met, each handled again on reloaded state
         self._retry_backoff = Backoff.from_ms(settings.consumer_retry_backoff_ms, MAX_STALL_BACKOFF_S)
+        self._quiet_backoff = Backoff.from_ms(settings.consumer_fetch_max_wait_ms,
+                                              settings.consumer_idle_fetch_max_wait_ms / 1000)
+        self._empty_polls = 0
+        # A stalled partition waits, but never near the poll interval that costs the membership.
+        self._stall_schedule = Backoff.from_ms(
+            settings.consumer_retry_backoff_ms, min(MAX_STALL_BACKOFF_S, max_poll_interval_ms / 4000))
 
     @property
     def consumer(self) -> str:
@@ -210,6 +216,7 @@ class ConsumerRunner:
         assert self._kafka is not None
         batch = await self._kafka.getmany(timeout_ms=self._poll_timeout_ms,
                                           max_records=self._max_records)
+        self._adapt_fetch_wait(bool(batch))
         async with self._batch_lock:
             # Fetched before a revocation that ran meanwhile: its new owner has it now.
             batch = {tp: records for tp, records in batch.items() if tp not in self._revoked}
@@ -292,6 +299,18 @@ class ConsumerRunner:
         await self._dead_letters.send(record, failure)
         self.dead_lettered_total += 1
 
+    def _adapt_fetch_wait(self, fetched: bool) -> None:
+        """A quiet topic is asked less often: each empty poll lets the broker hold
+        the next fetches longer (up to `consumer_idle_fetch_max_wait_ms`); the first
+        records back make them short again, so a flow keeps its latency."""
+        self._empty_polls = 0 if fetched else self._empty_polls + 1
+        wait_ms = round(self._quiet_backoff.delay(self._empty_polls) * 1000) if self._empty_polls \
+            else self._settings.consumer_fetch_max_wait_ms
+        assert self._kafka is not None
+        fetcher = self._kafka._fetcher  # aiokafka reads it for every fetch request it sends
+        if fetcher is not None:
+            fetcher._fetch_max_wait_ms = wait_ms
+
     def _count_conflict(self) -> None:
         self.conflicts_total += 1
 
@@ -332,8 +351,7 @@ class ConsumerRunner:
         self._revoked = frozenset()
 
     def _stall_backoff(self, failures: int) -> float:
-        cap = min(MAX_STALL_BACKOFF_S, self._max_poll_interval_ms / 4000)
-        return float(min(cap, self._settings.consumer_retry_backoff_ms * 2 ** (failures - 1) / 1000))
+        return self._stall_schedule.delay(failures - 1)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

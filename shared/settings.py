@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     # (not counted in consumer_max_retries); then its partition waits and tries later.
     consumer_conflict_attempts: int = 50
     consumer_fetch_max_wait_ms: int = 25
+    # After empty polls the wait grows (doubling) up to this: an idle stack stays quiet.
+    consumer_idle_fetch_max_wait_ms: int = 1_000
     # Messages fetched at once; each partition's share is handled in one transaction.
     consumer_max_records: int = 500
 
@@ -83,10 +85,10 @@ class Settings(BaseSettings):
     reporting_heal_interval_ms: int = 30_000
 
     relay_batch_size: int = 500
-    relay_idle_poll_ms: int = 1_000
+    relay_idle_poll_ms: int = 3_000  # a safety net: a NOTIFY at commit wakes the relay at once
     # How often the relay compares the topic's end offsets with what it published
     # (and at every new broker connection): a broker that lost events gets them again.
-    relay_broker_check_ms: int = 5_000
+    relay_broker_check_ms: int = 10_000
     snapshot_every: int = 100
 
     @model_validator(mode="before")
