@@ -17,6 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import feed
+from shared.backoff import Backoff
 from shared.db import connect, redact
 from shared.errors import InfrastructureUnavailable
 from shared.feed import START, FeedCursor
@@ -30,7 +31,7 @@ STANDBY_RETRY_S = 0.5
 # Rows committed behind an older, still running transaction become readable the
 # moment it ends, which may send no NOTIFY: poll this fast until they do.
 CATCH_UP_POLL_S = 0.02
-BACKOFF_FIRST_S, BACKOFF_CAP_S = 0.1, 3.0
+BROKER_BACKOFF = Backoff(first_s=0.1, cap_s=3.0)
 # What an unreachable database looks like: a warning, not a traceback.
 DATABASE_OUTAGES = (
     InfrastructureUnavailable, OSError, TimeoutError, asyncpg.InterfaceError,
@@ -136,7 +137,7 @@ class Relay:
         log.warning("relay lost its lock connection; standing by", extra=self._fields())
 
     async def _publish_until_stopped(self, lock: asyncpg.Connection) -> None:
-        delay = BACKOFF_FIRST_S
+        failures = 0
         while True:
             try:
                 async with BrokerSession(self.settings, self.topic) as broker:
@@ -144,16 +145,17 @@ class Relay:
                     while True:
                         self._wake.clear()  # before reading, so no NOTIFY slips between
                         if await self._publish_batch(broker, lock):
-                            delay = BACKOFF_FIRST_S
+                            failures = 0
                         else:
                             await self._wait_for_events()
             except BROKER_ERRORS as exc:
                 # Nothing after the checkpoint counts as published: the retry sends
                 # the same batch again, so no later event overtakes a failed one.
+                delay = BROKER_BACKOFF.delay(failures)
+                failures += 1
                 log.warning("relay cannot publish; retrying from its checkpoint",
                             extra={**self._fields(exc), "retry_in_s": delay})
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, BACKOFF_CAP_S)
 
     async def _publish_batch(self, broker: BrokerSession, lock: asyncpg.Connection) -> bool:
         """Publish the next batch; False if there was nothing readable to publish."""

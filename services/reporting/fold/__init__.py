@@ -1,7 +1,8 @@
 """Applying one event to the record of its stream. No I/O.
 
-Each event type of the three contracts that moves a figure has a function here;
-the others only advance the record's version. The functions live beside each
+Each event type of the three contracts that moves a figure has a function, named
+after the event it folds (`grant_awarded`, `call_status_moved`...); the others only
+advance the record's version. The functions live beside each
 contract (`calls`, `applications`, `payments`) and register themselves on
 `dispatch.project`, which this package imports them for. An event at or below the record's
 version was applied before (a redelivery, or the overlap of a rebuild's sources)
