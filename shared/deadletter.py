@@ -130,12 +130,20 @@ class DeadLetterWriter:
 
     async def _notify(self, original: Any, error: BaseException, failed_at: datetime) -> None:
         assert self._producer is not None, "start() first"
+        headers = dead_letter_headers(original, self._consumer, error, failed_at)
         try:
-            await asyncio.wait_for(self._producer.send_and_wait(
-                self._topic, value=original.value, key=original.key,
-                headers=dead_letter_headers(original, self._consumer, error, failed_at)),
-                NOTIFY_TIMEOUT_S)
-        except (KafkaError, TimeoutError) as exc:
+            for attempt in range(2):
+                try:
+                    await asyncio.wait_for(self._producer.send_and_wait(
+                        self._topic, value=original.value, key=original.key, headers=headers),
+                        NOTIFY_TIMEOUT_S)
+                    return
+                except (KafkaError, TimeoutError):
+                    if attempt:
+                        raise
+                    # A broker that restarted empty: the topic is made again, never auto-created.
+                    await ensure_dead_letter_topic(self._settings, self._consumer)
+        except (KafkaError, TimeoutError, InfrastructureUnavailable) as exc:
             logger.warning("consumer %s: dead-letter topic %s not notified: %r", self._consumer,
                            self._topic, exc, extra={"consumer": self._consumer})
 

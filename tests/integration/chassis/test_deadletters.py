@@ -334,6 +334,13 @@ async def test_dead_letters_outlive_a_broker_that_lost_everything(
             await wait_until(lambda: _effects_of(engine, 1))
         assert await effects(engine) == {envelope.id: 1}
         assert await unresolved_count(engine, CONSUMER) == 0
+        # The next dead letter's notification makes the dead-letter topic again.
+        [another] = await record_events(engine, counted(9))
+        refused.add(9)
+        async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
+            await publish(own, topic, [another])
+            await wait_until(lambda: _dead_lettered(runner, 1))
+        assert len(await read_topic(own, dead_letter_topic(own, CONSUMER))) == 1
 
 
 def refusing_while(refused: set[int]) -> Handlers:
