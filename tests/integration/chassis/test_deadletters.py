@@ -21,10 +21,11 @@ from shared.db import drop_database, make_engine
 from shared.deadletter import list_dead_letters, replay_dead_letters, unresolved_count
 from shared.errors import NotFound, VersionConflict
 from shared.events import Envelope
-from shared.eventstore import CommandContext
+from shared.eventstore import CommandContext, EventStore
 from shared.settings import Settings
 from tests.support.consuming import (
     CONSUMER,
+    KEY,
     TRACEPARENT,
     create_effects_table,
     create_topic,
@@ -335,7 +336,10 @@ async def test_dead_letters_outlive_a_broker_that_lost_everything(
         assert await effects(engine) == {envelope.id: 1}
         assert await unresolved_count(engine, CONSUMER) == 0
         # The next dead letter's notification makes the dead-letter topic again.
-        [another] = await record_events(engine, counted(9))
+        async with engine.begin() as conn:
+            [another] = await EventStore(KEY).append(
+                conn, stream_type="counter", stream_id="counter-another", expected_version=0,
+                new_events=counted(9), context=CommandContext())
         refused.add(9)
         async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
             await publish(own, topic, [another])
