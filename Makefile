@@ -13,7 +13,7 @@ CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/index.html $(CONSOLE)/
 	$(CONSOLE)/tsconfig.json $(CONSOLE)/package.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: up test lint typecheck imports unit integration e2e bench fuzz clean console console-test
+.PHONY: up test lint typecheck imports unit integration e2e bench bench-catchup bench-idle fuzz clean console console-test
 
 up: $(INSTALLED) $(CONSOLE_BUILT)
 	$(BIN)/cascade up
@@ -64,6 +64,12 @@ fuzz: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/chassis.py
+
+bench-catchup: $(INSTALLED)
+	$(BIN)/python -m bench.catchup
+
+bench-idle: $(INSTALLED)
+	$(BIN)/python -m bench.idle
 
 # Reinstall whenever the declared or pinned dependencies change.
 $(INSTALLED): pyproject.toml requirements.lock

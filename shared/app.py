@@ -82,6 +82,17 @@ async def check_broker(settings: Settings, timeout: float = 2.0) -> str | None:
         await client.close()
 
 
+async def _dead_letter_checks(chassis: Chassis) -> dict[str, str]:
+    checks = {}
+    for component in chassis.components:
+        if isinstance(component, ConsumerRunner):
+            unresolved = await component.unresolved_dead_letters()
+            checks[f"dead_letters.{component.consumer}"] = (
+                f"{unresolved} unresolved: cascade dlq list --consumer {component.consumer}"
+                if unresolved else "none")
+    return checks
+
+
 def consumes(sources: Sequence[str], handlers: Handlers) -> ComponentFactory:
     """A component factory: the service's consumer of other services' event topics."""
 
@@ -158,6 +169,9 @@ def create_app(
         chassis: Chassis = app.state.chassis
         db, broker = await asyncio.gather(check_database(chassis.engine), check_broker(settings))
         checks = {"database": db or "ok", "broker": broker or "ok"}
+        if db is None:
+            # Said, not failed on: a dead letter needs a person, not fewer instances.
+            checks.update(await _dead_letter_checks(chassis))
         if db or broker:
             return problems.problem(503, "not_ready", "Not ready",
                                     "; ".join(r for r in (db, broker) if r), checks=checks)

@@ -7,9 +7,12 @@ import contextlib
 from collections.abc import Sequence
 from typing import Protocol
 
+import aiokafka.admin.client
+import aiokafka.client
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+from aiokafka.protocol.metadata import MetadataRequest
 
 from shared.errors import InfrastructureUnavailable
 from shared.events import Envelope
@@ -30,6 +33,21 @@ class TopicOwner(Protocol):
 # The topics are the history reporting rebuilds from, and a dead letter waits for
 # a person: neither may expire with a broker's default retention (7 days).
 KEEP_FOREVER = {"retention.ms": "-1", "retention.bytes": "-1"}
+
+
+class _MetadataRequestNeverCreating(MetadataRequest):  # type: ignore[misc]
+    """aiokafka asks brokers to create every topic it asks about (and has no option
+    against it): a consumer subscribing after a broker restart would re-create an
+    event topic with the broker's default partition count and settings. Topics
+    are created by `ensure_topics`, the relay and the consumers, by name, only."""
+
+    def __init__(self, topics: list[str] | None = None,
+                 allow_auto_topic_creation: bool | None = False) -> None:
+        super().__init__(topics, allow_auto_topic_creation)
+
+
+aiokafka.client.MetadataRequest = _MetadataRequestNeverCreating
+aiokafka.admin.client.MetadataRequest = _MetadataRequestNeverCreating
 
 
 def event_topic(settings: Settings, service: str) -> str:

@@ -13,13 +13,23 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.bus import bootstrap
+from shared.backoff import Backoff
+from shared.bus import bootstrap, create_missing, event_topic_spec
 from shared.clock import Clock, SystemClock
-from shared.deadletter import DeadLetterWriter
+from shared.deadletter import DeadLetterWriter, unresolved_count
 from shared.errors import InfrastructureUnavailable
 from shared.events import EventRegistry, FutureSchemaVersion, UnknownEventType
 from shared.events import registry as default_registry
-from shared.inbox import HandlerFailed, Handlers, PoisonMessage, decode_message, handle_with_retries
+from shared.inbox import (
+    Handler,
+    HandlerFailed,
+    Handlers,
+    Message,
+    PoisonMessage,
+    decode_message,
+    handle_batch,
+    handle_with_retries,
+)
 from shared.settings import Settings
 
 __all__ = ["ConsumerRunner", "Handlers", "PoisonMessage"]
@@ -30,6 +40,12 @@ logger = logging.getLogger("cascade.consumer")
 INFRASTRUCTURE_ERRORS = (SQLAlchemyError, OSError, KafkaError, InfrastructureUnavailable)
 MAX_STALL_BACKOFF_S = 30.0
 POISON = (PoisonMessage, UnknownEventType, FutureSchemaVersion)
+
+
+class _Stalled(Exception):
+    def __init__(self, offset: int, error: BaseException) -> None:
+        super().__init__(offset, error)
+        self.offset, self.error = offset, error
 
 
 @dataclass(frozen=True)
@@ -44,10 +60,13 @@ class Stall:
 class ConsumerRunner:
     """Runs `handlers` over `topics` as the consumer group of `consumer`.
 
-    Per partition, messages are handled one at a time in order; each handler runs
-    in the transaction that records the event in the inbox, and Kafka offsets are
-    committed only after that transaction, so delivery is at least once and the
-    effect exactly once. Partitions of one batch are handled concurrently.
+    Per partition, the messages of a fetch are handled in order in one transaction
+    with their inbox rows (the handlers' writes, and whatever else they record,
+    commit or roll back together); when a handler fails in it, the same messages
+    are handled one at a time, so that only the failing one is retried and
+    dead-lettered. Kafka offsets are committed only after those transactions, so
+    delivery is at least once and the effect exactly once. Partitions of one
+    fetch are handled concurrently.
 
     aiokafka heartbeats in the background, so a long handler does not cost the
     membership; only a batch longer than `max_poll_interval_ms` does (the member
@@ -58,16 +77,18 @@ class ConsumerRunner:
     def __init__(
         self, settings: Settings, engine: AsyncEngine, consumer: str, topics: list[str],
         handlers: Handlers, registry: EventRegistry = default_registry, *,
-        clock: Clock | None = None, max_records: int = 50, max_poll_interval_ms: int = 300_000,
+        clock: Clock | None = None, max_records: int | None = None,
+        max_poll_interval_ms: int = 300_000,
         heartbeat_interval_ms: int | None = None, poll_timeout_ms: int = 500,
     ) -> None:
         self._settings, self._engine, self._name = settings, engine, consumer
         self._topics, self._handlers, self._registry = topics, handlers, registry
-        self._max_records, self._poll_timeout_ms = max_records, poll_timeout_ms
+        self._max_records = max_records or settings.consumer_max_records
+        self._poll_timeout_ms = poll_timeout_ms
         self._max_poll_interval_ms = max_poll_interval_ms
         self._heartbeat_interval_ms = heartbeat_interval_ms or settings.consumer_session_timeout_ms // 3
         self._kafka: AIOKafkaConsumer | None = None
-        self._dead_letters = DeadLetterWriter(settings, consumer, clock or SystemClock())
+        self._dead_letters = DeadLetterWriter(settings, engine, consumer, clock or SystemClock())
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
         # A rebalance waits for the batch in flight, then commits what it finished.
@@ -77,6 +98,14 @@ class ConsumerRunner:
         self.handled_total = 0
         self.dead_lettered_total = 0
         self.redelivered_total = 0
+        self.conflicts_total = 0  # version conflicts met, each handled again on reloaded state
+        self._retry_backoff = Backoff.from_ms(settings.consumer_retry_backoff_ms, MAX_STALL_BACKOFF_S)
+        self._quiet_backoff = Backoff.from_ms(settings.consumer_fetch_max_wait_ms,
+                                              settings.consumer_idle_fetch_max_wait_ms / 1000)
+        self._empty_polls = 0
+        # A stalled partition waits, but never near the poll interval that costs the membership.
+        self._stall_schedule = Backoff.from_ms(
+            settings.consumer_retry_backoff_ms, min(MAX_STALL_BACKOFF_S, max_poll_interval_ms / 4000))
 
     @property
     def consumer(self) -> str:
@@ -89,7 +118,12 @@ class ConsumerRunner:
 
     async def start(self) -> None:
         """Join the group (waits for the first assignment) and start consuming."""
+        # Topics are created, never auto-created (see shared.bus): the consumer may
+        # start before the relays that publish on them.
+        await create_missing(self._settings,
+                             [event_topic_spec(self._settings, t) for t in self._topics])
         await self._dead_letters.start()
+        await self._warn_of_dead_letters()
         self._kafka = AIOKafkaConsumer(
             bootstrap_servers=bootstrap(self._settings),
             group_id=self._settings.topic(self._name),
@@ -132,6 +166,18 @@ class ConsumerRunner:
             await self._kafka.stop()
         await self._dead_letters.stop()
 
+    async def unresolved_dead_letters(self) -> int:
+        """Dead letters whose event this consumer has still not handled."""
+        return await unresolved_count(self._engine, self._name)
+
+    async def _warn_of_dead_letters(self) -> None:
+        with contextlib.suppress(*INFRASTRUCTURE_ERRORS):
+            if unresolved := await self.unresolved_dead_letters():
+                logger.warning(
+                    "consumer %s holds %d dead letter(s) it never applied, so other services "
+                    "may count what this one does not: cascade dlq list --consumer %s",
+                    self._name, unresolved, self._name, extra={"consumer": self._name})
+
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(self._kafka.assignment()) if self._kafka is not None else frozenset()
 
@@ -170,6 +216,7 @@ class ConsumerRunner:
         assert self._kafka is not None
         batch = await self._kafka.getmany(timeout_ms=self._poll_timeout_ms,
                                           max_records=self._max_records)
+        self._adapt_fetch_wait(bool(batch))
         async with self._batch_lock:
             # Fetched before a revocation that ran meanwhile: its new owner has it now.
             batch = {tp: records for tp, records in batch.items() if tp not in self._revoked}
@@ -182,36 +229,90 @@ class ConsumerRunner:
         return not stalls
 
     async def _consume_partition(self, tp: TopicPartition, records: list[Any]) -> Stall | None:
-        for record in records:
-            try:
-                await self._consume(record)
-            except INFRASTRUCTURE_ERRORS as exc:
-                return Stall(tp, record.offset, exc)
-            self._processed[tp] = record.offset + 1
+        """Handle the partition's records in order: each run of decodable messages in
+        one transaction, falling back to one at a time when a handler fails in it;
+        poison messages are dead-lettered alone, where they stand."""
+        run: list[tuple[Any, Message, Handler[Any]]] = []
+        try:
+            for record in records:
+                try:
+                    found = decode_message(record, self._name, self._registry, self._handlers)
+                except POISON as poison:
+                    await self._handle_run(tp, run)
+                    run = []
+                    try:
+                        await self._dead_letter(record, poison)
+                    except INFRASTRUCTURE_ERRORS as exc:
+                        raise _Stalled(record.offset, exc) from None
+                    self._processed[tp] = record.offset + 1
+                    continue
+                if found is not None:
+                    run.append((record, *found))
+                elif not run:  # a known type this consumer does not handle
+                    self._processed[tp] = record.offset + 1
+            await self._handle_run(tp, run)
+            if records:
+                self._processed[tp] = records[-1].offset + 1
+        except _Stalled as stalled:
+            return Stall(tp, stalled.offset, stalled.error)
         return None
 
-    async def _consume(self, record: Any) -> None:
-        """Handle one record, or dead-letter it: poison at once, a failing handler after retries."""
-        failure: BaseException
-        try:
-            found = decode_message(record, self._name, self._registry, self._handlers)
-            if found is None:
-                return  # a known type this consumer does not handle
-            took_effect = await handle_with_retries(
-                self._engine, *found, retries=self._settings.consumer_max_retries,
-                backoff_ms=self._settings.consumer_retry_backoff_ms)
-        except POISON as poison:
-            failure = poison
-        except HandlerFailed as failed:
-            failure = failed.cause
-        else:
-            if took_effect:
-                self.handled_total += 1
-            else:
-                self.redelivered_total += 1
+    async def _handle_run(self, tp: TopicPartition, run: list[tuple[Any, Message, Handler[Any]]]) -> None:
+        if not run:
             return
+        if len(run) > 1 or self._handlers.batch is not None:
+            try:
+                took = await handle_batch(self._engine, [(m, h) for _, m, h in run], self._handlers)
+            except HandlerFailed:
+                pass  # find the failing one, below
+            except INFRASTRUCTURE_ERRORS as exc:
+                raise _Stalled(run[0][0].offset, exc) from None
+            else:
+                self.handled_total += took
+                self.redelivered_total += len(run) - took
+                self._processed[tp] = run[-1][0].offset + 1
+                return
+        for record, message, handler in run:
+            try:
+                await self._consume(record, message, handler)
+            except INFRASTRUCTURE_ERRORS as exc:
+                raise _Stalled(record.offset, exc) from None
+            self._processed[tp] = record.offset + 1
+
+    async def _consume(self, record: Any, message: Message, handler: Handler[Any]) -> None:
+        """Handle one message alone, or dead-letter it after the retries."""
+        try:
+            took_effect = await handle_with_retries(
+                self._engine, message, handler, retries=self._settings.consumer_max_retries,
+                backoff=self._retry_backoff,
+                conflict_attempts=self._settings.consumer_conflict_attempts,
+                on_conflict=self._count_conflict)
+        except HandlerFailed as failed:
+            await self._dead_letter(record, failed.cause)
+            return
+        if took_effect:
+            self.handled_total += 1
+        else:
+            self.redelivered_total += 1
+
+    async def _dead_letter(self, record: Any, failure: BaseException) -> None:
         await self._dead_letters.send(record, failure)
         self.dead_lettered_total += 1
+
+    def _adapt_fetch_wait(self, fetched: bool) -> None:
+        """A quiet topic is asked less often: each empty poll lets the broker hold
+        the next fetches longer (up to `consumer_idle_fetch_max_wait_ms`); the first
+        records back make them short again, so a flow keeps its latency."""
+        self._empty_polls = 0 if fetched else self._empty_polls + 1
+        wait_ms = round(self._quiet_backoff.delay(self._empty_polls) * 1000) if self._empty_polls \
+            else self._settings.consumer_fetch_max_wait_ms
+        assert self._kafka is not None
+        fetcher = self._kafka._fetcher  # aiokafka reads it for every fetch request it sends
+        if fetcher is not None:
+            fetcher._fetch_max_wait_ms = wait_ms
+
+    def _count_conflict(self) -> None:
+        self.conflicts_total += 1
 
     def _rewind(self, stall: Stall) -> None:
         """Read the partition again from the failed message, after a backoff."""
@@ -250,8 +351,7 @@ class ConsumerRunner:
         self._revoked = frozenset()
 
     def _stall_backoff(self, failures: int) -> float:
-        cap = min(MAX_STALL_BACKOFF_S, self._max_poll_interval_ms / 4000)
-        return float(min(cap, self._settings.consumer_retry_backoff_ms * 2 ** (failures - 1) / 1000))
+        return self._stall_schedule.delay(failures - 1)
 
     async def _pause(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

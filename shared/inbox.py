@@ -17,7 +17,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.errors import InfrastructureUnavailable
+from shared.backoff import Backoff
+from shared.errors import InfrastructureUnavailable, VersionConflict
 from shared.events import Envelope, Event, EventRegistry, UnknownEventType
 from shared.tables import inbox
 
@@ -26,13 +27,24 @@ tracer = trace.get_tracer("cascade.consumer")
 
 E = TypeVar("E", bound=Event)
 Handler = Callable[[AsyncConnection, Envelope, E], Awaitable[None]]
+BatchHandler = Callable[[AsyncConnection, Sequence["Message"]], Awaitable[None]]
 
 
 class Handlers:
-    """The handlers of one consumer, one per event type it reacts to."""
+    """The handlers of one consumer, one per event type it reacts to.
+
+    A consumer may also give one handler for a whole batch of messages (of the
+    types it handles, in partition order): it then runs instead of the
+    per-message handlers whenever a batch is handled in one transaction, and
+    must have the same effect as running them one after the other."""
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler[Any]] = {}
+        self.batch: BatchHandler | None = None
+
+    def in_batches(self, handler: BatchHandler) -> BatchHandler:
+        self.batch = handler
+        return handler
 
     def on(self, event_type: str) -> Callable[[Handler[E]], Handler[E]]:
         def register(handler: Handler[E]) -> Handler[E]:
@@ -135,13 +147,52 @@ async def claim(conn: AsyncConnection, message: Message) -> bool:
 
     Two members racing for one event (during a rebalance) serialise on the primary
     key: the second waits for the first transaction, then inserts nothing."""
+    return bool(await claim_all(conn, [message]))
+
+
+async def claim_all(conn: AsyncConnection, messages: Sequence[Message]) -> list[Message]:
+    """`claim` for many messages in one statement: those not handled before, in
+    order, each event once (the first of its copies in `messages`)."""
+    firsts = list({message.envelope.id: message for message in reversed(messages)}.values())
+    firsts.reverse()
+    if not firsts:
+        return []
     result = await conn.execute(
         pg_insert(inbox)
-        .values(consumer=message.consumer, event_id=message.envelope.id, topic=message.topic,
-                partition=message.partition, offset=message.offset)
+        .values([{"consumer": m.consumer, "event_id": m.envelope.id, "topic": m.topic,
+                  "partition": m.partition, "offset": m.offset} for m in firsts])
         .on_conflict_do_nothing()
+        .returning(inbox.c.event_id)
     )
-    return result.rowcount == 1
+    claimed = set(result.scalars())
+    return [message for message in firsts if message.envelope.id in claimed]
+
+
+async def handle_batch(
+    engine: AsyncEngine, messages: Sequence[tuple[Message, Handler[Any]]], handlers: Handlers,
+) -> int:
+    """Handle `messages` (of one partition, in order) in one transaction with their
+    inbox rows: the batch handler if there is one, else each message's handler in
+    turn; how many took effect (the others were handled before).
+
+    Raises HandlerFailed when a handler fails (the whole batch rolled back: the
+    caller handles its messages one at a time to find the failing one); anything
+    else it raises means the database could not be used."""
+    async with engine.begin() as conn:
+        fresh = await claim_all(conn, [message for message, _ in messages])
+        if handlers.batch is not None:
+            await _call_batch(handlers.batch, conn, fresh)
+        else:
+            handler_of = {id(message): handler for message, handler in messages}
+            for message in fresh:
+                with consume_span(message):
+                    await _call(handler_of[id(message)], conn, message)
+    if fresh:
+        first = fresh[0]
+        logger.info("%s handled %d event(s) of %s[%d] from offset %d in one transaction",
+                    first.consumer, len(fresh), first.topic, first.partition, first.offset,
+                    extra={"consumer": first.consumer, "count": len(fresh)})
+    return len(fresh)
 
 
 async def handle_once(engine: AsyncEngine, message: Message, handler: Handler[Any]) -> bool:
@@ -164,17 +215,46 @@ async def handle_once(engine: AsyncEngine, message: Message, handler: Handler[An
     return True
 
 
+class StillContended(InfrastructureUnavailable):
+    """The handler met a version conflict on every attempt: the stream it writes is
+    too busy for now. The message waits (its partition stalls), never dead-lettered."""
+
+
+# A conflict means "reload and decide again": retried at once, and soon, apart
+# from the retries of a failing handler; jittered so racers do not meet again.
+CONFLICT_BACKOFF = Backoff(first_s=0.005, cap_s=0.5, jitter=True)
+
+
 async def handle_with_retries(
-    engine: AsyncEngine, message: Message, handler: Handler[Any], *, retries: int, backoff_ms: int
+    engine: AsyncEngine, message: Message, handler: Handler[Any], *, retries: int,
+    backoff: Backoff, conflict_attempts: int = 50,
+    on_conflict: Callable[[], None] | None = None,
 ) -> bool:
-    """`handle_once`, tried again up to `retries` times after a handler failure, waiting
-    `backoff_ms`, then twice as long each time; the last HandlerFailed propagates."""
-    for attempt in range(retries):
+    """`handle_once`, tried again up to `retries` times after a handler failure,
+    waiting as `backoff` says; the last HandlerFailed propagates.
+
+    A version conflict is no failure of the message: the handler runs again on
+    reloaded state, up to `conflict_attempts` times without counting against
+    `retries`, then StillContended says the message must wait."""
+    failures = conflicts = 0
+    while True:
         try:
             return await handle_once(engine, message, handler)
-        except HandlerFailed:
-            await asyncio.sleep(backoff_ms * 2**attempt / 1000)
-    return await handle_once(engine, message, handler)
+        except HandlerFailed as failed:
+            if isinstance(failed.cause, VersionConflict):
+                conflicts += 1
+                if on_conflict is not None:
+                    on_conflict()
+                if conflicts >= conflict_attempts:
+                    raise StillContended(
+                        f"{message.envelope.type} {message.envelope.id} met a version "
+                        f"conflict {conflicts} times: {failed.cause}") from None
+                await asyncio.sleep(CONFLICT_BACKOFF.delay(conflicts - 1))
+                continue
+            if failures >= retries:
+                raise
+            await asyncio.sleep(backoff.delay(failures))
+            failures += 1
 
 
 async def _call(handler: Handler[Any], conn: AsyncConnection, message: Message) -> None:
@@ -183,11 +263,32 @@ async def _call(handler: Handler[Any], conn: AsyncConnection, message: Message) 
     except Exception as exc:  # the consumer loop's one catch-all: handlers are anyone's code
         if lost_connection(exc):
             raise InfrastructureUnavailable(f"database connection lost: {exc}") from exc
+        if isinstance(exc, VersionConflict):  # ordinary under load: decided again at once
+            logger.info("%s meets a version conflict on %s %s: %s", message.consumer,
+                        message.envelope.type, message.envelope.id, exc,
+                        extra={"event_type": message.envelope.type, "consumer": message.consumer,
+                               "event_id": str(message.envelope.id)})
+            raise HandlerFailed(exc) from exc
         logger.warning(
             "%s failed on %s %s", message.consumer, message.envelope.type, message.envelope.id,
             exc_info=exc, extra={"event_type": message.envelope.type, "consumer": message.consumer,
                                  "event_id": str(message.envelope.id)},
         )
+        raise HandlerFailed(exc) from exc
+
+
+async def _call_batch(handler: BatchHandler, conn: AsyncConnection,
+                      messages: Sequence[Message]) -> None:
+    if not messages:
+        return
+    try:
+        await handler(conn, messages)
+    except Exception as exc:  # as in _call: the batch is retried one message at a time
+        if lost_connection(exc):
+            raise InfrastructureUnavailable(f"database connection lost: {exc}") from exc
+        logger.info("%s: a batch of %d failed (%s: %s); handling it one message at a time",
+                    messages[0].consumer, len(messages), type(exc).__name__, exc,
+                    extra={"consumer": messages[0].consumer})
         raise HandlerFailed(exc) from exc
 
 

@@ -41,6 +41,7 @@ class Consuming(Protocol):
     dead_lettered_total: int
 
     async def lag(self) -> dict[str, int]: ...
+    async def unresolved_dead_letters(self) -> int: ...
 
 
 class ServiceMetrics:
@@ -64,6 +65,12 @@ class ServiceMetrics:
             "cascade_consumer_lag_messages", "Messages on a partition not yet fetched",
             ["service", "consumer", "topic", "partition"], registry=self.registry,
         )
+        self.unresolved_dead_letters = Gauge(
+            "cascade_dead_letters_unresolved",
+            "Dead letters whose event the consumer has not handled since: other services "
+            "count what this one lacks until they are replayed",
+            ["service", "consumer"], registry=self.registry,
+        )
         self.registry.register(_ComponentCounters(self))
 
     async def refresh(self) -> None:
@@ -75,6 +82,8 @@ class ServiceMetrics:
                 self.relay_backlog.labels(self.service, component.topic).set(count)
                 self.relay_lag.labels(self.service, component.topic).set(age)
             if isinstance(component, Consuming):
+                self.unresolved_dead_letters.labels(self.service, component.consumer).set(
+                    await component.unresolved_dead_letters())
                 for place, lag in (await component.lag()).items():
                     topic, _, partition = place.rpartition(":")
                     self.consumer_lag.labels(self.service, component.consumer, topic,

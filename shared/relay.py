@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import json
 import logging
+import time
 from typing import Any
 
 import asyncpg
@@ -15,6 +17,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import feed
+from shared.backoff import Backoff
 from shared.db import connect, redact
 from shared.errors import InfrastructureUnavailable
 from shared.feed import START, FeedCursor
@@ -28,7 +31,7 @@ STANDBY_RETRY_S = 0.5
 # Rows committed behind an older, still running transaction become readable the
 # moment it ends, which may send no NOTIFY: poll this fast until they do.
 CATCH_UP_POLL_S = 0.02
-BACKOFF_FIRST_S, BACKOFF_CAP_S = 0.1, 3.0
+BROKER_BACKOFF = Backoff(first_s=0.1, cap_s=3.0)
 # What an unreachable database looks like: a warning, not a traceback.
 DATABASE_OUTAGES = (
     InfrastructureUnavailable, OSError, TimeoutError, asyncpg.InterfaceError,
@@ -64,7 +67,9 @@ class Relay:
         self._wake = asyncio.Event()
         self._checkpoint = START
         self._published = 0  # the stored checkpoint's count of published events
-        self._cluster_id: str | None = None
+        self._ends: dict[int, int] = {}  # per partition, the offset after the last acknowledged
+        self._next_broker_check = 0.0  # monotonic; 0: at once
+        self.republished_total = 0  # times the broker was found to have lost events
 
     @property
     def is_leader(self) -> bool:
@@ -117,9 +122,7 @@ class Relay:
         lock.add_termination_listener(lambda _conn: lost.set())
         await lock.add_listener(CHANNEL, self._on_notify)
         async with self.engine.connect() as conn:
-            self._checkpoint, self._published = await self._stored_checkpoint(conn)
-        # Judge the broker afresh: another leader may have published meanwhile.
-        self._cluster_id = None
+            self._checkpoint, self._published, self._ends = await self._stored(conn)
         log.info("relay leads", extra=self._fields())
         publishing = asyncio.create_task(self._publish_until_stopped(lock))
         losing = asyncio.create_task(lost.wait())
@@ -134,68 +137,85 @@ class Relay:
         log.warning("relay lost its lock connection; standing by", extra=self._fields())
 
     async def _publish_until_stopped(self, lock: asyncpg.Connection) -> None:
-        delay = BACKOFF_FIRST_S
+        failures = 0
         while True:
             try:
                 async with BrokerSession(self.settings, self.topic) as broker:
+                    self._next_broker_check = 0.0  # a new connection: look at the broker again
                     while True:
                         self._wake.clear()  # before reading, so no NOTIFY slips between
                         if await self._publish_batch(broker, lock):
-                            delay = BACKOFF_FIRST_S
+                            failures = 0
                         else:
                             await self._wait_for_events()
             except BROKER_ERRORS as exc:
                 # Nothing after the checkpoint counts as published: the retry sends
                 # the same batch again, so no later event overtakes a failed one.
+                delay = BROKER_BACKOFF.delay(failures)
+                failures += 1
                 log.warning("relay cannot publish; retrying from its checkpoint",
                             extra={**self._fields(exc), "retry_in_s": delay})
                 await asyncio.sleep(delay)
-                delay = min(delay * 2, BACKOFF_CAP_S)
 
     async def _publish_batch(self, broker: BrokerSession, lock: asyncpg.Connection) -> bool:
         """Publish the next batch; False if there was nothing readable to publish."""
         # Before reading, not only before sending: a broker that lost everything
         # must get the history back even when nothing new is being written.
-        if await self._reset_if_broker_lost_events(broker, lock):
-            return True  # publish again from the start
+        if time.monotonic() >= self._next_broker_check:
+            if await self._reset_if_broker_lost_events(broker, lock):
+                return True  # publish again from the start
+            self._next_broker_check = time.monotonic() + self.settings.relay_broker_check_ms / 1000
         async with self.engine.connect() as conn:
             items = await feed.read_committed(
                 conn, after=self._checkpoint, limit=self.settings.relay_batch_size
             )
         if not items:
             return False
-        await broker.publish([item.envelope for item in items])
-        await self._save_checkpoint(lock, items[-1].cursor, self._published + len(items))
+        acknowledged = await broker.publish([item.envelope for item in items])
         self.published_total += len(items)
+        if any(end <= self._ends.get(partition, 0) for partition, end in acknowledged.items()):
+            # Offsets never go back on a log that kept its records: this one restarted empty.
+            await self._republish_everything(broker, lock, "acknowledged offsets went back")
+            return True
+        ends = {p: max(self._ends.get(p, 0), end) for p, end in {**self._ends, **acknowledged}.items()}
+        await self._save_checkpoint(lock, items[-1].cursor, self._published + len(items), ends)
         log.debug("relay published", extra={**self._fields(), "count": len(items)})
         return True
 
     async def _reset_if_broker_lost_events(
         self, broker: BrokerSession, lock: asyncpg.Connection
     ) -> bool:
-        # The local broker (tansu) keeps everything in memory: once restarted it is
-        # a new, empty cluster, while our checkpoint says the events are there. The
-        # event store is the source of truth, so we publish everything again
-        # (consumers are idempotent). We judge by the cluster id, checked before
-        # every batch because tansu silently auto-creates a topic a producer writes
-        # to; on first contact, since a previous leader's cluster id is unknown, by
-        # a missing topic or one where nothing was ever written. A new cluster id
-        # seen within one leadership is a new cluster even if a batch already
-        # reached it (a restart between the check and the send).
-        cluster_id = await broker.cluster_id()
-        if cluster_id == self._cluster_id:
+        # The local broker (tansu) keeps everything in memory: restarted, even with
+        # the same cluster id, it holds nothing, while our checkpoint says the
+        # events are there. The event store is the source of truth, so we publish
+        # everything again (consumers are idempotent). We know the last offset the
+        # broker acknowledged on each partition: a topic that is missing, has
+        # another partition count, or no longer holds a record at one of those
+        # offsets, lost events. (Offsets never go back, whatever the retention.)
+        count = await broker.partition_count()
+        partitions = self.settings.event_topic_partitions
+        if count != partitions:
+            await broker.recreate_topic()
+        if self._published == 0:
             return False
-        first_contact = self._cluster_id is None
-        created = await broker.ensure_topic()
-        lost = self._published > 0 and (
-            not first_contact or created or await broker.holds_nothing()
-        )
-        if lost:
-            log.warning("broker lost the topic's events; republishing from the start",
-                        extra={**self._fields(), "cluster_id": cluster_id})
-            await self._save_checkpoint(lock, START, 0)
-        self._cluster_id = cluster_id
-        return lost
+        if count != partitions:
+            reason = "the topic was missing" if count is None else (
+                f"the topic had {count} partitions, not {partitions}")
+        elif short := await broker.partitions_short_of(self._ends):
+            reason = f"partitions {short} no longer hold what they acknowledged"
+        else:
+            return False
+        await self._republish_everything(broker, lock, reason)
+        return True
+
+    async def _republish_everything(
+        self, broker: BrokerSession, lock: asyncpg.Connection, reason: str
+    ) -> None:
+        log.warning("broker lost the topic's events (%s); republishing from the start", reason,
+                    extra={**self._fields(), "reason": reason})
+        await broker.recreate_topic()
+        await self._save_checkpoint(lock, START, 0, {})
+        self.republished_total += 1
 
     async def _wait_for_events(self) -> None:
         async with self.engine.connect() as conn:
@@ -209,31 +229,42 @@ class Relay:
         self._wake.set()
 
     async def _stored_checkpoint(self, conn: AsyncConnection) -> tuple[FeedCursor, int]:
+        cursor, published, _ = await self._stored(conn)
+        return cursor, published
+
+    async def _stored(self, conn: AsyncConnection) -> tuple[FeedCursor, int, dict[int, int]]:
         row = (await conn.execute(
-            text("SELECT tx_id::text AS tx, position, published FROM relay_checkpoints "
-                 "WHERE topic = :topic"),
+            text("SELECT tx_id::text AS tx, position, published, partition_ends "
+                 "FROM relay_checkpoints WHERE topic = :topic"),
             {"topic": self.topic},
         )).first()
         if row is None:
-            return START, 0
-        return FeedCursor(int(row.tx), row.position), int(row.published)
+            return START, 0, {}
+        stored = row.partition_ends
+        if isinstance(stored, str):
+            stored = json.loads(stored)
+        ends = {int(p): int(end) for p, end in stored.items()}
+        return FeedCursor(int(row.tx), row.position), int(row.published), ends
 
     async def _save_checkpoint(
-        self, lock: asyncpg.Connection, cursor: FeedCursor, published: int
+        self, lock: asyncpg.Connection, cursor: FeedCursor, published: int,
+        ends: dict[int, int],
     ) -> None:
         # Through the lock's connection: if that died, so did our leadership, and
         # the write fails instead of moving a checkpoint that is no longer ours.
         await lock.execute(
             """
-            INSERT INTO relay_checkpoints (topic, tx_id, position, published, updated_at)
-            VALUES ($1, $2::text::xid8, $3, $4, now())
+            INSERT INTO relay_checkpoints (topic, tx_id, position, published, partition_ends,
+                                           updated_at)
+            VALUES ($1, $2::text::xid8, $3, $4, $5::text::jsonb, now())
             ON CONFLICT (topic) DO UPDATE SET tx_id = EXCLUDED.tx_id,
                 position = EXCLUDED.position, published = EXCLUDED.published,
-                updated_at = EXCLUDED.updated_at
+                partition_ends = EXCLUDED.partition_ends, updated_at = EXCLUDED.updated_at
             """,
             self.topic, str(cursor.tx_id), cursor.position, published,
+            json.dumps({str(p): end for p, end in sorted(ends.items())}),
         )
-        self._checkpoint, self._published = cursor, published
+        self._checkpoint, self._published, self._ends = cursor, published, ends
 
     def _fields(self, exc: BaseException | None = None) -> dict[str, Any]:
         fields: dict[str, Any] = {

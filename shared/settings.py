@@ -53,7 +53,14 @@ class Settings(BaseSettings):
     consumer_session_timeout_ms: int = 10_000
     consumer_max_retries: int = 3
     consumer_retry_backoff_ms: int = 200
+    # A handler's version conflict is tried again on reloaded state this many times
+    # (not counted in consumer_max_retries); then its partition waits and tries later.
+    consumer_conflict_attempts: int = 50
     consumer_fetch_max_wait_ms: int = 25
+    # After empty polls the wait grows (doubling) up to this: an idle stack stays quiet.
+    consumer_idle_fetch_max_wait_ms: int = 1_000
+    # Messages fetched at once; each partition's share is handled in one transaction.
+    consumer_max_records: int = 500
 
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
     jwt_jwks_url: str | None = None
@@ -87,8 +94,15 @@ class Settings(BaseSettings):
     oidc_scope: str = "openid profile"
     oidc_resource: str | None = None  # RFC 8707 resource, for JWT access tokens
 
+    # How often reporting compares each source's feed with its audit copy and takes
+    # from the feed what stays missing from the topics (after one more look); 0: never.
+    reporting_heal_interval_ms: int = 30_000
+
     relay_batch_size: int = 500
-    relay_idle_poll_ms: int = 1_000
+    relay_idle_poll_ms: int = 3_000  # a safety net: a NOTIFY at commit wakes the relay at once
+    # How often the relay compares the topic's end offsets with what it published
+    # (and at every new broker connection): a broker that lost events gets them again.
+    relay_broker_check_ms: int = 10_000
     snapshot_every: int = 100
 
     @model_validator(mode="before")

@@ -8,6 +8,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -90,6 +91,8 @@ relay_checkpoints = Table(
     Column("position", BigInteger, nullable=False),
     Column("published", BigInteger, nullable=False, server_default=text("0")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    # Per partition, the offset after the last record the broker acknowledged.
+    Column("partition_ends", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
 )
 
 inbox = Table(
@@ -101,6 +104,27 @@ inbox = Table(
     Column("offset", BigInteger, nullable=False),
     Column("handled_at", DateTime(timezone=True), nullable=False, server_default=NOW),
     PrimaryKeyConstraint("consumer", "event_id", name="inbox_pkey"),
+)
+
+dead_letters = Table(
+    "dead_letters", metadata,
+    # Numbered from 0 per database: what `cascade dlq replay --offset` names.
+    Column("number", BigInteger, Identity(always=False, start=0, minvalue=0), primary_key=True),
+    Column("consumer", Text, nullable=False),
+    Column("topic", Text, nullable=False),
+    Column("partition", Integer, nullable=False),
+    Column("offset", BigInteger, nullable=False),
+    Column("event_id", UUID(as_uuid=True)),
+    Column("event_type", Text),
+    Column("key", LargeBinary),
+    Column("value", LargeBinary),
+    Column("headers", JSONB, nullable=False),
+    Column("error_type", Text, nullable=False),
+    Column("error_message", Text, nullable=False),
+    Column("failed_at", DateTime(timezone=True), nullable=False),
+    Column("replays", Integer, nullable=False, server_default=text("0")),
+    Column("last_replayed_at", DateTime(timezone=True)),
+    Index("dead_letters_consumer", "consumer", "number"),
 )
 
 idempotency_keys = Table(

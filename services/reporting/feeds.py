@@ -45,7 +45,15 @@ def feed_token(settings: Settings) -> str:
 
 async def read_feed(clients: FeedClients, source: str, token: str) -> AsyncIterator[list[Envelope]]:
     """The source's events in its commit-safe order, a page at a time."""
-    after: str | None = None
+    async for page, _ in read_feed_pages(clients, source, token):
+        yield page
+
+
+async def read_feed_pages(
+    clients: FeedClients, source: str, token: str, after: str | None = None,
+) -> AsyncIterator[tuple[list[Envelope], str]]:
+    """The source's events after the cursor `after` (from the start if None), a page
+    at a time, each with the cursor to continue after it."""
     headers = {"Authorization": f"Bearer {token}"}
     async with clients(source) as client:
         while True:
@@ -61,8 +69,8 @@ async def read_feed(clients: FeedClients, source: str, token: str) -> AsyncItera
                 raise FeedUnavailable(source, f"{type(exc).__name__}: {exc}") from None
             if not items:
                 return
-            yield items
-            after = body["next_cursor"]
+            after = str(body["next_cursor"])
+            yield items, after
 
 
 async def whole_feed(clients: FeedClients, source: str, token: str) -> list[Envelope]:

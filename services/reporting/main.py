@@ -7,6 +7,7 @@ from pathlib import Path
 from services.reporting import NAME, PORT, api, audit_api, exports_api, tables
 from services.reporting.feeds import FeedClients
 from services.reporting.freshness import freshness
+from services.reporting.healing import healer
 from services.reporting.ingest import consumer
 from services.reporting.sources import SOURCES
 from shared.app import ServiceDefinition
@@ -23,7 +24,7 @@ def definition(*, feeds: FeedClients | None = None) -> ServiceDefinition:
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
         migrations=Path(__file__).parent / "migrations", tables=tables.metadata, consumes=SOURCES,
         routers=[api.router, audit_api.router(feeds), exports_api.router],
-        components=[consumer, freshness],
+        components=[consumer, freshness, healer(feeds)],
         owns_events=False,
     )
 

@@ -4,7 +4,7 @@ and the canonical checksum that compares two generations."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal
 
 from sqlalchemy import text
@@ -60,25 +60,40 @@ async def active_generation(conn: AsyncConnection) -> int:
     return generation
 
 
-async def load_record(conn: AsyncConnection, generation: int, stream_id: str) -> StreamRecord | None:
-    body = (await conn.execute(
-        text("SELECT body FROM projection_records WHERE generation = :g AND stream_id = :s"),
-        {"g": generation, "s": stream_id})).scalar_one_or_none()
-    return None if body is None else StreamRecord.model_validate(body)
+async def load_records(conn: AsyncConnection, generation: int,
+                       stream_ids: Collection[str]) -> dict[str, tuple[StreamRecord, bool]]:
+    """The records of these streams that exist, each with whether events of its
+    stream wait in the audit copy behind a missing version."""
+    rows = await conn.execute(
+        text("SELECT body, waiting FROM projection_records "
+             "WHERE generation = :g AND stream_id = ANY(:ids)"),
+        {"g": generation, "ids": list(stream_ids)})
+    return {record.stream_id: (record, row.waiting)
+            for row in rows for record in (StreamRecord.model_validate(row.body),)}
+
+
+async def copies_after(conn: AsyncConnection, stream_id: str, version: int) -> list[Envelope]:
+    """The audit copy's events of a stream after `version`, in version order."""
+    rows = await conn.execute(text(f"""
+        SELECT {', '.join(ENVELOPE_FIELDS)} FROM audit_events
+        WHERE stream_id = :s AND version > :v ORDER BY version"""), {"s": stream_id, "v": version})
+    return [envelope_of(row) for row in rows]
 
 
 async def save_records(conn: AsyncConnection, generation: int,
-                       records: Iterable[StreamRecord]) -> None:
+                       records: Iterable[StreamRecord], waiting: Collection[str] = ()) -> None:
+    """Write the records; those of streams in `waiting` have events waiting behind a gap."""
     rows = [{"generation": generation, "stream_id": r.stream_id, "source": r.source,
              "version": r.version, "programme_id": r.programme_id, "call_id": r.call_id,
-             "body": r.model_dump(mode="json")} for r in records]
+             "body": r.model_dump(mode="json"), "waiting": r.stream_id in waiting}
+            for r in records]
     if not rows:
         return
     statement = pg_insert(projection_records).values(rows)
     await conn.execute(statement.on_conflict_do_update(
         index_elements=["generation", "stream_id"],
         set_={name: statement.excluded[name]
-              for name in ("source", "version", "programme_id", "call_id", "body")}))
+              for name in ("source", "version", "programme_id", "call_id", "body", "waiting")}))
 
 
 async def records_in(conn: AsyncConnection, generation: int, *, programme_id: str | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -83,6 +84,8 @@ projection_records = Table(
     Column("programme_id", Text),
     Column("call_id", Text),
     Column("body", JSONB, nullable=False),
+    # Events of this stream wait in the audit copy behind a missing one.
+    Column("waiting", Boolean, nullable=False, server_default=text("false")),
     PrimaryKeyConstraint("generation", "stream_id", name="projection_records_pkey"),
     ForeignKeyConstraint(["generation"], ["projection_generations.generation"],
                          name="projection_records_generation_fkey", ondelete="CASCADE"),
@@ -102,4 +105,13 @@ source_watermarks = Table(
     Column("last_applied_at", DateTime(timezone=True), nullable=False),
     Column("last_delay_seconds", Double, nullable=False),
     PrimaryKeyConstraint("topic", "partition", name="source_watermarks_pkey"),
+)
+
+# How far reporting has checked each source's feed against its audit copy.
+feed_watermarks = Table(
+    "feed_watermarks", metadata,
+    Column("source", Text, primary_key=True),
+    Column("after", Text),
+    Column("checked_at", DateTime(timezone=True), nullable=False),
+    Column("events_healed", BigInteger, nullable=False, server_default=text("0")),
 )

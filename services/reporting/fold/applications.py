@@ -11,7 +11,7 @@ from shared.events import Envelope, Event
 
 
 @project.register
-def _(event: applications.OrganisationRegistered, record: StreamRecord,
+def organisation_registered(event: applications.OrganisationRegistered, record: StreamRecord,
       envelope: Envelope) -> None:
     record.organisation = OrganisationFacts(
         organisation_id=event.organisation_id, name=event.name, country=event.country,
@@ -19,7 +19,8 @@ def _(event: applications.OrganisationRegistered, record: StreamRecord,
 
 
 @project.register
-def _(event: applications.ApplicationDrafted, record: StreamRecord, envelope: Envelope) -> None:
+def application_drafted(event: applications.ApplicationDrafted, record: StreamRecord,
+                        envelope: Envelope) -> None:
     record.application = ApplicationFacts(
         application_id=event.application_id, call_id=event.call_id,
         programme_id=event.programme_id, organisation_id=event.lead_organisation_id,
@@ -27,14 +28,15 @@ def _(event: applications.ApplicationDrafted, record: StreamRecord, envelope: En
 
 
 @project.register
-def _(event: applications.ApplicationEdited, record: StreamRecord, envelope: Envelope) -> None:
+def application_edited(event: applications.ApplicationEdited, record: StreamRecord,
+                       envelope: Envelope) -> None:
     application = _application(record)
     application.objectives = list(event.objectives)
     application.requested_cents = event.requested_cents
 
 
 @project.register
-def _(event: applications.ApplicationSubmitted, record: StreamRecord,
+def application_submitted(event: applications.ApplicationSubmitted, record: StreamRecord,
       envelope: Envelope) -> None:
     application = _application(record)
     lead = event.lead
@@ -47,7 +49,7 @@ def _(event: applications.ApplicationSubmitted, record: StreamRecord,
 
 
 @project.register
-def _(event: applications.EligibilityAssessed, record: StreamRecord,
+def eligibility_assessed(event: applications.EligibilityAssessed, record: StreamRecord,
       envelope: Envelope) -> None:
     application = _application(record)
     application.status = "eligible" if event.eligible else "ineligible"
@@ -57,18 +59,20 @@ def _(event: applications.EligibilityAssessed, record: StreamRecord,
 
 
 @project.register
-def _(event: applications.EvaluatorAssigned, record: StreamRecord, envelope: Envelope) -> None:
+def evaluator_assigned(event: applications.EvaluatorAssigned, record: StreamRecord,
+                       envelope: Envelope) -> None:
     _application(record).status = "under_evaluation"
 
 
 @project.register
-def _(event: applications.ApplicationRanked, record: StreamRecord, envelope: Envelope) -> None:
+def application_ranked(event: applications.ApplicationRanked, record: StreamRecord,
+                       envelope: Envelope) -> None:
     application = _application(record)
     application.status, application.score = "evaluated", event.score
 
 
 @project.register
-def _(event: applications.ApplicationSelected, record: StreamRecord,
+def application_selected(event: applications.ApplicationSelected, record: StreamRecord,
       envelope: Envelope) -> None:
     application = _application(record)
     application.status, application.ever_selected = "selected", True
@@ -77,7 +81,7 @@ def _(event: applications.ApplicationSelected, record: StreamRecord,
 
 
 @project.register
-def _(event: applications.ApplicationReserved, record: StreamRecord,
+def application_reserved(event: applications.ApplicationReserved, record: StreamRecord,
       envelope: Envelope) -> None:
     application = _application(record)
     application.status = "reserve"
@@ -85,7 +89,7 @@ def _(event: applications.ApplicationReserved, record: StreamRecord,
 
 
 @project.register
-def _(event: applications.ApplicationRejected, record: StreamRecord,
+def application_rejected(event: applications.ApplicationRejected, record: StreamRecord,
       envelope: Envelope) -> None:
     application = _application(record)
     application.status = "rejected"
@@ -93,7 +97,7 @@ def _(event: applications.ApplicationRejected, record: StreamRecord,
 
 
 @project.register
-def _(event: applications.ApplicationContracted, record: StreamRecord,
+def application_contracted(event: applications.ApplicationContracted, record: StreamRecord,
       envelope: Envelope) -> None:
     application = _application(record)
     application.status, application.contracted_at = "contracted", event.contracted_at
@@ -108,7 +112,7 @@ APPLICATION_STATUS_OF = {applications.ApplicationDeclined: "declined",
 @project.register(applications.ApplicationDeclined)
 @project.register(applications.ApplicationWithdrawn)
 @project.register(applications.ApplicationAwardRefused)
-def _(event: Event, record: StreamRecord, envelope: Envelope) -> None:
+def application_ended_by_status(event: Event, record: StreamRecord, envelope: Envelope) -> None:
     _application(record).status = APPLICATION_STATUS_OF[type(event)]  # type: ignore[assignment]
 
 

@@ -9,7 +9,8 @@ from shared.events import Envelope, Event
 
 
 @project.register
-def _(event: calls.ProgrammeCreated, record: StreamRecord, envelope: Envelope) -> None:
+def programme_created(event: calls.ProgrammeCreated, record: StreamRecord,
+                      envelope: Envelope) -> None:
     record.programme = ProgrammeFacts(
         programme_id=event.programme_id, code=event.code, name=event.name,
         currency=event.currency, budget_cents=event.budget_cents,
@@ -17,7 +18,7 @@ def _(event: calls.ProgrammeCreated, record: StreamRecord, envelope: Envelope) -
 
 
 @project.register
-def _(event: calls.CallDrafted, record: StreamRecord, envelope: Envelope) -> None:
+def call_drafted(event: calls.CallDrafted, record: StreamRecord, envelope: Envelope) -> None:
     terms = event.terms
     record.call = CallFacts(
         call_id=event.call_id, programme_id=event.programme_id, code=terms.code,
@@ -27,7 +28,7 @@ def _(event: calls.CallDrafted, record: StreamRecord, envelope: Envelope) -> Non
 
 
 @project.register
-def _(event: calls.CallUpdated, record: StreamRecord, envelope: Envelope) -> None:
+def call_updated(event: calls.CallUpdated, record: StreamRecord, envelope: Envelope) -> None:
     call, terms = _call(record), event.terms
     call.code, call.title, call.kind = terms.code, terms.title, terms.kind
     call.selection_mode, call.budget_cents = terms.selection_mode, terms.budget_cents
@@ -35,7 +36,8 @@ def _(event: calls.CallUpdated, record: StreamRecord, envelope: Envelope) -> Non
 
 
 @project.register
-def _(event: calls.CallBudgetAmended, record: StreamRecord, envelope: Envelope) -> None:
+def call_budget_amended(event: calls.CallBudgetAmended, record: StreamRecord,
+                        envelope: Envelope) -> None:
     _call(record).budget_cents = event.budget_cents
 
 
@@ -47,7 +49,7 @@ CALL_STATUS_OF = {calls.CallPublished: "published", calls.CallOpened: "open",
 @project.register(calls.CallOpened)
 @project.register(calls.CallClosed)
 @project.register(calls.CallCancelled)
-def _(event: Event, record: StreamRecord, envelope: Envelope) -> None:
+def call_status_moved(event: Event, record: StreamRecord, envelope: Envelope) -> None:
     _call(record).status = CALL_STATUS_OF[type(event)]
 
 

@@ -18,7 +18,7 @@ from shared.events import Envelope
 log = logging.getLogger("cascade.reporting.fold")
 
 @project.register
-def _(event: payments.GrantAwarded, record: StreamRecord, envelope: Envelope) -> None:
+def grant_awarded(event: payments.GrantAwarded, record: StreamRecord, envelope: Envelope) -> None:
     record.grant = GrantFacts(
         grant_id=event.grant_id, application_id=event.application_id, call_id=event.call_id,
         programme_id=event.programme_id, organisation_id=event.organisation_id,
@@ -27,7 +27,7 @@ def _(event: payments.GrantAwarded, record: StreamRecord, envelope: Envelope) ->
 
 
 @project.register
-def _(event: payments.GrantRefused, record: StreamRecord, envelope: Envelope) -> None:
+def grant_refused(event: payments.GrantRefused, record: StreamRecord, envelope: Envelope) -> None:
     record.refusals.append(RefusalFacts(
         application_id=event.application_id, call_id=event.call_id,
         programme_id=event.programme_id, reason_code=event.reason_code,
@@ -35,7 +35,7 @@ def _(event: payments.GrantRefused, record: StreamRecord, envelope: Envelope) ->
 
 
 @project.register
-def _(event: payments.GrantEvent, record: StreamRecord, envelope: Envelope) -> None:
+def grant_changed(event: payments.GrantEvent, record: StreamRecord, envelope: Envelope) -> None:
     """Instalments due, orders, approvals, failures and reports: the grant changed."""
     grant = _grant(record, event)
     if grant is not None:
@@ -43,7 +43,8 @@ def _(event: payments.GrantEvent, record: StreamRecord, envelope: Envelope) -> N
 
 
 @project.register
-def _(event: payments.PaymentDisbursed, record: StreamRecord, envelope: Envelope) -> None:
+def payment_disbursed(event: payments.PaymentDisbursed, record: StreamRecord,
+                      envelope: Envelope) -> None:
     if (grant := _grant(record, event)) is not None:
         grant.disbursements.append(Disbursement(
             payment_order_id=event.payment_order_id, amount_cents=event.amount_cents,
@@ -52,7 +53,8 @@ def _(event: payments.PaymentDisbursed, record: StreamRecord, envelope: Envelope
 
 
 @project.register
-def _(event: payments.RecoveryOrdered, record: StreamRecord, envelope: Envelope) -> None:
+def recovery_ordered(event: payments.RecoveryOrdered, record: StreamRecord,
+                     envelope: Envelope) -> None:
     if (grant := _grant(record, event)) is not None:
         grant.recoveries.append(Recovery(recovery_id=event.recovery_id,
                                          amount_cents=event.amount_cents,
@@ -61,7 +63,8 @@ def _(event: payments.RecoveryOrdered, record: StreamRecord, envelope: Envelope)
 
 
 @project.register
-def _(event: payments.RecoveryReceived, record: StreamRecord, envelope: Envelope) -> None:
+def recovery_received(event: payments.RecoveryReceived, record: StreamRecord,
+                      envelope: Envelope) -> None:
     if (grant := _grant(record, event)) is None:
         return
     ordered = [r for r in grant.recoveries if r.recovery_id == event.recovery_id]
@@ -77,14 +80,15 @@ def _(event: payments.RecoveryReceived, record: StreamRecord, envelope: Envelope
 
 
 @project.register
-def _(event: payments.GrantCancelled, record: StreamRecord, envelope: Envelope) -> None:
+def grant_cancelled(event: payments.GrantCancelled, record: StreamRecord,
+                    envelope: Envelope) -> None:
     if (grant := _grant(record, event)) is not None:
         grant.status, grant.released_cents = "cancelled", event.released_cents
         grant.last_changed_at = envelope.recorded_at
 
 
 @project.register
-def _(event: payments.GrantClosed, record: StreamRecord, envelope: Envelope) -> None:
+def grant_closed(event: payments.GrantClosed, record: StreamRecord, envelope: Envelope) -> None:
     if (grant := _grant(record, event)) is not None:
         grant.status = "closed"
         grant.last_changed_at = envelope.recorded_at

@@ -10,8 +10,12 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from services.calls.domain import Call
+from services.calls.handlers import save_system_change
 from services.payments.events import GrantCancelled
 from shared.clock import FixedClock
+from shared.consumer import ConsumerRunner
+from shared.eventstore import CommandContext
 from shared.settings import Settings
 from tests.conftest import MakeDatabase
 from tests.support.api import assert_problem
@@ -149,3 +153,46 @@ async def test_a_cancelled_grant_releases_its_unpaid_money_once(
     app: FastAPI = client.app  # type: ignore[attr-defined]
     assert (await event_types(app, call["id"])).count("calls.CallCommitmentReleased") == 1
     assert await _committed(client, manager, call["id"]) == 65_000 * EUR
+
+
+async def test_a_grant_racing_a_command_on_its_call_is_decided_again_never_dead_lettered(
+    settings: Settings, calls_database: str, manager: Headers, clock: FixedClock,
+    service_database: MakeDatabase,
+) -> None:
+    # No retries for failing handlers: a version conflict must not need them.
+    settings = settings.model_copy(update={"consumer_max_retries": 0})
+    async with running_calls(settings, calls_database, clock, consume=True) as app, \
+            client_of(app) as client:
+        programme = await new_programme(client, manager)
+        call = await new_call(client, manager, programme["id"])
+        clock.set(T0 + 2 * DAY)
+        await act(client, manager, call, "publish")
+        chassis = app.state.chassis
+        payments = await service_database("payments")
+        rival, awarded = grant(call, 10_000 * EUR, clock.now()), grant(call, 20_000 * EUR, clock.now())
+        async with chassis.engine.connect() as holding:
+            # A command on the same call, committed only once the consumer has read
+            # the call and waits to write after it: the consumer's write conflicts.
+            transaction = await holding.begin()
+            held = await chassis.repository.get(holding, Call, call["id"])
+            held.record_commitment(rival.grant_id, rival.application_id, rival.amount_cents)
+            await save_system_change(holding, chassis.repository, held, CommandContext())
+            await publish_from(settings, payments, "payments", "grant", [awarded])
+            await eventually(lambda: _waits_for_a_lock(app))
+            await transaction.commit()
+
+        async def both_committed() -> bool:
+            return await _committed(client, manager, call["id"]) == 30_000 * EUR
+
+        await eventually(both_committed)
+        [runner] = [c for c in chassis.components if isinstance(c, ConsumerRunner)]
+        assert runner.dead_lettered_total == 0
+        assert runner.conflicts_total >= 1
+
+
+async def _waits_for_a_lock(app: FastAPI) -> bool:
+    async with app.state.chassis.engine.connect() as conn:
+        waiting = await conn.scalar(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"))
+    return bool(waiting)

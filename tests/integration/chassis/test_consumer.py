@@ -110,7 +110,10 @@ async def test_a_handler_that_writes_then_fails_leaves_neither_its_writes_nor_an
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
         await wait_until(count_is(engine, 1))
 
-    assert attempts == [1] * (settings.consumer_max_retries + 1) + [2]
+    # Tried in its batch (when both came in one fetch), then alone with its retries.
+    assert attempts.count(1) - (settings.consumer_max_retries + 1) in (0, 1)
+    assert attempts[-1:] == [2]
+    assert attempts.count(2) == 1
     assert await effects(engine) == {good.id: 1}
     assert [row["event_id"] for row in await inbox_rows(engine)] == [good.id]
     assert runner.dead_lettered_total == 1
@@ -166,7 +169,7 @@ async def test_a_known_event_type_without_a_handler_is_skipped(
     assert await effects(engine) == {wanted.id: 1}
     assert runner.dead_lettered_total == 0
     assert await committed_offsets(settings, topic) == {0: 2}
-    assert await list_dead_letters(settings, CONSUMER) == []
+    assert await list_dead_letters(settings, CONSUMER, engine=engine) == []
 
 
 async def test_a_handler_runs_in_the_trace_of_the_message_and_logs_what_it_handled(
@@ -258,8 +261,11 @@ async def test_when_a_runner_dies_the_other_takes_over_and_each_event_takes_effe
                 victim.kill()
                 await victim.wait()
 
+    # Killed in the middle of a batch: its transaction left nothing, the survivor redid it.
     assert await effects(engine) == {e.id: 1 for e in envelopes}
-    assert await handled_by(engine) == {VICTIM: 2, "survivor": 38}
+    by = await handled_by(engine)
+    assert by.get(VICTIM, 0) <= 2
+    assert by.get(VICTIM, 0) + by["survivor"] == 40
 
 
 # --- helpers ---------------------------------------------------------------

@@ -4,6 +4,7 @@ leadership, crashes and a broker that goes away."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -11,8 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+from aiokafka.errors import UnknownTopicOrPartitionError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -32,6 +35,7 @@ from tests.support.kafka import (
     read_topic,
     versions_by_stream,
 )
+from tests.support.own_broker import same_identity_broker, topic_partitions
 from tests.support.waiting import polls
 
 STORE = EventStore(b"test-integrity-key")
@@ -411,3 +415,80 @@ async def test_a_broker_that_lost_everything_gets_the_history_back_with_nothing_
     finally:
         await first.stop()
         await asyncio.to_thread(broker.stop)
+
+
+@pytest.mark.slow
+async def test_a_broker_restarted_with_the_same_identity_gets_every_event_back(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    async with same_identity_broker(tmp_path / "tansu.log") as broker:
+        own = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
+                                          "relay_broker_check_ms": 200})
+        topic = event_topic(own, "calls")
+        await ensure_topics(own)
+        relay = Relay(own, engine, topic)
+        await relay.start()
+        try:
+            history = [e for n in range(8) for e in await commit(engine, f"s-{n}", 1, 2)]
+            await wait_until_async(lambda: published_count(engine, topic), len(history))
+
+            await asyncio.to_thread(broker.restart)  # same cluster id: only the contents tell
+            never = own.topic("never.created")
+            await subscribe_briefly(broker.bootstrap_servers, never)
+
+            records = await read_topic(broker.bootstrap_servers, topic,
+                                       until=has_ids(ids(history)), timeout=30)
+            assert versions_by_stream(records) == {f"s-{n}": [1, 2] for n in range(8)}
+            assert relay.republished_total == 1
+            partitions = await topic_partitions(broker.bootstrap_servers)
+            assert partitions[topic] == own.event_topic_partitions
+            # Our clients never make the broker create a topic they ask about.
+            assert never not in partitions
+        finally:
+            await relay.stop()
+
+
+@pytest.mark.slow
+async def test_a_topic_auto_created_with_the_wrong_partition_count_is_made_again(
+    settings: Settings, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    async with same_identity_broker(tmp_path / "tansu.log") as broker:
+        own = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
+                                          "relay_broker_check_ms": 200})
+        topic = event_topic(own, "calls")
+        await ensure_topics(own)
+        relay = Relay(own, engine, topic)
+        await relay.start()
+        try:
+            history = await commit(engine, "w-1", 1, 2, 3)
+            await wait_until_async(lambda: published_count(engine, topic), len(history))
+            await relay.stop()
+            await asyncio.to_thread(broker.restart)
+            await create_topic_as(broker.bootstrap_servers, topic, partitions=4)  # a stray client
+            await relay.start()
+            records = await read_topic(broker.bootstrap_servers, topic,
+                                       until=has_ids(ids(history)), timeout=30)
+            assert versions_by_stream(records) == {"w-1": [1, 2, 3]}
+            assert (await topic_partitions(broker.bootstrap_servers))[topic] == 6
+        finally:
+            await relay.stop()
+
+
+async def subscribe_briefly(bootstrap: str, topic: str) -> None:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="curious",
+                                request_timeout_ms=1_000)
+    try:
+        with contextlib.suppress(UnknownTopicOrPartitionError):  # it waited for it, in vain
+            await consumer.start()
+            await consumer.getmany(timeout_ms=300)
+    finally:
+        await consumer.stop()
+
+
+async def create_topic_as(bootstrap: str, topic: str, partitions: int) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, partitions, 1)])
+    finally:
+        await admin.close()

@@ -18,6 +18,7 @@ from shared.app import Chassis
 from shared.clock import FixedClock
 from shared.consumer import ConsumerRunner
 from shared.db import drop_database, with_database
+from shared.relay import Relay
 from tests.conftest import unique_name
 from tests.integration.reporting.conftest import fresh_settings
 from tests.support.calls import (
@@ -45,6 +46,11 @@ class History:
 
     async def run(self, *statements: str, **params: Any) -> None:
         chassis: Chassis = self.calls.state.chassis
+        # Tampering happens behind the service's back: its relay must not publish
+        # the rows inserted here (it would, at its next idle poll), or reporting
+        # receives the forgery and "not received" depends on who is quicker.
+        for relay in [c for c in chassis.components if isinstance(c, Relay)]:
+            await relay.stop()
         async with chassis.engine.begin() as conn:
             await conn.execute(text("SET LOCAL session_replication_role = replica"))
             for statement in statements:
