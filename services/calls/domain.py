@@ -5,6 +5,15 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
+from services.calls.errors import (
+    BudgetBelowCommitted,
+    CallAlreadyClosed,
+    CallNotEditable,
+    DeadlineNotLater,
+    InvalidStatus,
+    ProgrammeBudgetExceeded,
+    RulesFrozen,
+)
 from services.calls.events import (
     RULES_VERSION,
     CallBudgetAmended,
@@ -32,7 +41,6 @@ from services.calls.validation import (
     error,
 )
 from shared.aggregate import Aggregate
-from shared.errors import RuleViolation
 from shared.events import Event
 
 # Terms that decide who may be funded and how they are scored: frozen once a call
@@ -97,10 +105,9 @@ class Programme(Aggregate):
             return
         carved = self.carved_cents - current + budget_cents
         if carved > self.budget_cents:
-            raise RuleViolation(
+            raise ProgrammeBudgetExceeded(
                 f"the call needs {budget_cents} cents but the programme {self.code} has "
-                f"{self.remaining_cents + current} cents left for it",
-                code="programme_budget_exceeded", remaining_cents=self.remaining_cents + current)
+                f"{self.remaining_cents + current} cents left for it", remaining_cents=self.remaining_cents + current)
         self.record(ProgrammeBudgetCarved(programme_id=self.id, call_id=call_id,
                                           call_budget_cents=budget_cents, carved_cents=carved))
 
@@ -142,15 +149,15 @@ class Call(Aggregate):
         changed = tuple(name for name in CallTerms.model_fields
                         if getattr(terms, name) != getattr(self.t, name))
         if self.status not in EDITABLE:
-            raise RuleViolation(f"a {self.status} call cannot be edited", code="call_not_editable")
+            raise CallNotEditable(f"a {self.status} call cannot be edited")
         if self.status == "open":
             frozen = sorted(FROZEN_WHEN_OPEN.intersection(changed))
             if frozen:
-                raise RuleViolation(f"{', '.join(frozen)} are frozen once the call is open",
-                                    code="rules_frozen", fields=frozen)
+                raise RulesFrozen(f"{', '.join(frozen)} are frozen once the call is open",
+                                  fields=frozen)
             if changed:
-                raise RuleViolation("an open call changes only by extend-deadline, "
-                                    "amend-budget or close", code="call_not_editable")
+                raise CallNotEditable("an open call changes only by extend-deadline, "
+                                      "amend-budget or close")
         if not changed:
             return
         _refuse_invalid(terms, programme, now if self.status == "published" else None)
@@ -175,21 +182,18 @@ class Call(Aggregate):
 
     def extend_deadline(self, closes_at: datetime, reason: str, now: datetime) -> None:
         if self.status == "closed" or (self.status == "open" and self.t.closes_at <= now):
-            raise RuleViolation("the call has closed: its deadline cannot move",
-                                code="call_closed")
+            raise CallAlreadyClosed("the call has closed: its deadline cannot move")
         self._require("extend the deadline of", "published", "open")
         if closes_at <= self.t.closes_at:
-            raise RuleViolation(f"the new deadline must be later than {self.t.closes_at}",
-                                code="deadline_not_later")
+            raise DeadlineNotLater(f"the new deadline must be later than {self.t.closes_at}")
         self.record(CallDeadlineExtended(call_id=self.id, previous_closes_at=self.t.closes_at,
                                          closes_at=closes_at, reason=reason))
 
     def amend_budget(self, programme: Programme, budget_cents: int, reason: str) -> None:
         self._require("amend the budget of", "draft", "published", "open", "closed")
         if budget_cents < self.committed_cents:
-            raise RuleViolation(f"{self.committed_cents} cents are already committed",
-                                code="budget_below_committed",
-                                committed_cents=self.committed_cents)
+            raise BudgetBelowCommitted(f"{self.committed_cents} cents are already committed",
+                                       committed_cents=self.committed_cents)
         terms = self.t.model_copy(update={"budget_cents": budget_cents})
         _refuse_invalid(terms, programme)
         programme.carve(self.id, budget_cents)
@@ -227,9 +231,8 @@ class Call(Aggregate):
 
     def _require(self, action: str, *statuses: CallStatus) -> None:
         if self.status not in statuses:
-            code = "call_closed" if self.status == "closed" else "invalid_status"
-            raise RuleViolation(f"cannot {action} a {self.status} call", code=code,
-                                call_status=self.status)
+            error = CallAlreadyClosed if self.status == "closed" else InvalidStatus
+            raise error(f"cannot {action} a {self.status} call", call_status=self.status)
 
     # --- state -------------------------------------------------------------------
 

@@ -186,6 +186,9 @@ class CallTerms(Data):
     evaluators_per_application: int = Field(default=3, ge=1, le=20)
     instalments: tuple[Instalment, ...] = Field(min_length=1)
     counts_as_de_minimis: bool = True
+    # First come, first served: how many eligible submissions arriving after the
+    # budget is used up are kept in reserve (None: all of them, until the deadline).
+    first_come_reserve_limit: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 # --- events -------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.calls import views
 from services.calls.commands import AmendBudget, CreateProgramme, DraftCall, ExtendDeadline
 from services.calls.domain import Call, Programme
+from services.calls.errors import CodeTaken
 from services.calls.validation import parse_terms
 from shared.commands import CommandResult, UnitOfWork
-from shared.errors import RuleViolation
 from shared.eventstore import CommandContext
 from shared.ids import uuid7
 from shared.repository import Repository
@@ -27,7 +27,7 @@ def _now(uow: UnitOfWork) -> datetime:
 
 async def create_programme(uow: UnitOfWork, cmd: CreateProgramme) -> CommandResult:
     if await views.programme_code_taken(uow.conn, cmd.code):
-        raise RuleViolation(f"a programme with code {cmd.code!r} exists", code="code_taken")
+        raise CodeTaken(f"a programme with code {cmd.code!r} exists")
     programme = Programme(str(uuid7()))
     programme.create(cmd.code, cmd.name, cmd.currency, cmd.budget_cents, cmd.objectives,
                      cmd.per_beneficiary_cap_cents, cmd.de_minimis, _now(uow))

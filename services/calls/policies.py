@@ -1,6 +1,6 @@
 """What the calls service does on other services' events: money committed in a
-call (payments), and first-come-first-served calls whose budget ran out
-(applications)."""
+call (payments), and first-come-first-served calls that take no more submissions
+because their budget and their reserve list are both full (applications)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications.events import CallBudgetExhausted
+from services.applications.events import CallReserveListFull
 from services.calls.domain import Call
 from services.calls.handlers import save_system_change
 from services.payments.events import GrantAwarded, GrantCancelled
@@ -44,10 +44,12 @@ def policies(chassis: Chassis) -> Handlers:
         call.release_commitment(cancelled.grant_id, cancelled.released_cents)
         await save_system_change(conn, repository, call, _caused_by(envelope))
 
-    @handlers.on(CallBudgetExhausted.event_type)
-    async def on_call_budget_exhausted(conn: AsyncConnection, envelope: Envelope,
-                                       exhausted: CallBudgetExhausted) -> None:
-        call = await load(conn, exhausted.call_id)
+    @handlers.on(CallReserveListFull.event_type)
+    async def on_call_reserve_list_full(conn: AsyncConnection, envelope: Envelope,
+                                        full: CallReserveListFull) -> None:
+        # The budget's exhaustion alone closes nothing: late clickers go on to the
+        # reserve list, which the applications service keeps from its own state.
+        call = await load(conn, full.call_id)
         call.close_exhausted(chassis.clock.now())
         await save_system_change(conn, repository, call, _caused_by(envelope))
 

@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.calls.domain import Call, Programme
+from services.calls.errors import CodeTaken
 from services.calls.events import CallStatus, Criterion, DeMinimis, Instalment, Objective
 from services.calls.tables import calls, programmes
-from shared.errors import NotFound, RuleViolation
+from shared.errors import NotFound
 
 
 class CallBudget(BaseModel):
@@ -64,6 +65,7 @@ class CallView(BaseModel):
     evaluators_per_application: int
     instalments: list[Instalment]
     counts_as_de_minimis: bool
+    first_come_reserve_limit: int | None = None
     drafted_at: datetime | None
     published_at: datetime | None
     opened_at: datetime | None
@@ -130,7 +132,7 @@ async def _upsert(
         async with conn.begin_nested():
             await conn.execute(statement)
     except IntegrityError:
-        raise RuleViolation(taken, code="code_taken") from None
+        raise CodeTaken(taken) from None
 
 
 async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:

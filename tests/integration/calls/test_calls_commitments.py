@@ -27,7 +27,7 @@ from tests.support.calls import (
     new_programme,
     running_calls,
 )
-from tests.support.calls_events import exhausted, grant, publish_from
+from tests.support.calls_events import exhausted, grant, publish_from, reserve_full
 
 Headers = dict[str, str]
 
@@ -82,36 +82,42 @@ async def test_awarded_grants_are_committed_once_and_the_budget_never_goes_below
     assert len(envelopes) == 2
 
 
-async def test_a_first_come_first_served_call_closes_itself_when_its_budget_is_exhausted(
+async def test_a_first_come_first_served_call_closes_itself_when_its_reserve_list_is_full(
     settings: Settings, consuming: httpx.AsyncClient, manager: Headers, clock: FixedClock,
     service_database: MakeDatabase,
 ) -> None:
     client = consuming
     programme = await new_programme(client, manager)
-    vouchers = await new_call(client, manager, programme["id"],
-                              selection_mode="first_come_first_served", criteria=[])
+    vouchers, waiting = [await new_call(client, manager, programme["id"], budget_cents=100_000 * EUR,
+                                        selection_mode="first_come_first_served", criteria=[])
+                         for _ in range(2)]
     ranked = await new_call(client, manager, programme["id"], budget_cents=100_000 * EUR)
     clock.set(T0 + 2 * DAY)
-    for call in (vouchers, ranked):
+    for call in (vouchers, waiting, ranked):
         await act(client, manager, call, "publish")
     applications = await service_database("applications")
     await publish_from(settings, applications, "applications", "call", [
-        exhausted(vouchers, 600_000 * EUR, clock.now()),
+        exhausted(vouchers, 100_000 * EUR, clock.now()),
+        exhausted(waiting, 100_000 * EUR, clock.now()),
         exhausted(ranked, 100_000 * EUR, clock.now())])
+    await publish_from(settings, applications, "applications", "call-budget", [
+        reserve_full(vouchers, 5, clock.now()), reserve_full(ranked, 5, clock.now())])
 
     async def closed() -> bool:
         page = (await client.get(f"/v1/calls/{vouchers['id']}", headers=manager)).json()
         return bool(page["status"] == "closed")
 
     await eventually(closed)
-    await eventually(lambda: _handled(client, 2))
+    await eventually(lambda: _handled(client, 2))  # exhaustion reports have no handler here
     page = (await client.get(f"/v1/calls/{vouchers['id']}", headers=manager)).json()
     assert page["closed_cause"] == "budget_exhausted"
     app: FastAPI = client.app  # type: ignore[attr-defined]
     assert (await event_types(app, vouchers["id"]))[-1] == "calls.CallClosed"
-    # A ranked call waits for its deadline: exhaustion is no reason to close it.
-    assert (await client.get(f"/v1/calls/{ranked['id']}", headers=manager)).json()[
-        "status"] == "open"
+    # Exhausted with room in its reserve list, a call stays open for late clickers;
+    # a ranked call waits for its deadline whatever it is told.
+    for call in (waiting, ranked):
+        assert (await client.get(f"/v1/calls/{call['id']}", headers=manager)).json()[
+            "status"] == "open"
 
 
 async def _handled(client: httpx.AsyncClient, count: int) -> bool:
