@@ -7,6 +7,8 @@ from datetime import datetime
 
 from services.calls.errors import (
     BudgetBelowCommitted,
+    BudgetCutNeedsAmendment,
+    BudgetCutPending,
     CallAlreadyClosed,
     CallNotEditable,
     DeadlineNotLater,
@@ -17,6 +19,8 @@ from services.calls.errors import (
 from services.calls.events import (
     RULES_VERSION,
     CallBudgetAmended,
+    CallBudgetCutRefused,
+    CallBudgetCutRequested,
     CallCancelled,
     CallClosed,
     CallCommitmentRecorded,
@@ -130,6 +134,7 @@ class Call(Aggregate):
         self.closed_at: datetime | None = None
         self.closed_cause: str | None = None
         self.cancelled_at: datetime | None = None
+        self.pending_cut: CallBudgetCutRequested | None = None
 
     @property
     def t(self) -> CallTerms:
@@ -160,6 +165,12 @@ class Call(Aggregate):
                                       "amend-budget or close")
         if not changed:
             return
+        if "budget_cents" in changed:
+            self._refuse_pending_cut()
+            if self.status != "draft" and terms.budget_cents < self.t.budget_cents:
+                raise BudgetCutNeedsAmendment(
+                    "a published call's budget is cut by amend-budget, which the payments "
+                    "service confirms")
         _refuse_invalid(terms, programme, now if self.status == "published" else None)
         programme.carve(self.id, terms.budget_cents)
         self.record(CallUpdated(call_id=self.id, terms=terms, changed=changed))
@@ -189,16 +200,53 @@ class Call(Aggregate):
         self.record(CallDeadlineExtended(call_id=self.id, previous_closes_at=self.t.closes_at,
                                          closes_at=closes_at, reason=reason))
 
-    def amend_budget(self, programme: Programme, budget_cents: int, reason: str) -> None:
+    def amend_budget(self, programme: Programme, budget_cents: int, reason: str,
+                     request_id: str) -> None:
+        """Raise the budget, or cut a draft's, at once. A cut of a call that may hold
+        money is a request (`CallBudgetCutRequested`) that the payments service,
+        which commits money, confirms or refuses: this service may not yet have
+        heard of every commitment."""
         self._require("amend the budget of", "draft", "published", "open", "closed")
+        self._refuse_pending_cut()
         if budget_cents < self.committed_cents:
             raise BudgetBelowCommitted(f"{self.committed_cents} cents are already committed",
                                        committed_cents=self.committed_cents)
         terms = self.t.model_copy(update={"budget_cents": budget_cents})
         _refuse_invalid(terms, programme)
+        if budget_cents < self.t.budget_cents and self.status != "draft":
+            self.record(CallBudgetCutRequested(
+                call_id=self.id, request_id=request_id,
+                previous_budget_cents=self.t.budget_cents, budget_cents=budget_cents,
+                reason=reason))
+            return
         programme.carve(self.id, budget_cents)
         self.record(CallBudgetAmended(call_id=self.id, previous_budget_cents=self.t.budget_cents,
                                       budget_cents=budget_cents, reason=reason))
+
+    def confirm_cut(self, programme: Programme, request_id: str) -> None:
+        """Payments confirmed the pending cut: the budget and the programme's share
+        follow (nothing when the request is not the pending one: a replay)."""
+        cut = self.pending_cut
+        if cut is None or cut.request_id != request_id:
+            return
+        if self.status != "cancelled":  # a cancelled call's share is already 0
+            programme.carve(self.id, cut.budget_cents)
+        self.record(CallBudgetAmended(call_id=self.id, previous_budget_cents=self.t.budget_cents,
+                                      budget_cents=cut.budget_cents, reason=cut.reason))
+
+    def refuse_cut(self, request_id: str, committed_cents: int, reason: str) -> None:
+        cut = self.pending_cut
+        if cut is None or cut.request_id != request_id:
+            return
+        self.record(CallBudgetCutRefused(call_id=self.id, request_id=request_id,
+                                         budget_cents=cut.budget_cents,
+                                         committed_cents=committed_cents, reason=reason))
+
+    def _refuse_pending_cut(self) -> None:
+        if self.pending_cut is not None:
+            raise BudgetCutPending(
+                f"a cut to {self.pending_cut.budget_cents} cents awaits the payments "
+                "service's answer", pending_budget_cents=self.pending_cut.budget_cents)
 
     def close_early(self, reason: str, now: datetime) -> None:
         self._require("close", "open")
@@ -265,6 +313,15 @@ class Call(Aggregate):
     @apply.register
     def _amended(self, event: CallBudgetAmended) -> None:
         self.terms = self.t.model_copy(update={"budget_cents": event.budget_cents})
+        self.pending_cut = None
+
+    @apply.register
+    def _cut_requested(self, event: CallBudgetCutRequested) -> None:
+        self.pending_cut = event
+
+    @apply.register
+    def _cut_refused(self, event: CallBudgetCutRefused) -> None:
+        self.pending_cut = None
 
     @apply.register
     def _closed(self, event: CallClosed) -> None:

@@ -39,3 +39,16 @@ class BudgetBelowCommitted(RuleViolation):
     """A budget below the money this service knows is committed in the call."""
 
     code = "budget_below_committed"
+
+
+class BudgetCutPending(RuleViolation):
+    """A cut of the call's budget awaits the payments service's answer."""
+
+    code = "budget_cut_pending"
+
+
+class BudgetCutNeedsAmendment(RuleViolation):
+    """An edit that lowers the budget of a published call: only amend-budget cuts
+    it, so that payments can confirm that no more is committed."""
+
+    code = "budget_cut_needs_amendment"

@@ -266,6 +266,31 @@ class CallBudgetAmended(Event):
     reason: str
 
 
+@event("calls.CallBudgetCutRequested")
+class CallBudgetCutRequested(Event):
+    """A programme manager asked to cut the budget of a call that may hold money:
+    the payments service, which commits money, confirms or refuses it; until then
+    the call keeps `previous_budget_cents`."""
+
+    personal_fields = frozenset({"reason"})
+    call_id: str
+    request_id: str
+    previous_budget_cents: Cents
+    budget_cents: Cents
+    reason: str
+
+
+@event("calls.CallBudgetCutRefused")
+class CallBudgetCutRefused(Event):
+    """Payments refused the cut: more than `budget_cents` is committed in the call."""
+
+    call_id: str
+    request_id: str
+    budget_cents: Cents
+    committed_cents: Cents
+    reason: str
+
+
 @event("calls.CallClosed")
 class CallClosed(Event):
     """`cause` is `deadline` (closed by itself at closes_at), `early` (by a programme

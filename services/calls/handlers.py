@@ -4,6 +4,7 @@ the aggregates with their query tables."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -82,8 +83,10 @@ async def extend_deadline(uow: UnitOfWork, call_id: UUID, cmd: ExtendDeadline) -
 async def amend_budget(uow: UnitOfWork, call_id: UUID, cmd: AmendBudget) -> CommandResult:
     call = await uow.load(Call, str(call_id))
     programme = await _programme(uow, call.programme_id)
-    call.amend_budget(programme, cmd.budget_cents, cmd.reason)
-    return await _save(uow, call, programme)
+    call.amend_budget(programme, cmd.budget_cents, cmd.reason, str(uuid7()))
+    result = await _save(uow, call, programme)
+    # A cut of a call that may hold money is accepted, not yet done: payments decides.
+    return replace(result, status=202) if call.pending_cut is not None else result
 
 
 async def close_call(uow: UnitOfWork, call_id: UUID, reason: str) -> CommandResult:

@@ -66,6 +66,8 @@ class CallView(BaseModel):
     instalments: list[Instalment]
     counts_as_de_minimis: bool
     first_come_reserve_limit: int | None = None
+    # A cut asked for and not yet confirmed by payments (`amend-budget` answered 202).
+    pending_budget_cents: int | None = None
     drafted_at: datetime | None
     published_at: datetime | None
     opened_at: datetime | None
@@ -99,7 +101,8 @@ def call_view(call: Call) -> CallView:
         "rules_version": call.rules_version, "drafted_at": call.drafted_at,
         "published_at": call.published_at, "opened_at": call.opened_at,
         "closed_at": call.closed_at, "closed_cause": call.closed_cause,
-        "cancelled_at": call.cancelled_at, "version": call.version})
+        "cancelled_at": call.cancelled_at, "version": call.version,
+        "pending_budget_cents": call.pending_cut.budget_cents if call.pending_cut else None})
 
 
 async def save_programme(conn: AsyncConnection, programme: Programme) -> ProgrammeView:

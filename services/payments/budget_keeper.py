@@ -1,0 +1,88 @@
+"""Payments has the last word on a call's money: a cut of a call's budget asked
+for in the calls service (`calls.CallBudgetCutRequested`) is confirmed here, in
+the transaction that holds the call's ledger row, only when no more than the new
+budget is committed; else refused with the amounts. Every commitment takes the
+same row lock, so no award can slip between the check and the cut.
+
+The decisions are the events of the aggregate `CallBudgetKeeper`, stream
+`budget-cuts-{call_id}`."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.calls.events import CallBudgetCutRequested
+from services.payments import replica
+from services.payments.awarding import euros
+from services.payments.events import BudgetCutConfirmed, BudgetCutRefused
+from services.payments.ledger import CallLedger
+from shared.aggregate import Aggregate
+from shared.app import Chassis
+from shared.consumer import Handlers
+from shared.events import Envelope, Event
+from shared.eventstore import CommandContext
+
+
+class CallBudgetKeeper(Aggregate):
+    """The cuts of one call's budget decided so far. No I/O."""
+
+    stream_type = "call_budget_cuts"
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.call_id = stream_id.removeprefix("budget-cuts-")
+        self.decided: set[str] = set()
+
+    @staticmethod
+    def stream_of(call_id: str) -> str:
+        return f"budget-cuts-{call_id}"
+
+    def decide(self, ledger: CallLedger, request_id: str, budget_cents: int,
+               now: datetime) -> None:
+        """Cut `ledger`'s budget, or refuse when more is committed; a request
+        decided before is not decided again (a replay)."""
+        if request_id in self.decided:
+            return
+        if budget_cents < ledger.committed_cents:
+            self.record(BudgetCutRefused(
+                call_id=self.call_id, request_id=request_id, budget_cents=budget_cents,
+                committed_cents=ledger.committed_cents,
+                reason=f"{euros(ledger.committed_cents)} is already committed in the call, "
+                       f"more than the {euros(budget_cents)} asked for", decided_at=now))
+            return
+        ledger.budget_cents = budget_cents
+        self.record(BudgetCutConfirmed(call_id=self.call_id, request_id=request_id,
+                                       budget_cents=budget_cents,
+                                       committed_cents=ledger.committed_cents,
+                                       decided_at=now))
+
+    @functools.singledispatchmethod
+    def apply(self, event: Event) -> None:
+        super().apply(event)
+
+    @apply.register(BudgetCutConfirmed)
+    @apply.register(BudgetCutRefused)
+    def _decided(self, event: BudgetCutConfirmed | BudgetCutRefused) -> None:
+        self.decided.add(event.request_id)
+
+
+def on_cut_requests(chassis: Chassis, on: Handlers) -> None:
+    @on.on(CallBudgetCutRequested.event_type)
+    async def requested(conn: AsyncConnection, envelope: Envelope,
+                        e: CallBudgetCutRequested) -> None:
+        # The request follows the call's CallDrafted on the same stream: the call is known.
+        call = await replica.ledger_of(conn, e.call_id)
+        stream = CallBudgetKeeper.stream_of(e.call_id)
+        keeper = (await chassis.repository.find(conn, CallBudgetKeeper, stream)
+                  or CallBudgetKeeper(stream))
+        keeper.decide(call.ledger, e.request_id, e.budget_cents, chassis.clock.now())
+        if not keeper.pending:
+            return
+        await chassis.repository.save(conn, keeper, CommandContext().caused_by(envelope))
+        await conn.execute(update(replica.calls_table)
+                           .where(replica.calls_table.c.id == e.call_id)
+                           .values(budget_cents=call.ledger.budget_cents))
