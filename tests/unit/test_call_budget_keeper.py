@@ -181,7 +181,8 @@ def test_a_cut_below_what_payments_committed_is_refused_and_one_at_it_is_confirm
     assert services.call.t.budget_cents == BUDGET  # only a request so far
     services.drain()
     assert (services.call.t.budget_cents, services.ledger.budget_cents) == (BUDGET, BUDGET)
-    assert services.call.pending_cut is None and services.keeper.decided == {"r0"}
+    assert services.call.pending_cut is None
+    assert services.keeper.decided == {"r0"}
     assert services.ledger.committed_cents == 4 * GRANT
 
     services.amend(4 * GRANT, 1)
