@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: up test lint typecheck imports unit integration e2e bench clean
+.PHONY: up test lint typecheck imports unit integration e2e bench bench-clickday clean
 
 up: $(INSTALLED)
 	$(BIN)/cascade up
@@ -32,6 +32,9 @@ e2e: $(INSTALLED)
 
 bench: $(INSTALLED)
 	$(BIN)/python bench/chassis.py
+
+bench-clickday: $(INSTALLED)
+	$(BIN)/python -m bench.clickday
 
 # Reinstall whenever the declared or pinned dependencies change.
 $(INSTALLED): pyproject.toml requirements.lock

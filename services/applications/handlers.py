@@ -3,11 +3,10 @@ the aggregates with their query tables."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from services.applications import budget_store, replica, views
+from services.applications import replica, views
 from services.applications.call_money import FirstCome
 from services.applications.commands import (
     AddMember,
@@ -16,7 +15,7 @@ from services.applications.commands import (
     RegisterOrganisation,
 )
 from services.applications.domain import Application, Organisation
-from services.applications.eligibility import Candidate, Member, assess
+from services.applications.eligibility import Member
 from services.applications.errors import BeneficiaryLimit, NotAMember, ObjectiveNotInCall
 from shared.commands import CommandResult, UnitOfWork
 from shared.errors import NotFound
@@ -112,44 +111,6 @@ def _objectives_of_call(cmd: ApplicationFields, call: replica.CallReplica) -> No
     if outside:
         raise ObjectiveNotInCall(f"not objectives of the call: {', '.join(outside)}",
                                  objectives=outside)
-
-
-async def submit_application(uow: UnitOfWork, application_id: UUID) -> CommandResult:
-    application = await _application(uow, application_id)
-    application.require_draft("submit")
-    now = _now(uow)
-    # The call's row lock orders the call's submissions: receipt numbers and the
-    # first-come-first-served budget are decided by one submission at a time.
-    call = await replica.find(uow.conn, application.call_id, lock=True)
-    call.refuse_unless_open(now)
-    lead = await _organisation(uow, application.lead_organisation_id)
-    partners = [await _organisation(uow, p) for p in application.partner_organisation_ids]
-    awarded = await views.awarded_in_programme(
-        uow.conn, call.programme_id, [lead.id, *(p.id for p in partners)])
-    candidate = Candidate(_member(lead), tuple(_member(p) for p in partners), application.trl,
-                          application.requested_cents, awarded)
-    money = await budget_store.load(uow.conn, uow.chassis.repository, call)
-    outcomes = assess(call.terms.eligibility, candidate)
-    decided = None
-    if all(o.passed for o in outcomes) and call.first_come_first_served:
-        decided = money.first_come(application.lead_organisation_id,
-                                   application.requested_cents, now)
-    if decided is not None and decided.outcome == "refused":
-        # Left a draft: the milestone that filled the reserve list is kept all the same.
-        uow.recorded.extend(await budget_store.save(uow.conn, uow.chassis.repository, money,
-                                                    uow.context))
-        return CommandResult(409, views.application_view(application), application.version,
-                             [e.id for e in uow.recorded], refusal=decided.problem,
-                             refused_with="application")
-    application.submit(lead.ref, tuple(p.ref for p in partners), money.receive(), outcomes,
-                       call.rules_version, now)
-    if decided is not None:
-        record_first_come(application, decided, now)
-    uow.recorded.extend(await budget_store.save(uow.conn, uow.chassis.repository, money,
-                                                uow.context))
-    result = await _save(uow, application)
-    return replace(result, refusal=decided.problem if decided else None,
-                   refused_with="application")
 
 
 def record_first_come(application: Application, decided: FirstCome, now: datetime) -> None:
