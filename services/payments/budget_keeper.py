@@ -5,26 +5,18 @@ budget is committed; else refused with the amounts. Every commitment takes the
 same row lock, so no award can slip between the check and the cut.
 
 The decisions are the events of the aggregate `CallBudgetKeeper`, stream
-`budget-cuts-{call_id}`."""
+`budget-cuts-{call_id}`; `budget_cut_policy` runs it in the consumer. No I/O."""
 
 from __future__ import annotations
 
 import functools
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from services.calls.events import CallBudgetCutRequested
-from services.payments import replica
 from services.payments.awarding import euros
 from services.payments.events import BudgetCutConfirmed, BudgetCutRefused
 from services.payments.ledger import CallLedger
 from shared.aggregate import Aggregate
-from shared.app import Chassis
-from shared.consumer import Handlers
-from shared.events import Envelope, Event
-from shared.eventstore import CommandContext
+from shared.events import Event
 
 
 class CallBudgetKeeper(Aggregate):
@@ -68,21 +60,3 @@ class CallBudgetKeeper(Aggregate):
     @apply.register(BudgetCutRefused)
     def _decided(self, event: BudgetCutConfirmed | BudgetCutRefused) -> None:
         self.decided.add(event.request_id)
-
-
-def on_cut_requests(chassis: Chassis, on: Handlers) -> None:
-    @on.on(CallBudgetCutRequested.event_type)
-    async def requested(conn: AsyncConnection, envelope: Envelope,
-                        e: CallBudgetCutRequested) -> None:
-        # The request follows the call's CallDrafted on the same stream: the call is known.
-        call = await replica.ledger_of(conn, e.call_id)
-        stream = CallBudgetKeeper.stream_of(e.call_id)
-        keeper = (await chassis.repository.find(conn, CallBudgetKeeper, stream)
-                  or CallBudgetKeeper(stream))
-        keeper.decide(call.ledger, e.request_id, e.budget_cents, chassis.clock.now())
-        if not keeper.pending:
-            return
-        await chassis.repository.save(conn, keeper, CommandContext().caused_by(envelope))
-        await conn.execute(update(replica.calls_table)
-                           .where(replica.calls_table.c.id == e.call_id)
-                           .values(budget_cents=call.ledger.budget_cents))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.payments import NAME, PORT, api, awards, budget_keeper, ledger_api, replica, tables
+from services.payments import NAME, PORT, api, awards, budget_cut_policy, ledger_api, replica, tables
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
@@ -20,7 +20,7 @@ def consumer(chassis: Chassis) -> list[Component]:
     contracted applications into grants, and deciding cuts of calls' budgets."""
     handlers = replica.handlers(Handlers(), awards.award_waiting(chassis))
     awards.on_contracts(chassis, handlers)
-    budget_keeper.on_cut_requests(chassis, handlers)
+    budget_cut_policy.on_cut_requests(chassis, handlers)
     return list(consumes(SOURCES, handlers)(chassis))
 
 
