@@ -14,7 +14,7 @@ from services.applications.commands import (
     DraftApplication,
     RegisterOrganisation,
 )
-from services.applications.events import ApplicationStatus, Arrival
+from services.applications.events import ApplicationStatus
 from shared.auth import CurrentUser, Principal, require_roles
 from shared.commands import CommandDep
 from shared.http import ChassisDep, resource
@@ -22,14 +22,6 @@ from shared.pagination import Page, PageQuery
 
 Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
 router = APIRouter(prefix="/v1", tags=["applications"])
-
-
-def arrived(chassis: ChassisDep) -> Arrival:
-    """A submission's arrival, taken before anything else of the request is done."""
-    return click_day.of(chassis).arrive()
-
-
-Arrived = Annotated[Arrival, Depends(arrived)]
 
 
 def is_staff(user: Principal) -> bool:
@@ -78,9 +70,9 @@ async def edit_application(
 @router.post("/applications/{application_id}/submit", response_model=views.ApplicationView,
              responses={409: {"description": "`call_closed`, `already_submitted`, or "
                               "`budget_exhausted` (the application is then kept in reserve)"}})
-async def submit_application(arrival: Arrived, application_id: UUID, _: Applicant,
+async def submit_application(application_id: UUID, _: Applicant,
                              command: CommandDep) -> Response:
-    return await click_day.of(command.chassis).submit(command, application_id, arrival)
+    return await click_day.of(command.chassis).submit(command, application_id)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=views.ApplicationView)

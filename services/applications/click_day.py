@@ -24,16 +24,17 @@ import itertools
 import logging
 import os
 import socket
-from dataclasses import dataclass, field, replace
-from typing import Any
-from uuid import UUID
+from dataclasses import dataclass, field
+from datetime import datetime
+from uuid import UUID, uuid4
 from weakref import WeakKeyDictionary
 
 from fastapi import Response
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.applications import budget_store, replica, views
+from services.applications import batch_io, budget_store, replica, views
+from services.applications.call_money import CallMoney
 from services.applications.domain import Application
 from services.applications.eligibility import Candidate, assess
 from services.applications.errors import AlreadySubmitted
@@ -46,13 +47,13 @@ from services.applications.handlers import (
 )
 from shared.app import Chassis
 from shared.commands import CommandRequest, CommandResult, UnitOfWork
+from shared.errors import CascadeError
 from shared.eventstore import CommandContext
 from shared.idempotency import REPLAYED_HEADER, IdempotentRequest
-from shared.problems import from_error
 from shared.tables import idempotency_keys
 
 log = logging.getLogger("cascade.applications.click_day")
-INSTANCE = f"{socket.gethostname()}:{os.getpid()}"
+PROCESS = f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -76,20 +77,31 @@ class ClickDay:
     def __init__(self, chassis: Chassis) -> None:
         self.chassis = chassis
         self._sequence = itertools.count(1)
+        self._checking: set[int] = set()  # arrivals still being checked
+        self._changed = asyncio.Event()
+        # One process may hold several instances (tests): each names itself apart.
+        self.instance = f"{PROCESS}:{uuid4().hex[:8]}"
         self._queues: dict[str, list[Waiting]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
 
     def arrive(self) -> Arrival:
         """Taken first, before any await: the order of arrival at this instance."""
-        return Arrival(instance=INSTANCE, sequence=next(self._sequence),
-                       arrived_at=self.chassis.clock.now())
+        arrival = Arrival(instance=self.instance, sequence=next(self._sequence),
+                          arrived_at=self.chassis.clock.now())
+        self._checking.add(arrival.sequence)
+        return arrival
 
-    async def submit(self, command: CommandRequest, application_id: UUID,
-                     arrival: Arrival) -> Response:
-        replayed = await _replay(self.chassis.engine, command.idempotent)
-        if replayed is not None:
-            return replayed
-        waiting = await self._checked(command, application_id, arrival)
+    async def submit(self, command: CommandRequest, application_id: UUID) -> Response:
+        arrival = self.arrive()
+        try:
+            replayed = await _replay(self.chassis.engine, command.idempotent)
+            if replayed is not None:
+                return replayed
+            waiting = await self._checked(command, application_id, arrival)
+        finally:
+            # No later arrival is decided before this one is queued or refused.
+            self._checking.discard(arrival.sequence)
+            self._changed.set()
         call_id = waiting.application.call_id
         self._queues.setdefault(call_id, []).append(waiting)
         if call_id not in self._workers:
@@ -122,10 +134,23 @@ class ClickDay:
                        assess(call.terms.eligibility, candidate), uow.context,
                        command.idempotent)
 
+    async def _ready(self, call_id: str) -> list[Waiting]:
+        """The call's queued submissions that no earlier arrival still being
+        checked could precede, in arrival order (none when the queue is empty)."""
+        while queue := self._queues.get(call_id):
+            horizon = min(self._checking, default=None)
+            ready = [w for w in queue if horizon is None or w.arrival.sequence < horizon]
+            if ready:
+                self._queues[call_id] = [w for w in queue if w not in ready]
+                return sorted(ready, key=lambda w: w.arrival.sequence)
+            self._changed.clear()
+            await self._changed.wait()
+        self._queues.pop(call_id, None)
+        return []
+
     async def _work(self, call_id: str) -> None:
         try:
-            while batch := self._queues.pop(call_id, []):
-                batch.sort(key=lambda w: w.arrival.sequence)
+            while batch := await self._ready(call_id):
                 try:
                     await self._decide(call_id, batch)
                 except Exception:
@@ -142,71 +167,90 @@ class ClickDay:
 
     async def _decide(self, call_id: str, batch: list[Waiting], *, reload: bool = False) -> None:
         chassis = self.chassis
-        answers: list[tuple[Waiting, Response]] = []
+        answers: list[tuple[Waiting, Response | CascadeError]] = []
+        followers: list[tuple[Waiting, tuple[str, str]]] = []
+        by_key: dict[tuple[str, str], Response | CascadeError] = {}
         async with chassis.engine.begin() as conn:
             call = await replica.find(conn, call_id, lock=True)
             money = await budget_store.load(conn, chassis.repository, call)
             now = chassis.clock.now()
+            keyed = [w.idempotent for w in batch if w.idempotent is not None]
+            claimed = dict(zip(map(id, keyed), await batch_io.claim(conn, keyed), strict=True))
             seen: set[str] = set()
+            saved: list[Application] = []
+            remember: list[tuple[IdempotentRequest, Response]] = []
+            release: list[IdempotentRequest] = []
             for waiting in batch:
-                if waiting.idempotent is not None:
-                    stored = await waiting.idempotent.claim(conn)
-                    if stored is not None:
-                        answers.append((waiting, stored))
+                request = waiting.idempotent
+                if request is not None:
+                    found = claimed[id(request)]
+                    if found is batch_io.FOLLOWER:
+                        followers.append((waiting, (request.principal, request.key)))
+                        continue
+                    if isinstance(found, Response | CascadeError):
+                        answers.append((waiting, found))
                         continue
                 a = waiting.application
                 if reload:
                     a = await chassis.repository.get(conn, Application, a.id)
                 if a.id in seen or a.status != "draft":
-                    answers.append((waiting, await _already_submitted(conn, waiting)))
+                    # Submitted since it was checked: twice in one batch, or elsewhere.
+                    refused = AlreadySubmitted("cannot submit a submitted application",
+                                               application_status="submitted")
+                    answers.append((waiting, refused))
+                    if request is not None:
+                        release.append(request)
+                        by_key[(request.principal, request.key)] = refused
                     continue
                 seen.add(a.id)
-                result = await self._one(conn, money, call, a, waiting, now)
+                result, recorded_application = await self._one(conn, money, call, a, waiting,
+                                                               now)
+                if recorded_application:
+                    saved.append(a)
                 response: Response = result.response()
-                if waiting.idempotent is not None:
-                    await waiting.idempotent.remember(conn, response)
+                if request is not None:
+                    remember.append((request, response))
+                    by_key[(request.principal, request.key)] = response
                 answers.append((waiting, response))
+            await batch_io.save_views(conn, saved)
+            await batch_io.remember(conn, remember)
+            await batch_io.release(conn, release)
             await budget_store.save(conn, chassis.repository, money, batch[0].context)
+        answers += [(w, by_key[k]) for w, k in followers if k in by_key]
         for waiting, answer in answers:
-            if not waiting.answer.done():
+            if waiting.answer.done():
+                continue
+            if isinstance(answer, CascadeError):
+                waiting.answer.set_exception(answer)
+            else:
                 waiting.answer.set_result(answer)
 
-    async def _one(self, conn: AsyncConnection, money: Any, call: replica.CallReplica,
-                   a: Application, waiting: Waiting, now: Any) -> CommandResult:
-        """One submission's decision in the batch's transaction."""
+    async def _one(self, conn: AsyncConnection, money: CallMoney, call: replica.CallReplica,
+                   a: Application, waiting: Waiting,
+                   now: datetime) -> tuple[CommandResult, bool]:
+        """One submission's decision in the batch's transaction: its answer, and
+        whether the application recorded events (its view is then written)."""
         repository = self.chassis.repository
         decided = None
         if all(o.passed for o in waiting.outcomes) and call.first_come_first_served:
             decided = money.first_come(a.lead_organisation_id, a.requested_cents, now)
         recorded = []
+        if money.pending:  # a milestone this submission reached (budget exhausted, list full)
+            recorded = await repository.save(conn, money, waiting.context)
         if decided is not None and decided.outcome == "refused":
-            recorded = await repository.save(conn, money, waiting.context) if money.pending \
-                else []
             return CommandResult(409, views.application_view(a), a.version,
                                  [e.id for e in recorded], refusal=decided.problem,
-                                 refused_with="application")
+                                 refused_with="application"), False
         a.submit(waiting.lead, waiting.partners, money.receive(), waiting.outcomes,
                  call.rules_version, now, arrival=waiting.arrival)
         if decided is not None:
             record_first_come(a, decided, now)
-        if money.pending:  # a milestone this submission reached (budget exhausted)
-            recorded = await repository.save(conn, money, waiting.context)
         recorded = [*recorded, *await repository.save(conn, a, waiting.context)]
-        view = await views.save_application(conn, a)
-        result = CommandResult(200, view, a.version, [e.id for e in recorded])
-        return replace(result, refusal=decided.problem if decided else None,
-                       refused_with="application")
-
-
-async def _already_submitted(conn: AsyncConnection, waiting: Waiting) -> Response:
-    """The application was submitted since it was checked (twice in one batch, or
-    by another instance): refused, and its key given back, as any refusal."""
-    if waiting.idempotent is not None:
-        await conn.execute(delete(idempotency_keys).where(
-            idempotency_keys.c.principal == waiting.idempotent.principal,
-            idempotency_keys.c.key == waiting.idempotent.key))
-    return from_error(AlreadySubmitted("cannot submit a submitted application",
-                                       application_status="submitted"))
+        result = CommandResult(200, views.application_view(a), a.version,
+                               [e.id for e in recorded],
+                               refusal=decided.problem if decided else None,
+                               refused_with="application")
+        return result, True
 
 
 async def _replay(engine: AsyncEngine, idempotent: IdempotentRequest | None) -> Response | None:
