@@ -105,6 +105,7 @@ async def click(stack: ServiceStack, sme: dict[str, str], drafts: list[str]) -> 
     for sent, draft_id in enumerate(drafts):
         queue.put_nowait((sent, draft_id))
     latencies: list[float] = []
+    retries: list[str] = []
     answers: list[tuple[int, int, dict[str, Any]]] = []
     async with httpx.AsyncClient(timeout=60, limits=limits) as http:
 
@@ -112,8 +113,15 @@ async def click(stack: ServiceStack, sme: dict[str, str], drafts: list[str]) -> 
             while not queue.empty():
                 sent, draft_id = queue.get_nowait()
                 started = time.perf_counter()
-                answer = await http.post(f"{url}/v1/applications/{draft_id}/submit",
-                                         headers={**sme, "Idempotency-Key": draft_id})
+                for attempt in range(5):  # a client retries under its Idempotency-Key
+                    try:
+                        answer = await http.post(f"{url}/v1/applications/{draft_id}/submit",
+                                                 headers={**sme, "Idempotency-Key": draft_id})
+                        break
+                    except httpx.TransportError:
+                        if attempt == 4:
+                            raise
+                        retries.append(draft_id)
                 latencies.append(time.perf_counter() - started)
                 body = answer.json()
                 answers.append((sent, answer.status_code, body.get("application", body)))
@@ -121,7 +129,8 @@ async def click(stack: ServiceStack, sme: dict[str, str], drafts: list[str]) -> 
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(CLIENTS)))
         elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "latencies": sorted(latencies), "answers": answers}
+    return {"elapsed": elapsed, "latencies": sorted(latencies), "answers": answers,
+            "retries": len(retries)}
 
 
 def inversions(answers: list[tuple[int, int, dict[str, Any]]]) -> int:
@@ -186,6 +195,7 @@ def report(run: dict[str, Any], lag: float, raw: float) -> None:
     print(f"  p50 / p95 / p99     {q[49] * 1000:.0f} / {q[94] * 1000:.0f} / {q[98] * 1000:.0f} ms"
           f"  (max {lat[-1] * 1000:.0f} ms)")
     print(f"  selected            {selected:10d}  (budget's count {FUNDED})")
+    print(f"  client retries      {run['retries']:10d}  (connection dropped, same key)")
     print(f"  order inversions    {inversions(run['answers']):10d}")
     print(f"  reporting final in  {lag:10.2f} s")
     print(f"raw PostgreSQL one-row transactions, {RAW_CONNECTIONS} connections: {raw:.0f}/s")

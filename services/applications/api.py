@@ -68,8 +68,10 @@ async def edit_application(
 
 
 @router.post("/applications/{application_id}/submit", response_model=views.ApplicationView,
-             responses={409: {"description": "`call_closed`, `already_submitted`, or "
-                              "`budget_exhausted` (the application is then kept in reserve)"}})
+             responses={409: {"description": "`call_closed` (also once a first-come call's budget "
+                              "and reserve list are full), `already_submitted`, or "
+                              "`budget_exhausted` / `beneficiary_limit` (the application is "
+                              "then kept in reserve, under `application`)"}})
 async def submit_application(application_id: UUID, _: Applicant,
                              command: CommandDep) -> Response:
     return await click_day.of(command.chassis).submit(command, application_id)
