@@ -79,6 +79,9 @@ class ClickDay:
         self._sequence = itertools.count(1)
         self._checking: set[int] = set()  # arrivals still being checked
         self._changed = asyncio.Event()
+        # Checks take at most the pool's own connections, in arrival order: its
+        # overflow stays free for the batches, which must never queue behind them.
+        self._checks = asyncio.Semaphore(max(1, chassis.settings.database_pool_size))
         # One process may hold several instances (tests): each names itself apart.
         self.instance = f"{PROCESS}:{uuid4().hex[:8]}"
         self._queues: dict[str, list[Waiting]] = {}
@@ -94,10 +97,11 @@ class ClickDay:
     async def submit(self, command: CommandRequest, application_id: UUID) -> Response:
         arrival = self.arrive()
         try:
-            replayed = await _replay(self.chassis.engine, command.idempotent)
-            if replayed is not None:
-                return replayed
-            waiting = await self._checked(command, application_id, arrival)
+            async with self._checks:
+                replayed = await _replay(self.chassis.engine, command.idempotent)
+                if replayed is not None:
+                    return replayed
+                waiting = await self._checked(command, application_id, arrival)
         finally:
             # No later arrival is decided before this one is queued or refused.
             self._checking.discard(arrival.sequence)

@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from shared.auth import mint_token
 from tests.support.stack import ServiceStack
 
-SUBMISSIONS = 150
-FUNDED = 20
+SUBMISSIONS = 80
+FUNDED = 10
 GRANT = 10_000_00
 
 
@@ -59,11 +60,18 @@ async def _open_call_with_drafts(stack: ServiceStack, http: httpx.AsyncClient,
             await asyncio.sleep(0.1)
         raise AssertionError(answer.text)
 
-    drafts = [await draft(n) for n in range(SUBMISSIONS)]
+    gate = asyncio.Semaphore(10)
+
+    async def gated(n: int) -> str:
+        async with gate:
+            return await draft(n)
+
+    drafts = list(await asyncio.gather(*(gated(n) for n in range(SUBMISSIONS))))
     await asyncio.sleep(max(0.0, (opens - datetime.now(UTC)).total_seconds()))
     return call["id"], drafts
 
 
+@pytest.mark.timeout(900)  # a whole stack of processes on a shared machine
 async def test_a_service_killed_mid_batch_decides_each_retried_submission_once(
     stack: ServiceStack,
 ) -> None:
