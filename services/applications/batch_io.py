@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications import views
+from services.applications import tables, views
 from services.applications.domain import Application
 from shared.errors import CascadeError, IdempotencyKeyReused
 from shared.idempotency import KEPT_HEADERS, REPLAYED_HEADER, IdempotentRequest
@@ -94,7 +94,7 @@ async def save_views(conn: AsyncConnection,
     bodies = [views.application_view(a) for a in applications]
     if not applications:
         return bodies
-    table = views.applications
+    table = tables.applications
     statement = pg_insert(table)
     await conn.execute(
         statement.on_conflict_do_update(index_elements=[table.c.id], set_={

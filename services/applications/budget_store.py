@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications import replica, views
+from services.applications import replica, tables, views
 from services.applications.call_money import CallMoney, Figures
 from shared.events import Envelope
 from shared.eventstore import CommandContext
@@ -21,8 +21,8 @@ async def load(conn: AsyncConnection, repository: Repository,
     money = await repository.find(conn, CallMoney, stream) or CallMoney(stream)
     holders = {row.lead_organisation_id
                for row in await views.of_call(conn, call.id, ("selected", "contracted"))}
-    reserved = await conn.scalar(select(func.count()).select_from(views.applications).where(
-        views.applications.c.call_id == call.id, views.applications.c.status == "reserve"))
+    reserved = await conn.scalar(select(func.count()).select_from(tables.applications).where(
+        tables.applications.c.call_id == call.id, tables.applications.c.status == "reserve"))
     money.figures = Figures(
         call.terms.budget_cents, call.terms.max_grant_cents,
         await replica.programme_cap(conn, call.programme_id), call.received,

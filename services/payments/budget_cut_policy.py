@@ -7,8 +7,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.calls.events import CallBudgetCutRequested
-from services.payments import replica
+from services.payments import call_books
 from services.payments.budget_keeper import CallBudgetKeeper
+from services.payments.tables import calls
 from shared.app import Chassis
 from shared.consumer import Handlers
 from shared.events import Envelope
@@ -20,7 +21,7 @@ def on_cut_requests(chassis: Chassis, on: Handlers) -> None:
     async def requested(conn: AsyncConnection, envelope: Envelope,
                         e: CallBudgetCutRequested) -> None:
         # The request follows the call's CallDrafted on the same stream: the call is known.
-        call = await replica.ledger_of(conn, e.call_id)
+        call = await call_books.ledger_of(conn, e.call_id)
         stream = CallBudgetKeeper.stream_of(e.call_id)
         keeper = (await chassis.repository.find(conn, CallBudgetKeeper, stream)
                   or CallBudgetKeeper(stream))
@@ -28,6 +29,6 @@ def on_cut_requests(chassis: Chassis, on: Handlers) -> None:
         if not keeper.pending:
             return
         await chassis.repository.save(conn, keeper, CommandContext().caused_by(envelope))
-        await conn.execute(update(replica.calls_table)
-                           .where(replica.calls_table.c.id == e.call_id)
+        await conn.execute(update(calls)
+                           .where(calls.c.id == e.call_id)
                            .values(budget_cents=call.ledger.budget_cents))

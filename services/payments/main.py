@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.payments import NAME, PORT, api, awards, budget_cut_policy, ledger_api, replica, tables
+from services.payments import (
+    NAME,
+    PORT,
+    api,
+    awards,
+    budget_cut_policy,
+    ledger_api,
+    replica,
+    tables,
+)
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
