@@ -13,7 +13,7 @@ CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/index.html $(CONSOLE)/
 	$(CONSOLE)/tsconfig.json $(CONSOLE)/package.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: up test lint typecheck imports unit integration e2e bench bench-catchup bench-idle fuzz clean console console-test
+.PHONY: up test lint typecheck imports unit integration e2e bench bench-catchup bench-clickday bench-idle fuzz clean console console-test
 
 up: $(INSTALLED) $(CONSOLE_BUILT)
 	$(BIN)/cascade up
@@ -70,6 +70,9 @@ bench-catchup: $(INSTALLED)
 
 bench-idle: $(INSTALLED)
 	$(BIN)/python -m bench.idle
+
+bench-clickday: $(INSTALLED)
+	$(BIN)/python -m bench.clickday
 
 # Reinstall whenever the declared or pinned dependencies change.
 $(INSTALLED): pyproject.toml requirements.lock

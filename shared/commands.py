@@ -29,12 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.aggregate import Aggregate
 from shared.app import Chassis
 from shared.auth import CurrentUser, Principal
-from shared.errors import PreconditionRequired, VersionConflict
+from shared.errors import CascadeError, PreconditionRequired, VersionConflict
 from shared.events import Envelope
 from shared.eventstore import CommandContext
 from shared.http import ChassisDep, etag, parse_if_match
 from shared.idempotency import KEY_PATTERN, IdempotentRequest
-from shared.problems import PROBLEM
+from shared.problems import PROBLEM, error_body
 
 A = TypeVar("A", bound=Aggregate)
 # How often a command without If-Match is decided again after losing a race.
@@ -43,25 +43,33 @@ CONFLICT_ATTEMPTS = 3
 
 @dataclass(frozen=True)
 class CommandResult:
-    """What a command answers: the aggregate's new version and the events recorded."""
+    """What a command answers: the aggregate's new version and the events recorded.
+
+    A command may record what happened and still refuse what was asked (a
+    submission kept in reserve when the budget is gone): `refusal` is then the
+    domain error, answered as its problem with the resource under `refused_with`."""
 
     status: int
     body: Mapping[str, Any] | BaseModel
     version: int
     event_ids: Sequence[UUID]
     location: str | None = None
+    refusal: CascadeError | None = None
+    refused_with: str = "resource"
 
     def response(self) -> JSONResponse:
         body = {**jsonable_encoder(self.body), "version": self.version,
                 "event_ids": [str(i) for i in self.event_ids]}
+        status = self.status
+        if self.refusal is not None:
+            status = self.refusal.status
+            body = {**error_body(self.refusal), self.refused_with: jsonable_encoder(self.body),
+                    "version": self.version, "event_ids": body["event_ids"]}
         headers = {"ETag": etag(self.version)}
         if self.location:
             headers["Location"] = self.location
-        # A command may record what happened and still refuse what was asked (a
-        # submission kept in reserve when the budget is gone): a problem body.
-        media_type = PROBLEM if self.status >= 400 else "application/json"
-        return JSONResponse(body, status_code=self.status, headers=headers,
-                            media_type=media_type)
+        media_type = PROBLEM if status >= 400 else "application/json"
+        return JSONResponse(body, status_code=status, headers=headers, media_type=media_type)
 
 
 @dataclass

@@ -18,20 +18,30 @@ PROBLEM = "application/problem+json"
 log = logging.getLogger("cascade.http")
 
 
+def body_of(status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"type": f"https://cascade.eu/problems/{code}", "title": title, "status": status,
+            "code": code, "detail": detail, **extra}
+
+
 def problem(
     status: int, code: str, title: str, detail: str, **extra: Any
 ) -> JSONResponse:
-    body = {"type": f"https://cascade.eu/problems/{code}", "title": title, "status": status,
-            "code": code, "detail": detail, **extra}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+    return JSONResponse(body_of(status, code, title, detail, **extra), status_code=status,
+                        media_type=PROBLEM)
 
 
-def from_error(error: CascadeError) -> JSONResponse:
+def error_body(error: CascadeError) -> dict[str, Any]:
+    """The problem body of a domain error (also of a command that recorded what
+    happened and still refused what was asked)."""
     extra = dict(error.extra)
     if isinstance(error, InvalidInput):
         extra["errors"] = error.errors
+    return body_of(error.status, error.code, error.title, error.detail, **extra)
+
+
+def from_error(error: CascadeError) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    response = problem(error.status, error.code, error.title, error.detail, **extra)
+    response = JSONResponse(error_body(error), status_code=error.status, media_type=PROBLEM)
     if headers:
         response.headers.update(headers)
     return response

@@ -7,14 +7,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.applications.domain import Application
+from services.applications.errors import NotAMember
 from services.applications.tables import applications, assignments, evaluators
 from services.applications.views import member_of
 from shared.auth import STAFF, Principal
-from shared.errors import Forbidden
-
-
-class NotAMember(Forbidden):
-    code = "not_a_member"
 
 
 async def require_member_of(conn: AsyncConnection, sub: str, organisation_id: str) -> None:

@@ -7,7 +7,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response
 
-from services.applications import access, award_handlers, handlers, partners, review_views, views
+from services.applications import (
+    access,
+    award_handlers,
+    click_day,
+    handlers,
+    partners,
+    review_views,
+    views,
+)
 from services.applications.commands import (
     AddMember,
     ApplicationFields,
@@ -15,6 +23,7 @@ from services.applications.commands import (
     InvitePartner,
     RegisterOrganisation,
 )
+from services.applications.errors import NotAMember
 from services.applications.events import ApplicationStatus
 from shared.auth import STAFF, Applicant, CurrentUser, Principal
 from shared.commands import CommandDep
@@ -110,11 +119,13 @@ async def edit_application(
 
 
 @router.post("/applications/{application_id}/submit", response_model=views.ApplicationView,
-             responses={409: {"description": "`call_closed`, `already_submitted`, "
-                              "`partner_consent_missing`, or "
-                              "`budget_exhausted` (the application is then kept in reserve)"}})
-async def submit_application(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
-    return await command.execute(lambda uow: handlers.submit_application(uow, application_id))
+             responses={409: {"description": "`call_closed` (also once a first-come call's budget "
+                              "and reserve list are full), `already_submitted`, `partner_consent_missing`, or "
+                              "`budget_exhausted` / `beneficiary_limit` (the application is "
+                              "then kept in reserve, under `application`)"}})
+async def submit_application(application_id: UUID, _: Applicant,
+                             command: CommandDep) -> Response:
+    return await click_day.of(command.chassis).submit(command, application_id)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=views.ApplicationView)
@@ -146,6 +157,6 @@ async def get_application(application_id: UUID, user: CurrentUser, chassis: Chas
         readable = is_staff(user) or set(row.organisation_ids) & await views.member_of(
             conn, user.sub) or await review_views.may_read(conn, str(application_id), user.sub)
         if not readable:
-            raise access.NotAMember("only members of the application's organisations "
+            raise NotAMember("only members of the application's organisations "
                                       "may see it")
     return resource(row.body, row.version)

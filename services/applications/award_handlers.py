@@ -5,15 +5,16 @@ by a decline, or by payments refusing the grant (`payments.GrantRefused`)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications import decisions, replica, review_views, views
+from services.applications import budget_store, replica, review_views, views
 from services.applications.commands import DeclineAward
-from services.applications.domain import Application
-from services.applications.handlers import _application, _now, _save, budget_of
+from services.applications.domain import Application, ReserveCode
+from services.applications.errors import EvaluationsPending
+from services.applications.handlers import _application, _now, _save
 from services.applications.review_handlers import save
 from services.applications.scoring import Scored, rank
 from services.applications.selection import Contender, reserve_ranks, select
@@ -51,14 +52,14 @@ async def rank_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
                     for row in rows}
     pending = [a.id for a in applications.values() if a.panel.pending or not a.panel.evaluations]
     if pending:
-        raise RuleViolation(f"{len(pending)} applications still await evaluations",
-                            code="evaluations_pending", application_ids=pending)
+        raise EvaluationsPending(f"{len(pending)} applications still await evaluations",
+                                 application_ids=pending)
     now = _now(uow)
     ranking = rank(call.terms.criteria, call.terms.pass_threshold, [
         Scored(a.id, a.receipt or 0, tuple(s.scores for s in a.panel.evaluations))
         for a in applications.values()])
     for ranked in ranking:
-        decisions.rank(applications[ranked.application_id], ranked, now)
+        applications[ranked.application_id].rank(ranked, now)
         await save(uow, applications[ranked.application_id])
     await review_views.set_stage(uow.conn, call.id, "ranked", version + 1)
     return CommandResult(200, {"call_id": call.id, "stage": "ranked",
@@ -95,27 +96,24 @@ async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
                   key=lambda row: row.body["rank"])
     applications = {row.id: await uow.chassis.repository.get(uow.conn, Application, row.id)
                     for row in rows}
-    chosen = select([_contender(a) for a in applications.values()],
-                    await budget_of(uow.conn, call))
+    money = await budget_store.load(uow.conn, uow.chassis.repository, call)
+    chosen = select([_contender(a) for a in applications.values()], money.budget())
     reserve = reserve_ranks(chosen)
     now = _now(uow)
     for decision in chosen:
         a = applications[decision.application_id]
         if decision.selected:
-            call.committed_cents += decision.amount_cents
-            decisions.select(a, decision.amount_cents, call.committed_cents,
-                             f"ranked {a.ranked.rank if a.ranked else '?'}: {decision.reason}",
-                             now)
+            a.select(decision.amount_cents, money.commit(decision.amount_cents),
+                     f"ranked {a.ranked.rank if a.ranked else '?'}: {decision.reason}", now)
         else:
-            code: Literal["below_budget_line", "beneficiary_limit"] = (
-                "beneficiary_limit" if decision.reason_code == "beneficiary_limit"
-                else "below_budget_line")
-            decisions.reserve(a, code, decision.reason, reserve[a.id], now)
+            code: ReserveCode = ("beneficiary_limit" if decision.reason_code == "beneficiary_limit"
+                                 else "below_budget_line")
+            a.reserve(code, decision.reason, reserve[a.id], now)
         await save(uow, a)
-    await replica.save_tally(uow.conn, call)
+    await budget_store.save(uow.conn, uow.chassis.repository, money, uow.context)
     await review_views.set_stage(uow.conn, call.id, "selected", version + 1)
     return CommandResult(200, {"call_id": call.id, "stage": "selected",
-                               "committed_cents": call.committed_cents,
+                               "committed_cents": money.committed_cents,
                                "items": await ranking_items(uow.conn, call.id)},
                          version + 1, [e.id for e in uow.recorded])
 
@@ -124,27 +122,29 @@ def _contender(a: Application) -> Contender:
     return Contender(a.id, a.lead_organisation_id, a.requested_cents)
 
 
-async def promote(conn: AsyncConnection, chassis: Chassis, context: CommandContext,
-                  call: replica.CallReplica, freed_by: str, now: datetime) -> list[Envelope]:
-    """Select from the reserve list, in order, what the freed budget now funds."""
+async def release_and_promote(conn: AsyncConnection, chassis: Chassis,
+                              context: CommandContext, call_id: str, freed_cents: int,
+                              freed_by: str, now: datetime) -> list[Envelope]:
+    """Give `freed_cents` back to the call's money (the application that freed it
+    already saved) and select from the reserve list, in order, what it now funds."""
+    call = await replica.find(conn, call_id, lock=True)
+    money = await budget_store.load(conn, chassis.repository, call)
+    money.release(freed_cents)
     rows = sorted(await views.of_call(conn, call.id, ("reserve",)),
                   key=lambda row: (row.body.get("reserve_rank") is None,
                                    row.body.get("reserve_rank") or 0, row.receipt))
     reserves = {row.id: await chassis.repository.get(conn, Application, row.id) for row in rows}
     recorded: list[Envelope] = []
-    for decision in select([_contender(a) for a in reserves.values()],
-                           await budget_of(conn, call)):
+    for decision in select([_contender(a) for a in reserves.values()], money.budget()):
         if not decision.selected:
             continue
         a = reserves[decision.application_id]
-        call.committed_cents += decision.amount_cents
-        decisions.select(a, decision.amount_cents, call.committed_cents,
-                         f"promoted from reserve place {a.reserve_rank}: application "
-                         f"{freed_by} freed its budget, and {decision.reason}", now,
-                         freed_by=freed_by)
+        a.select(decision.amount_cents, money.commit(decision.amount_cents),
+                 f"promoted from reserve place {a.reserve_rank}: application "
+                 f"{freed_by} freed its budget, and {decision.reason}", now, freed_by=freed_by)
         recorded.extend(await chassis.repository.save(conn, a, context))
         await views.save_application(conn, a)
-    await replica.save_tally(conn, call)
+    recorded.extend(await budget_store.save(conn, chassis.repository, money, context))
     return recorded
 
 
@@ -161,23 +161,22 @@ async def _release(uow: UnitOfWork, a: Application, freed_cents: int,
     result = await _save(uow, a)
     if not freed_cents:
         return result
-    call = await replica.find(uow.conn, a.call_id, lock=True)
-    call.committed_cents -= freed_cents
-    uow.recorded.extend(await promote(uow.conn, uow.chassis, uow.context, call, a.id, now))
+    uow.recorded.extend(await release_and_promote(uow.conn, uow.chassis, uow.context, a.call_id,
+                                                  freed_cents, a.id, now))
     return CommandResult(result.status, result.body, result.version,
                          [e.id for e in uow.recorded])
 
 
 async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     a = await _application(uow, application_id)
-    decisions.sign(a, _now(uow))
+    a.sign(_now(uow))
     return await _save(uow, a)
 
 
 async def decline(uow: UnitOfWork, application_id: UUID, cmd: DeclineAward) -> CommandResult:
     a = await _application(uow, application_id)
     now = _now(uow)
-    return await _release(uow, a, decisions.decline(a, cmd.reason, now), now)
+    return await _release(uow, a, a.decline(cmd.reason, now), now)
 
 
 def on_grant_refused(chassis: Chassis, handlers: Handlers) -> None:
@@ -190,12 +189,10 @@ def on_grant_refused(chassis: Chassis, handlers: Handlers) -> None:
         if a is None:
             return
         now = chassis.clock.now()
-        freed = decisions.refuse_award(a, e.reason_code, e.reason, now)
+        freed = a.refuse_award(e.reason_code, e.reason, now)
         if not freed:
             return
         context = CommandContext().caused_by(envelope)
         await chassis.repository.save(conn, a, context)
         await views.save_application(conn, a)
-        call = await replica.find(conn, a.call_id, lock=True)
-        call.committed_cents -= freed
-        await promote(conn, chassis, context, call, a.id, now)
+        await release_and_promote(conn, chassis, context, a.call_id, freed, a.id, now)

@@ -1,12 +1,25 @@
 """Applications: the aggregate that decides on its own events, from draft to
-contract. No I/O. (Organisations live in `organisations`; the evaluation panel's
-state in `panel`.)"""
+contract, evaluation and selection included. No I/O. (Its state is rebuilt in
+`application_state`; organisations live in `organisations`; the evaluation
+panel's state in `panel`; the call's money in `call_money`.)"""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Literal
 
+from services.applications.application_state import ApplicationState
+from services.applications.errors import (
+    AlreadyContracted,
+    AlreadySubmitted,
+    DuplicateMember,
+    NotADraft,
+    NotSelectable,
+    NotSelected,
+    NotUnderEvaluation,
+    NotWithdrawable,
+)
 from services.applications.events import (
     ApplicationAwardRefused,
     ApplicationContracted,
@@ -20,8 +33,7 @@ from services.applications.events import (
     ApplicationStatus,
     ApplicationSubmitted,
     ApplicationWithdrawn,
-    AssignmentAccepted,
-    AssignmentDeclined,
+    Arrival,
     Award,
     EligibilityAssessed,
     EvaluationSubmitted,
@@ -31,39 +43,21 @@ from services.applications.events import (
     RuleOutcome,
 )
 from services.applications.organisations import Organisation
-from services.applications.panel import Panel
-from shared.aggregate import Aggregate
-from shared.errors import RuleViolation
-from shared.events import Event
+from services.applications.scoring import Ranked
 
 __all__ = ["Application", "Organisation"]
 WITHDRAWABLE: frozenset[ApplicationStatus] = frozenset({
     "draft", "submitted", "eligible", "ineligible", "under_evaluation", "evaluated",
     "selected", "reserve", "rejected"})
+Cause = Literal["initial", "divergence", "replacement"]
+ReserveCode = Literal["below_budget_line", "beneficiary_limit"]
 
 
-class Application(Aggregate):
-    stream_type = "application"
+class Application(ApplicationState):
+    """An application and every decision on it; each records the events that say
+    what happened."""
 
-    def __init__(self, stream_id: str) -> None:
-        super().__init__(stream_id)
-        self.call_id = self.programme_id = self.lead_organisation_id = ""
-        self.partner_organisation_ids: tuple[str, ...] = ()
-        self.title = self.summary = ""
-        self.requested_cents = self.trl = 0
-        self.objectives: tuple[Objective, ...] = ()
-        self.status: ApplicationStatus = "draft"
-        self.receipt: int | None = None
-        self.submitted_at: datetime | None = None
-        self.lead: OrganisationRef | None = None
-        self.outcomes: tuple[RuleOutcome, ...] = ()
-        self.amount_cents = 0
-        self.reason_code: str | None = None
-        self.panel = Panel()
-        self.ranked: ApplicationRanked | None = None
-        self.reserve_rank: int | None = None
-
-    # --- decisions ---------------------------------------------------------------
+    # --- the applicant -----------------------------------------------------------
 
     def draft(self, call_id: str, programme_id: str, lead_organisation_id: str,
               partners: tuple[str, ...], title: str, summary: str, requested_cents: int,
@@ -84,16 +78,39 @@ class Application(Aggregate):
             summary=summary, requested_cents=requested_cents, trl=trl, objectives=objectives))
 
     def submit(self, lead: OrganisationRef, partners: tuple[OrganisationRef, ...], receipt: int,
-               outcomes: tuple[RuleOutcome, ...], rules_version: int, now: datetime) -> None:
+               outcomes: tuple[RuleOutcome, ...], rules_version: int, now: datetime,
+               arrival: Arrival | None = None) -> None:
         self.require_draft("submit")
         self.record(ApplicationSubmitted(
             application_id=self.id, call_id=self.call_id, programme_id=self.programme_id,
             lead=lead, partners=partners, requested_cents=self.requested_cents, trl=self.trl,
-            objectives=self.objectives, receipt=receipt, submitted_at=now))
+            objectives=self.objectives, receipt=receipt, submitted_at=now, arrival=arrival))
         self.record(EligibilityAssessed(
             application_id=self.id, call_id=self.call_id,
             eligible=all(o.passed for o in outcomes), rules_version=rules_version,
             outcomes=outcomes, assessed_at=now))
+
+    def withdraw(self, now: datetime) -> int:
+        """Withdraw; the selected amount this frees (0 if none)."""
+        if self.status == "contracted":
+            raise AlreadyContracted("the agreement is signed: a contracted application cannot "
+                                    "be withdrawn")
+        if self.status not in WITHDRAWABLE:
+            raise NotWithdrawable(f"a {self.status} application cannot be withdrawn",
+                                  application_status=self.status)
+        freed = self.amount_cents if self.status == "selected" else 0
+        self.record(ApplicationWithdrawn(
+            application_id=self.id, call_id=self.call_id, previous_status=self.status,
+            freed_cents=freed, withdrawn_at=now))
+        return freed
+
+    def require_draft(self, action: str) -> None:
+        if self.status != "draft":
+            error = AlreadySubmitted if action == "submit" else NotADraft
+            raise error(f"cannot {action} a {self.status} application",
+                        application_status=self.status)
+
+    # --- first come, first served ------------------------------------------------
 
     def select_on_receipt(self, amount_cents: int, committed_cents: int, now: datetime) -> None:
         """First come, first served: funded at once."""
@@ -116,108 +133,106 @@ class Application(Aggregate):
             application_id=self.id, call_id=self.call_id, reason_code="beneficiary_limit",
             reason=reason, reserved_at=now))
 
-    def withdraw(self, now: datetime) -> int:
-        """Withdraw; the selected amount this frees (0 if none)."""
-        if self.status == "contracted":
-            raise RuleViolation("the agreement is signed: a contracted application cannot be "
-                                "withdrawn", code="already_contracted")
-        if self.status not in WITHDRAWABLE:
-            raise RuleViolation(f"a {self.status} application cannot be withdrawn",
-                                code="not_withdrawable", application_status=self.status)
-        freed = self.amount_cents if self.status == "selected" else 0
-        self.record(ApplicationWithdrawn(
-            application_id=self.id, call_id=self.call_id, previous_status=self.status,
-            freed_cents=freed, withdrawn_at=now))
-        return freed
+    # --- evaluation and ranking --------------------------------------------------
+
+    def assign(self, assignment_id: str, evaluator_id: str, cause: Cause,
+               now: datetime) -> None:
+        if self.status not in ("eligible", "under_evaluation"):
+            raise NotUnderEvaluation(f"a {self.status} application is not evaluated",
+                                     application_status=self.status)
+        self.record(EvaluatorAssigned(assignment_id=assignment_id, application_id=self.id,
+                                      call_id=self.call_id, evaluator_id=evaluator_id,
+                                      cause=cause, assigned_at=now))
+
+    def accept_assignment(self, assignment_id: str, evaluator_id: str, now: datetime) -> None:
+        self.record(self.panel.accepted(assignment_id, self.id, evaluator_id, now))
+
+    def decline_assignment(self, assignment_id: str, evaluator_id: str, reason: str,
+                           now: datetime) -> None:
+        self.record(self.panel.declined(assignment_id, self.id, evaluator_id, reason, now))
+
+    def evaluate(self, evaluator_id: str, scores: Mapping[str, float], total: float,
+                 comment: str, now: datetime) -> str:
+        """Record the evaluator's scores (already checked against the call): the
+        assignment id."""
+        if self.status != "under_evaluation":
+            raise NotUnderEvaluation(f"a {self.status} application takes no more evaluations",
+                                     application_status=self.status)
+        seat = self.panel.scoring_seat(evaluator_id)
+        self.record(EvaluationSubmitted(
+            application_id=self.id, call_id=self.call_id, assignment_id=seat.assignment_id,
+            evaluator_id=evaluator_id, scores=dict(scores), total=total, comment=comment,
+            submitted_at=now))
+        return seat.assignment_id
+
+    def rank(self, ranked: Ranked, now: datetime) -> None:
+        self.record(ApplicationRanked(
+            application_id=self.id, call_id=self.call_id, rank=ranked.rank, score=ranked.score,
+            criterion_scores=ranked.criterion_scores, passed=ranked.passed,
+            reason=ranked.reason, ranked_at=now))
+        if not ranked.passed:
+            self.record(ApplicationRejected(application_id=self.id, call_id=self.call_id,
+                                            reason_code="below_threshold", reason=ranked.reason,
+                                            rejected_at=now))
+
+    def select(self, amount_cents: int, committed_cents: int, reason: str, now: datetime,
+               freed_by: str | None = None) -> None:
+        """Selected down the ranking, or promoted from the reserve list (`freed_by`)."""
+        if self.status not in ("evaluated", "reserve"):
+            raise NotSelectable(f"a {self.status} application cannot be selected",
+                                application_status=self.status)
+        self.record(ApplicationSelected(
+            application_id=self.id, award=self.award(amount_cents),
+            cause="ranking" if freed_by is None else "promoted", reason=reason,
+            freed_by=freed_by, score=self.ranked.score if self.ranked else None,
+            committed_cents=committed_cents, selected_at=now))
+
+    def reserve(self, reason_code: ReserveCode, reason: str, reserve_rank: int,
+                now: datetime) -> None:
+        self.record(ApplicationReserved(
+            application_id=self.id, call_id=self.call_id, reason_code=reason_code,
+            reason=reason, reserve_rank=reserve_rank, reserved_at=now))
+
+    # --- the agreement -----------------------------------------------------------
+
+    def sign(self, now: datetime) -> None:
+        self._require_selected("signed")
+        assert self.lead is not None
+        self.record(ApplicationContracted(
+            application_id=self.id, call_id=self.call_id, programme_id=self.programme_id,
+            organisation=self.lead, objectives=self.objectives, amount_cents=self.amount_cents,
+            contracted_at=now))
+
+    def decline(self, reason: str, now: datetime) -> int:
+        """The applicant turns the award down: the amount freed."""
+        self._require_selected("declined")
+        self.record(ApplicationDeclined(application_id=self.id, call_id=self.call_id,
+                                        amount_cents=self.amount_cents, reason=reason,
+                                        declined_at=now))
+        return self.amount_cents
+
+    def refuse_award(self, reason_code: str, reason: str, now: datetime) -> int:
+        """Payments refused the grant of a contracted application: the amount freed
+        (0, and nothing recorded, when the application is not contracted: a replay)."""
+        if self.status != "contracted":
+            return 0
+        self.record(ApplicationAwardRefused(
+            application_id=self.id, call_id=self.call_id, amount_cents=self.amount_cents,
+            reason_code=reason_code, reason=reason, refused_at=now))
+        return self.amount_cents
 
     def award(self, amount_cents: int) -> Award:
         assert self.lead is not None
-        return Award(call_id=self.call_id, programme_id=self.programme_id, organisation=self.lead,
-                     objectives=self.objectives, requested_cents=self.requested_cents,
-                     amount_cents=amount_cents)
+        return Award(call_id=self.call_id, programme_id=self.programme_id,
+                     organisation=self.lead, objectives=self.objectives,
+                     requested_cents=self.requested_cents, amount_cents=amount_cents)
 
-    def require_draft(self, action: str) -> None:
-        if self.status != "draft":
-            code = "already_submitted" if action == "submit" else "not_a_draft"
-            raise RuleViolation(f"cannot {action} a {self.status} application", code=code,
-                                application_status=self.status)
-
-    # --- state -------------------------------------------------------------------
-
-    @functools.singledispatchmethod
-    def apply(self, event: Event) -> None:
-        super().apply(event)
-
-    @apply.register
-    def _drafted(self, event: ApplicationDrafted) -> None:
-        self.call_id, self.programme_id = event.call_id, event.programme_id
-        self.lead_organisation_id = event.lead_organisation_id
-        self._fields(event)
-
-    @apply.register
-    def _edited(self, event: ApplicationEdited) -> None:
-        self._fields(event)
-
-    def _fields(self, event: ApplicationDrafted | ApplicationEdited) -> None:
-        self.partner_organisation_ids = event.partner_organisation_ids
-        self.title, self.summary, self.trl = event.title, event.summary, event.trl
-        self.requested_cents, self.objectives = event.requested_cents, event.objectives
-
-    @apply.register
-    def _submitted(self, event: ApplicationSubmitted) -> None:
-        self.status, self.receipt, self.submitted_at = "submitted", event.receipt, event.submitted_at
-        self.lead = event.lead
-
-    @apply.register
-    def _assessed(self, event: EligibilityAssessed) -> None:
-        self.status = "eligible" if event.eligible else "ineligible"
-        self.outcomes = event.outcomes
-
-    @apply.register
-    def _selected(self, event: ApplicationSelected) -> None:
-        self.status, self.amount_cents = "selected", event.award.amount_cents
-
-    @apply.register
-    def _reserved(self, event: ApplicationReserved) -> None:
-        self.status, self.reason_code = "reserve", event.reason_code
-        self.reserve_rank = event.reserve_rank
-
-    @apply.register
-    def _withdrawn(self, event: ApplicationWithdrawn) -> None:
-        self.status = "withdrawn"
-
-    @apply.register(EvaluatorAssigned)
-    @apply.register(AssignmentAccepted)
-    @apply.register(AssignmentDeclined)
-    @apply.register(EvaluationSubmitted)
-    def _panel(self, event: EvaluatorAssigned | AssignmentAccepted | AssignmentDeclined
-               | EvaluationSubmitted) -> None:
-        self.panel.apply(event)
-        if isinstance(event, EvaluatorAssigned):
-            self.status = "under_evaluation"
-
-    @apply.register
-    def _ranked(self, event: ApplicationRanked) -> None:
-        self.status, self.ranked = "evaluated", event
-
-    @apply.register
-    def _rejected(self, event: ApplicationRejected) -> None:
-        self.status, self.reason_code = "rejected", event.reason_code
-
-    @apply.register
-    def _contracted(self, event: ApplicationContracted) -> None:
-        self.status = "contracted"
-
-    @apply.register
-    def _declined(self, event: ApplicationDeclined) -> None:
-        self.status = "declined"
-
-    @apply.register
-    def _award_refused(self, event: ApplicationAwardRefused) -> None:
-        self.status, self.reason_code = "award_refused", event.reason_code
+    def _require_selected(self, action: str) -> None:
+        if self.status != "selected":
+            raise NotSelected(f"only a selected application can be {action}, not a "
+                              f"{self.status} one", application_status=self.status)
 
 
 def _distinct_members(lead: str, partners: tuple[str, ...]) -> None:
     if lead in partners or len(set(partners)) != len(partners):
-        raise RuleViolation("an organisation appears more than once in the application",
-                            code="duplicate_member")
+        raise DuplicateMember("an organisation appears more than once in the application")

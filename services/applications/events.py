@@ -53,12 +53,24 @@ class RuleOutcome(Data):
 @event("applications.CallBudgetExhausted")
 class CallBudgetExhausted(Event):
     """A first-come-first-served call has no budget left for another eligible
-    submission: the calls service closes it."""
+    submission: later ones go to its reserve list while the list has room."""
 
     call_id: str
     committed_cents: Cents
     budget_cents: Cents
     exhausted_at: Instant
+
+
+@event("applications.CallReserveListFull")
+class CallReserveListFull(Event):
+    """A first-come-first-served call's budget is used up and its reserve list is
+    full: the applications service refuses later submissions (`call_closed`), and
+    the calls service closes the call."""
+
+    call_id: str
+    reserved: int
+    reserve_limit: int
+    full_at: Instant
 
 
 # --- organisations and evaluators ---------------------------------------------------
@@ -139,9 +151,20 @@ class ApplicationEdited(Event):
     objectives: tuple[Objective, ...]
 
 
+class Arrival(Data):
+    """When and where a submission entered the service, before it waited for
+    anything: `sequence` counts the arrivals at `instance` since it started, so
+    an auditor can replay who came first at each instance."""
+
+    instance: str
+    sequence: int
+    arrived_at: Instant
+
+
 @event("applications.ApplicationSubmitted")
 class ApplicationSubmitted(Event):
-    """`receipt` is the application's place in the order of receipt within its call."""
+    """`receipt` is the application's place in the order of receipt within its call;
+    `arrival` says when it entered the service (absent in older events)."""
 
     application_id: str
     call_id: str
@@ -153,6 +176,7 @@ class ApplicationSubmitted(Event):
     objectives: tuple[Objective, ...]
     receipt: int
     submitted_at: Instant
+    arrival: Arrival | None = None
 
 
 @event("applications.EligibilityAssessed")

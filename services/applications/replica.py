@@ -11,18 +11,19 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.applications.errors import CallClosed
 from services.applications.tables import call_replicas, programme_replicas
 from services.calls import events as calls
 from shared.app import Chassis
 from shared.consumer import Handlers
-from shared.errors import NotFound, RuleViolation
+from shared.errors import NotFound
 from shared.events import Envelope, Event
 
 
 @dataclass
 class CallReplica:
     """A call as this service knows it, with its submissions counted and the
-    money selected in it (first come, first served)."""
+    money selected in it (the figures of `call_money.CallMoney`)."""
 
     id: str
     programme_id: str
@@ -42,10 +43,10 @@ class CallReplica:
 
     def refuse_unless_open(self, now: datetime) -> None:
         if not self.accepts_submissions(now):
-            raise RuleViolation(
+            raise CallClosed(
                 f"call {self.terms.code} does not accept submissions at {now.isoformat()} "
                 f"(it is {self.status}, open from {self.terms.opens_at.isoformat()} "
-                f"until {self.terms.closes_at.isoformat()})", code="call_closed",
+                f"until {self.terms.closes_at.isoformat()})",
                 closes_at=self.terms.closes_at.isoformat())
 
     @property
@@ -69,9 +70,11 @@ async def find(conn: AsyncConnection, call_id: str, *, lock: bool = False) -> Ca
                        row.committed_cents, row.exhausted)
 
 
-async def save_tally(conn: AsyncConnection, call: CallReplica) -> None:
-    await conn.execute(update(call_replicas).where(call_replicas.c.id == call.id).values(
-        received=call.received, committed_cents=call.committed_cents, exhausted=call.exhausted))
+async def save_tally(conn: AsyncConnection, call_id: str, received: int, committed_cents: int,
+                     exhausted: bool) -> None:
+    """The call's running figures, as its money (`call_money`) left them."""
+    await conn.execute(update(call_replicas).where(call_replicas.c.id == call_id).values(
+        received=received, committed_cents=committed_cents, exhausted=exhausted))
 
 
 async def programme_cap(conn: AsyncConnection, programme_id: str) -> int | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.applications import decisions, replica, review_views, views
+from services.applications import replica, review_views, views
 from services.applications.assignment import EvaluatorSlot, Need, choose, plan
 from services.applications.commands import (
     AcceptAssignment,
@@ -16,7 +16,7 @@ from services.applications.commands import (
     RegisterEvaluator,
     SubmitEvaluation,
 )
-from services.applications.domain import Application
+from services.applications.domain import Application, Cause
 from services.applications.handlers import _now, _organisation
 from services.applications.organisations import Evaluator
 from services.applications.panel import NotAssigned
@@ -80,7 +80,7 @@ async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     assigned: list[Any] = []
     for a in applications:
         for evaluator_id in chosen[a.id]:
-            decisions.assign(a, str(uuid7()), evaluator_id, "initial", now)
+            a.assign(str(uuid7()), evaluator_id, "initial", now)
         assigned.extend(s.model_dump() for s in await save(uow, a))
     await review_views.set_stage(uow.conn, call.id, "assigned", version + 1)
     return CommandResult(200, {"call_id": call.id, "stage": "assigned", "assignments": assigned},
@@ -110,7 +110,7 @@ def _seat_body(a: Application, assignment_id: str, **extra: Any) -> dict[str, An
 async def accept_assignment(uow: UnitOfWork, assignment_id: UUID,
                             _: AcceptAssignment) -> CommandResult:
     evaluator_id, a = await _assignment(uow, assignment_id)
-    decisions.accept(a, str(assignment_id), evaluator_id, _now(uow))
+    a.accept_assignment(str(assignment_id), evaluator_id, _now(uow))
     await save(uow, a)
     view = views.application_view(a).model_dump(mode="json")
     return uow.result(a, _seat_body(a, str(assignment_id), application=view))
@@ -121,13 +121,13 @@ async def decline_assignment(uow: UnitOfWork, assignment_id: UUID,
     """Decline, and a replacement evaluator is assigned when one is free."""
     evaluator_id, a = await _assignment(uow, assignment_id)
     now = _now(uow)
-    decisions.decline_assignment(a, str(assignment_id), evaluator_id, cmd.reason, now)
+    a.decline_assignment(str(assignment_id), evaluator_id, cmd.reason, now)
     replacement = await _one_more(uow, a, "replacement", now)
     await save(uow, a)
     return uow.result(a, _seat_body(a, str(assignment_id), replacement=replacement))
 
 
-async def _one_more(uow: UnitOfWork, a: Application, cause: decisions.Cause,
+async def _one_more(uow: UnitOfWork, a: Application, cause: Cause,
                     now: datetime) -> dict[str, Any] | None:
     """One more evaluator on the panel, if one free of conflict is left."""
     pool: list[EvaluatorSlot] = await review_views.slots(uow.conn)
@@ -135,7 +135,7 @@ async def _one_more(uow: UnitOfWork, a: Application, cause: decisions.Cause,
     if not picked:
         return None
     assignment_id = str(uuid7())
-    decisions.assign(a, assignment_id, picked[0], cause, now)
+    a.assign(assignment_id, picked[0], cause, now)
     return {"id": assignment_id, "evaluator_id": picked[0], "cause": cause}
 
 
@@ -148,7 +148,7 @@ async def submit_evaluation(uow: UnitOfWork, application_id: UUID,
     check_scores(criteria, cmd.scores)
     now = _now(uow)
     total = weighted(criteria, cmd.scores)
-    assignment_id = decisions.evaluate(a, evaluator_id, cmd.scores, total, cmd.comment, now)
+    assignment_id = a.evaluate(evaluator_id, cmd.scores, total, cmd.comment, now)
     extra = None
     totals = [s.total for s in a.panel.evaluations if s.total is not None]
     if not a.panel.had_divergence and diverges(criteria, totals):

@@ -44,10 +44,11 @@ class Decision:
 
 def select(contenders: Sequence[Contender], budget: Budget) -> list[Decision]:
     """A decision for each contender, in order; `budget` is spent as it goes."""
-    return [_decide(c, budget) for c in contenders]
+    return [decide(c, budget) for c in contenders]
 
 
-def _decide(c: Contender, budget: Budget) -> Decision:
+def decide(c: Contender, budget: Budget) -> Decision:
+    """One contender against what is left of `budget`, spending it when selected."""
     amount = min(c.requested_cents, budget.max_grant_cents)
     awarded = budget.awarded.get(c.organisation_id, 0)
     if c.organisation_id in budget.holders:

@@ -89,7 +89,11 @@ async def extend_deadline(
     return await command.execute(lambda uow: handlers.extend_deadline(uow, call_id, body))
 
 
-@router.post("/calls/{call_id}/amend-budget", response_model=views.CallView)
+@router.post("/calls/{call_id}/amend-budget", response_model=views.CallView, responses={
+    202: {"model": views.CallView, "description": "a cut of a published call, accepted: "
+          "the payments service confirms it (`pending_budget_cents` until then)"},
+    409: {"description": "`budget_below_committed`, `budget_cut_pending`, "
+          "`programme_budget_exceeded`"}})
 async def amend_budget(
     call_id: UUID, body: AmendBudget, _: ProgrammeManager, command: CommandDep
 ) -> Response:

@@ -5,9 +5,22 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
+from services.calls.errors import (
+    BudgetBelowCommitted,
+    BudgetCutNeedsAmendment,
+    BudgetCutPending,
+    CallAlreadyClosed,
+    CallNotEditable,
+    DeadlineNotLater,
+    InvalidStatus,
+    ProgrammeBudgetExceeded,
+    RulesFrozen,
+)
 from services.calls.events import (
     RULES_VERSION,
     CallBudgetAmended,
+    CallBudgetCutRefused,
+    CallBudgetCutRequested,
     CallCancelled,
     CallClosed,
     CallCommitmentRecorded,
@@ -32,7 +45,6 @@ from services.calls.validation import (
     error,
 )
 from shared.aggregate import Aggregate
-from shared.errors import RuleViolation
 from shared.events import Event
 
 # Terms that decide who may be funded and how they are scored: frozen once a call
@@ -97,10 +109,9 @@ class Programme(Aggregate):
             return
         carved = self.carved_cents - current + budget_cents
         if carved > self.budget_cents:
-            raise RuleViolation(
+            raise ProgrammeBudgetExceeded(
                 f"the call needs {budget_cents} cents but the programme {self.code} has "
-                f"{self.remaining_cents + current} cents left for it",
-                code="programme_budget_exceeded", remaining_cents=self.remaining_cents + current)
+                f"{self.remaining_cents + current} cents left for it", remaining_cents=self.remaining_cents + current)
         self.record(ProgrammeBudgetCarved(programme_id=self.id, call_id=call_id,
                                           call_budget_cents=budget_cents, carved_cents=carved))
 
@@ -123,6 +134,7 @@ class Call(Aggregate):
         self.closed_at: datetime | None = None
         self.closed_cause: str | None = None
         self.cancelled_at: datetime | None = None
+        self.pending_cut: CallBudgetCutRequested | None = None
 
     @property
     def t(self) -> CallTerms:
@@ -142,17 +154,23 @@ class Call(Aggregate):
         changed = tuple(name for name in CallTerms.model_fields
                         if getattr(terms, name) != getattr(self.t, name))
         if self.status not in EDITABLE:
-            raise RuleViolation(f"a {self.status} call cannot be edited", code="call_not_editable")
+            raise CallNotEditable(f"a {self.status} call cannot be edited")
         if self.status == "open":
             frozen = sorted(FROZEN_WHEN_OPEN.intersection(changed))
             if frozen:
-                raise RuleViolation(f"{', '.join(frozen)} are frozen once the call is open",
-                                    code="rules_frozen", fields=frozen)
+                raise RulesFrozen(f"{', '.join(frozen)} are frozen once the call is open",
+                                  fields=frozen)
             if changed:
-                raise RuleViolation("an open call changes only by extend-deadline, "
-                                    "amend-budget or close", code="call_not_editable")
+                raise CallNotEditable("an open call changes only by extend-deadline, "
+                                      "amend-budget or close")
         if not changed:
             return
+        if "budget_cents" in changed:
+            self._refuse_pending_cut()
+            if self.status != "draft" and terms.budget_cents < self.t.budget_cents:
+                raise BudgetCutNeedsAmendment(
+                    "a published call's budget is cut by amend-budget, which the payments "
+                    "service confirms")
         _refuse_invalid(terms, programme, now if self.status == "published" else None)
         programme.carve(self.id, terms.budget_cents)
         self.record(CallUpdated(call_id=self.id, terms=terms, changed=changed))
@@ -175,26 +193,60 @@ class Call(Aggregate):
 
     def extend_deadline(self, closes_at: datetime, reason: str, now: datetime) -> None:
         if self.status == "closed" or (self.status == "open" and self.t.closes_at <= now):
-            raise RuleViolation("the call has closed: its deadline cannot move",
-                                code="call_closed")
+            raise CallAlreadyClosed("the call has closed: its deadline cannot move")
         self._require("extend the deadline of", "published", "open")
         if closes_at <= self.t.closes_at:
-            raise RuleViolation(f"the new deadline must be later than {self.t.closes_at}",
-                                code="deadline_not_later")
+            raise DeadlineNotLater(f"the new deadline must be later than {self.t.closes_at}")
         self.record(CallDeadlineExtended(call_id=self.id, previous_closes_at=self.t.closes_at,
                                          closes_at=closes_at, reason=reason))
 
-    def amend_budget(self, programme: Programme, budget_cents: int, reason: str) -> None:
+    def amend_budget(self, programme: Programme, budget_cents: int, reason: str,
+                     request_id: str) -> None:
+        """Raise the budget, or cut a draft's, at once. A cut of a call that may hold
+        money is a request (`CallBudgetCutRequested`) that the payments service,
+        which commits money, confirms or refuses: this service may not yet have
+        heard of every commitment."""
         self._require("amend the budget of", "draft", "published", "open", "closed")
+        self._refuse_pending_cut()
         if budget_cents < self.committed_cents:
-            raise RuleViolation(f"{self.committed_cents} cents are already committed",
-                                code="budget_below_committed",
-                                committed_cents=self.committed_cents)
+            raise BudgetBelowCommitted(f"{self.committed_cents} cents are already committed",
+                                       committed_cents=self.committed_cents)
         terms = self.t.model_copy(update={"budget_cents": budget_cents})
         _refuse_invalid(terms, programme)
+        if budget_cents < self.t.budget_cents and self.status != "draft":
+            self.record(CallBudgetCutRequested(
+                call_id=self.id, request_id=request_id,
+                previous_budget_cents=self.t.budget_cents, budget_cents=budget_cents,
+                reason=reason))
+            return
         programme.carve(self.id, budget_cents)
         self.record(CallBudgetAmended(call_id=self.id, previous_budget_cents=self.t.budget_cents,
                                       budget_cents=budget_cents, reason=reason))
+
+    def confirm_cut(self, programme: Programme, request_id: str) -> None:
+        """Payments confirmed the pending cut: the budget and the programme's share
+        follow (nothing when the request is not the pending one: a replay)."""
+        cut = self.pending_cut
+        if cut is None or cut.request_id != request_id:
+            return
+        if self.status != "cancelled":  # a cancelled call's share is already 0
+            programme.carve(self.id, cut.budget_cents)
+        self.record(CallBudgetAmended(call_id=self.id, previous_budget_cents=self.t.budget_cents,
+                                      budget_cents=cut.budget_cents, reason=cut.reason))
+
+    def refuse_cut(self, request_id: str, committed_cents: int, reason: str) -> None:
+        cut = self.pending_cut
+        if cut is None or cut.request_id != request_id:
+            return
+        self.record(CallBudgetCutRefused(call_id=self.id, request_id=request_id,
+                                         budget_cents=cut.budget_cents,
+                                         committed_cents=committed_cents, reason=reason))
+
+    def _refuse_pending_cut(self) -> None:
+        if self.pending_cut is not None:
+            raise BudgetCutPending(
+                f"a cut to {self.pending_cut.budget_cents} cents awaits the payments "
+                "service's answer", pending_budget_cents=self.pending_cut.budget_cents)
 
     def close_early(self, reason: str, now: datetime) -> None:
         self._require("close", "open")
@@ -227,9 +279,8 @@ class Call(Aggregate):
 
     def _require(self, action: str, *statuses: CallStatus) -> None:
         if self.status not in statuses:
-            code = "call_closed" if self.status == "closed" else "invalid_status"
-            raise RuleViolation(f"cannot {action} a {self.status} call", code=code,
-                                call_status=self.status)
+            error = CallAlreadyClosed if self.status == "closed" else InvalidStatus
+            raise error(f"cannot {action} a {self.status} call", call_status=self.status)
 
     # --- state -------------------------------------------------------------------
 
@@ -262,6 +313,15 @@ class Call(Aggregate):
     @apply.register
     def _amended(self, event: CallBudgetAmended) -> None:
         self.terms = self.t.model_copy(update={"budget_cents": event.budget_cents})
+        self.pending_cut = None
+
+    @apply.register
+    def _cut_requested(self, event: CallBudgetCutRequested) -> None:
+        self.pending_cut = event
+
+    @apply.register
+    def _cut_refused(self, event: CallBudgetCutRefused) -> None:
+        self.pending_cut = None
 
     @apply.register
     def _closed(self, event: CallClosed) -> None:

@@ -183,6 +183,9 @@ class CallTerms(Data):
     evaluators_per_application: int = Field(default=3, ge=1, le=20)
     instalments: tuple[Instalment, ...] = Field(min_length=1)
     counts_as_de_minimis: bool = True
+    # First come, first served: how many eligible submissions arriving after the
+    # budget is used up are kept in reserve (None: all of them, until the deadline).
+    first_come_reserve_limit: int | None = Field(default=None, ge=0, le=1_000_000)
 
 
 # --- events -------------------------------------------------------------------------
@@ -257,6 +260,31 @@ class CallBudgetAmended(Event):
     call_id: str
     previous_budget_cents: Cents
     budget_cents: Cents
+    reason: str
+
+
+@event("calls.CallBudgetCutRequested")
+class CallBudgetCutRequested(Event):
+    """A programme manager asked to cut the budget of a call that may hold money:
+    the payments service, which commits money, confirms or refuses it; until then
+    the call keeps `previous_budget_cents`."""
+
+    personal_fields = frozenset({"reason"})
+    call_id: str
+    request_id: str
+    previous_budget_cents: Cents
+    budget_cents: Cents
+    reason: str
+
+
+@event("calls.CallBudgetCutRefused")
+class CallBudgetCutRefused(Event):
+    """Payments refused the cut: more than `budget_cents` is committed in the call."""
+
+    call_id: str
+    request_id: str
+    budget_cents: Cents
+    committed_cents: Cents
     reason: str
 
 

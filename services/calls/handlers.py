@@ -4,6 +4,7 @@ the aggregates with their query tables."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -13,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.calls import views
 from services.calls.commands import AmendBudget, CreateProgramme, DraftCall, ExtendDeadline
 from services.calls.domain import Call, Programme
+from services.calls.errors import CodeTaken
 from services.calls.validation import parse_terms
 from shared.commands import CommandResult, UnitOfWork
-from shared.errors import RuleViolation
 from shared.eventstore import CommandContext
 from shared.ids import uuid7
 from shared.repository import Repository
@@ -27,7 +28,7 @@ def _now(uow: UnitOfWork) -> datetime:
 
 async def create_programme(uow: UnitOfWork, cmd: CreateProgramme) -> CommandResult:
     if await views.programme_code_taken(uow.conn, cmd.code):
-        raise RuleViolation(f"a programme with code {cmd.code!r} exists", code="code_taken")
+        raise CodeTaken(f"a programme with code {cmd.code!r} exists")
     programme = Programme(str(uuid7()))
     programme.create(cmd.code, cmd.name, cmd.currency, cmd.budget_cents, cmd.objectives,
                      cmd.per_beneficiary_cap_cents, cmd.de_minimis, _now(uow))
@@ -82,8 +83,10 @@ async def extend_deadline(uow: UnitOfWork, call_id: UUID, cmd: ExtendDeadline) -
 async def amend_budget(uow: UnitOfWork, call_id: UUID, cmd: AmendBudget) -> CommandResult:
     call = await uow.load(Call, str(call_id))
     programme = await _programme(uow, call.programme_id)
-    call.amend_budget(programme, cmd.budget_cents, cmd.reason)
-    return await _save(uow, call, programme)
+    call.amend_budget(programme, cmd.budget_cents, cmd.reason, str(uuid7()))
+    result = await _save(uow, call, programme)
+    # A cut of a call that may hold money is accepted, not yet done: payments decides.
+    return replace(result, status=202) if call.pending_cut is not None else result
 
 
 async def close_call(uow: UnitOfWork, call_id: UUID, reason: str) -> CommandResult:

@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.calls.domain import Call, Programme
+from services.calls.errors import CodeTaken
 from services.calls.events import CallStatus, Criterion, DeMinimis, Instalment, Objective
 from services.calls.tables import calls, programmes
-from shared.errors import NotFound, RuleViolation
+from shared.errors import NotFound
 
 
 class CallBudget(BaseModel):
@@ -64,6 +65,9 @@ class CallView(BaseModel):
     evaluators_per_application: int
     instalments: list[Instalment]
     counts_as_de_minimis: bool
+    first_come_reserve_limit: int | None = None
+    # A cut asked for and not yet confirmed by payments (`amend-budget` answered 202).
+    pending_budget_cents: int | None = None
     drafted_at: datetime | None
     published_at: datetime | None
     opened_at: datetime | None
@@ -97,7 +101,8 @@ def call_view(call: Call) -> CallView:
         "rules_version": call.rules_version, "drafted_at": call.drafted_at,
         "published_at": call.published_at, "opened_at": call.opened_at,
         "closed_at": call.closed_at, "closed_cause": call.closed_cause,
-        "cancelled_at": call.cancelled_at, "version": call.version})
+        "cancelled_at": call.cancelled_at, "version": call.version,
+        "pending_budget_cents": call.pending_cut.budget_cents if call.pending_cut else None})
 
 
 async def save_programme(conn: AsyncConnection, programme: Programme) -> ProgrammeView:
@@ -130,7 +135,7 @@ async def _upsert(
         async with conn.begin_nested():
             await conn.execute(statement)
     except IntegrityError:
-        raise RuleViolation(taken, code="code_taken") from None
+        raise CodeTaken(taken) from None
 
 
 async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:

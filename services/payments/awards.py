@@ -43,6 +43,9 @@ def on_contracts(chassis: Chassis, on: Handlers) -> None:
 
 
 def refusal_stream(application_id: str) -> str:
+    """The stream of a contract's refusal: one `GrantRefused` event at version 1,
+    a fact of its own (no aggregate decides on it again); its existence is what
+    makes a contract reported twice be decided once."""
     return f"refusal-{application_id}"
 
 

@@ -74,6 +74,31 @@ class GrantAwarded(Event):
     call_budget_cents: Cents = 0
 
 
+@event("payments.BudgetCutConfirmed")
+class BudgetCutConfirmed(Event):
+    """Payments, which has the last word on a call's money, applied the cut asked
+    for by `calls.CallBudgetCutRequested`: no more than `budget_cents` is committed."""
+
+    call_id: str
+    request_id: str
+    budget_cents: Cents
+    committed_cents: Cents
+    decided_at: Instant
+
+
+@event("payments.BudgetCutRefused")
+class BudgetCutRefused(Event):
+    """Payments refused the cut: `committed_cents` already exceeds `budget_cents`."""
+
+    call_id: str
+    request_id: str
+    budget_cents: Cents
+    committed_cents: Cents
+    reason_code: Literal["budget_below_committed"] = "budget_below_committed"
+    reason: str  # written by the service, with the amounts: no personal data
+    decided_at: Instant
+
+
 @event("payments.GrantRefused")
 class GrantRefused(Event):
     """A contracted application whose award would breach the programme's

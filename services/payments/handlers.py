@@ -15,15 +15,14 @@ from sqlalchemy import select
 
 from services.payments import books, call_books, register, replica, views
 from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
+from services.payments.errors import NotAMember
 from services.payments.grant import Grant
 from services.payments.tables import grants
 from shared.commands import CommandResult, UnitOfWork
-from shared.errors import Forbidden, NotFound
+from shared.errors import NotFound
 from shared.ids import uuid7
 
-
-class NotAMember(Forbidden):
-    code = "not_a_member"
+__all__ = ["NotAMember"]
 
 
 def _now(uow: UnitOfWork) -> datetime:

@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.errors import RuleViolation
+from services.payments.errors import (
+    AmountNotPositive,
+    CallBudgetExceeded,
+    LedgerRefused,
+    PaymentExceedsCommitted,
+    RecoveryExceedsPaid,
+    ReleaseExceedsUnpaid,
+)
 
-
-class LedgerRefused(RuleViolation):
-    """A movement that would break one of the ledger's invariants."""
+__all__ = ["CallLedger", "LedgerRefused"]
 
 
 @dataclass
@@ -36,32 +41,31 @@ class CallLedger:
     def commit(self, amount_cents: int) -> None:
         _positive(amount_cents)
         if amount_cents > self.available_cents:
-            raise LedgerRefused(
+            raise CallBudgetExceeded(
                 f"committing {amount_cents} cents would exceed the call's budget of "
                 f"{self.budget_cents} cents ({self.committed_cents} committed)",
-                code="call_budget_exceeded", available_cents=self.available_cents)
+                available_cents=self.available_cents)
         self.committed_cents += amount_cents
 
     def release(self, amount_cents: int) -> None:
         """Give back committed money that will never be paid (a cancelled grant)."""
         if amount_cents < 0 or self.committed_cents - amount_cents < self.paid_cents:
-            raise LedgerRefused(f"releasing {amount_cents} cents would leave less committed "
-                                "than paid", code="release_exceeds_unpaid")
+            raise ReleaseExceedsUnpaid(f"releasing {amount_cents} cents would leave less "
+                                       "committed than paid")
         self.committed_cents -= amount_cents
 
     def pay(self, amount_cents: int) -> None:
         _positive(amount_cents)
         if self.paid_cents + amount_cents > self.committed_cents:
-            raise LedgerRefused(f"paying {amount_cents} cents would pay more than the "
-                                f"{self.committed_cents} cents committed",
-                                code="payment_exceeds_committed")
+            raise PaymentExceedsCommitted(f"paying {amount_cents} cents would pay more than "
+                                          f"the {self.committed_cents} cents committed")
         self.paid_cents += amount_cents
 
     def recover(self, amount_cents: int) -> None:
         _positive(amount_cents)
         if self.recovered_cents + amount_cents > self.paid_cents:
-            raise LedgerRefused(f"recovering {amount_cents} cents would recover more than the "
-                                f"{self.paid_cents} cents paid", code="recovery_exceeds_paid")
+            raise RecoveryExceedsPaid(f"recovering {amount_cents} cents would recover more "
+                                      f"than the {self.paid_cents} cents paid")
         self.recovered_cents += amount_cents
 
     def holds(self) -> bool:
@@ -72,5 +76,4 @@ class CallLedger:
 
 def _positive(amount_cents: int) -> None:
     if amount_cents <= 0:
-        raise LedgerRefused(f"an amount must be positive, not {amount_cents}",
-                            code="amount_not_positive")
+        raise AmountNotPositive(f"an amount must be positive, not {amount_cents}")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.payments import NAME, PORT, api, awards, ledger_api, replica, tables
+from services.payments import (
+    NAME,
+    PORT,
+    api,
+    awards,
+    budget_cut_policy,
+    ledger_api,
+    replica,
+    tables,
+)
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
@@ -16,10 +25,11 @@ SOURCES = ("calls", "applications")
 
 
 def consumer(chassis: Chassis) -> list[Component]:
-    """The component keeping replicas of calls and organisations, and turning
-    contracted applications into grants."""
+    """The component keeping replicas of calls and organisations, turning
+    contracted applications into grants, and deciding cuts of calls' budgets."""
     handlers = replica.handlers(Handlers(), awards.award_waiting(chassis))
     awards.on_contracts(chassis, handlers)
+    budget_cut_policy.on_cut_requests(chassis, handlers)
     return list(consumes(SOURCES, handlers)(chassis))
 
 

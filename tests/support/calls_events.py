@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from services.applications.events import CallBudgetExhausted
+from services.applications.events import CallBudgetExhausted, CallReserveListFull
 from services.payments.events import GrantAwarded
 from shared.bus import event_topic
 from shared.db import make_engine
@@ -41,6 +41,11 @@ def grant(call: dict[str, object], amount_cents: int, at: datetime) -> GrantAwar
                         call_id=str(call["id"]), programme_id=str(call["programme_id"]),
                         organisation_id=str(uuid7()), amount_cents=amount_cents,
                         awarded_at=at)
+
+
+def reserve_full(call: dict[str, object], reserved: int, at: datetime) -> CallReserveListFull:
+    return CallReserveListFull(call_id=str(call["id"]), reserved=reserved,
+                               reserve_limit=reserved, full_at=at)
 
 
 def exhausted(call: dict[str, object], committed_cents: int, at: datetime) -> CallBudgetExhausted:

@@ -15,23 +15,26 @@ from tests.support.calls import EUR, eventually, new_programme, status_of
 GRANT = 40_000 * EUR
 FUNDED = 20
 SUBMISSIONS = 200
+RESERVE = 30
 
 
-def first_come_terms(budget_cents: int) -> dict[str, Any]:
+def first_come_terms(budget_cents: int, reserve_limit: int | None = None) -> dict[str, Any]:
     return {"selection_mode": "first_come_first_served", "criteria": [],
             "budget_cents": budget_cents, "planned_awards": budget_cents // GRANT,
+            "first_come_reserve_limit": reserve_limit,
             "eligibility": [{"type": "applicant_country_in", "countries": ["FR", "DE"]}]}
 
 
-async def first_come_call(world: World, budget_cents: int) -> dict[str, Any]:
-    return await world.open_call(**first_come_terms(budget_cents))
+async def first_come_call(world: World, budget_cents: int,
+                          reserve_limit: int | None = None) -> dict[str, Any]:
+    return await world.open_call(**first_come_terms(budget_cents, reserve_limit))
 
 
 @pytest.mark.parametrize("round_", range(10))
 async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_receipt_order(
     world: World, round_: int,
 ) -> None:
-    call = await first_come_call(world, FUNDED * GRANT)
+    call = await first_come_call(world, FUNDED * GRANT, reserve_limit=RESERVE)
     sme = world.as_("applicant")
     # One organisation each: a call funds an organisation once.
     orgs = await asyncio.gather(*(world.organisation(sme) for _ in range(SUBMISSIONS)))
@@ -40,8 +43,8 @@ async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_recei
 
     answers = await asyncio.gather(*(world.act(sme, d, "submit") for d in drafts))
 
-    # Once the calls service has closed the call on the exhaustion report, the
-    # replica hears of it and later submissions are refused outright, unchanged.
+    # The reserve list's length decides, not how soon the calls service closes
+    # the call: RESERVE late clickers are kept, the later ones refused, unchanged.
     assert {a.status_code for a in answers} == {200, 409}
     selected = [a.json() for a in answers if a.status_code == 200]
     refused = [a.json() for a in answers if a.status_code == 409]
@@ -51,6 +54,7 @@ async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_recei
     assert sorted(s["receipt"] for s in selected) == list(range(1, FUNDED + 1))
     assert {s["status"] for s in selected} == {"selected"}
     assert {k["status"] for k in kept} == {"reserve"}
+    assert len(kept) == RESERVE
     assert sorted(k["receipt"] for k in kept) == list(range(FUNDED + 1, FUNDED + 1 + len(kept)))
     drafts_left = (await world.client.get(
         "/v1/applications", headers=sme, params={"status": "draft", "limit": 500})).json()
@@ -61,6 +65,8 @@ async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_recei
         GRANT * n for n in range(1, FUNDED + 1)]
     [exhausted] = await event_payloads(world.app, "applications.CallBudgetExhausted")
     assert exhausted["committed_cents"] == FUNDED * GRANT
+    [full] = await event_payloads(world.app, "applications.CallReserveListFull")
+    assert (full["reserved"], full["reserve_limit"]) == (RESERVE, RESERVE)
 
     async def closed() -> bool:
         return await status_of(world.calls, world.manager, call["id"]) == "closed"

@@ -4,6 +4,7 @@ real broker: committed money, and first-come-first-served calls that run out."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import text
 
 from services.calls.domain import Call
 from services.calls.handlers import save_system_change
-from services.payments.events import GrantCancelled
+from services.payments.events import BudgetCutConfirmed, GrantCancelled
 from shared.clock import FixedClock
 from shared.consumer import ConsumerRunner
 from shared.eventstore import CommandContext
@@ -31,7 +32,7 @@ from tests.support.calls import (
     new_programme,
     running_calls,
 )
-from tests.support.calls_events import exhausted, grant, publish_from
+from tests.support.calls_events import exhausted, grant, publish_from, reserve_full
 
 Headers = dict[str, str]
 
@@ -81,41 +82,68 @@ async def test_awarded_grants_are_committed_once_and_the_budget_never_goes_below
         105_000 * EUR)
     at_committed = await act(client, manager, call, "amend-budget",
                              budget_cents=105_000 * EUR, reason="no more awards")
-    assert at_committed.status_code == 200, at_committed.text
-    assert at_committed.json()["available_cents"] == 0
+    # Calls may not have heard of every commitment: payments has the last word.
+    assert at_committed.status_code == 202, at_committed.text
+    assert at_committed.json()["pending_budget_cents"] == 105_000 * EUR
+    [request] = [e for e in await event_payloads_of(app, call["id"])
+                 if e.get("request_id")]
+    await publish_from(settings, payments, "payments", "budget-cuts", [BudgetCutConfirmed(
+        call_id=call["id"], request_id=request["request_id"], budget_cents=105_000 * EUR,
+        committed_cents=105_000 * EUR, decided_at=clock.now())])
+
+    async def cut() -> bool:
+        page = (await client.get(f"/v1/calls/{call['id']}", headers=manager)).json()
+        return bool(page["budget_cents"] == 105_000 * EUR and page["available_cents"] == 0
+                    and page["pending_budget_cents"] is None)
+
+    await eventually(cut)
     assert len(envelopes) == 2
 
 
-async def test_a_first_come_first_served_call_closes_itself_when_its_budget_is_exhausted(
+async def test_a_first_come_first_served_call_closes_itself_when_its_reserve_list_is_full(
     settings: Settings, consuming: httpx.AsyncClient, manager: Headers, clock: FixedClock,
     service_database: MakeDatabase,
 ) -> None:
     client = consuming
     programme = await new_programme(client, manager)
-    vouchers = await new_call(client, manager, programme["id"],
-                              selection_mode="first_come_first_served", criteria=[])
+    vouchers, waiting = [await new_call(client, manager, programme["id"], budget_cents=100_000 * EUR,
+                                        selection_mode="first_come_first_served", criteria=[])
+                         for _ in range(2)]
     ranked = await new_call(client, manager, programme["id"], budget_cents=100_000 * EUR)
     clock.set(T0 + 2 * DAY)
-    for call in (vouchers, ranked):
+    for call in (vouchers, waiting, ranked):
         await act(client, manager, call, "publish")
     applications = await service_database("applications")
     await publish_from(settings, applications, "applications", "call", [
-        exhausted(vouchers, 600_000 * EUR, clock.now()),
+        exhausted(vouchers, 100_000 * EUR, clock.now()),
+        exhausted(waiting, 100_000 * EUR, clock.now()),
         exhausted(ranked, 100_000 * EUR, clock.now())])
+    await publish_from(settings, applications, "applications", "call-budget", [
+        reserve_full(vouchers, 5, clock.now()), reserve_full(ranked, 5, clock.now())])
 
     async def closed() -> bool:
         page = (await client.get(f"/v1/calls/{vouchers['id']}", headers=manager)).json()
         return bool(page["status"] == "closed")
 
     await eventually(closed)
-    await eventually(lambda: _handled(client, 2))
+    await eventually(lambda: _handled(client, 2))  # exhaustion reports have no handler here
     page = (await client.get(f"/v1/calls/{vouchers['id']}", headers=manager)).json()
     assert page["closed_cause"] == "budget_exhausted"
     app: FastAPI = client.app  # type: ignore[attr-defined]
     assert (await event_types(app, vouchers["id"]))[-1] == "calls.CallClosed"
-    # A ranked call waits for its deadline: exhaustion is no reason to close it.
-    assert (await client.get(f"/v1/calls/{ranked['id']}", headers=manager)).json()[
-        "status"] == "open"
+    # Exhausted with room in its reserve list, a call stays open for late clickers;
+    # a ranked call waits for its deadline whatever it is told.
+    for call in (waiting, ranked):
+        assert (await client.get(f"/v1/calls/{call['id']}", headers=manager)).json()[
+            "status"] == "open"
+
+
+async def event_payloads_of(app: FastAPI, stream_id: str) -> list[dict[str, Any]]:
+    async with app.state.chassis.engine.connect() as conn:
+        rows = await conn.execute(text(
+            "SELECT payload FROM events WHERE stream_id = :s ORDER BY version"),
+            {"s": stream_id})
+        return [row[0] for row in rows]
 
 
 async def _handled(client: httpx.AsyncClient, count: int) -> bool:

@@ -47,7 +47,8 @@ def apply(replica: dict[str, dict[str, Any]], envelope: Envelope) -> None:
             "id": event.call_id, "programme_id": event.programme_id, "currency": event.currency,
             "rules_version": event.rules_version, "status": "draft", "committed_cents": 0,
             "drafted_at": j["drafted_at"], "published_at": None, "opened_at": None,
-            "closed_at": None, "closed_cause": None, "cancelled_at": None}
+            "closed_at": None, "closed_cause": None, "cancelled_at": None,
+            "pending_budget_cents": None}
         _terms(replica[event.call_id], event.terms)
     else:
         call = replica[j["call_id"]]
@@ -60,7 +61,11 @@ def apply(replica: dict[str, dict[str, Any]], envelope: Envelope) -> None:
         elif isinstance(event, ev.CallDeadlineExtended):
             call["closes_at"] = j["closes_at"]
         elif isinstance(event, ev.CallBudgetAmended):
-            call["budget_cents"] = event.budget_cents
+            call.update(budget_cents=event.budget_cents, pending_budget_cents=None)
+        elif isinstance(event, ev.CallBudgetCutRequested):
+            call["pending_budget_cents"] = event.budget_cents
+        elif isinstance(event, ev.CallBudgetCutRefused):
+            call["pending_budget_cents"] = None
         elif isinstance(event, ev.CallClosed):
             call.update(status="closed", closed_at=j["closed_at"], closed_cause=event.cause)
         elif isinstance(event, ev.CallCancelled):

@@ -128,7 +128,7 @@ def test_a_grant_reported_twice_is_committed_once() -> None:
     call.record_commitment("g-2", "a-2", 10_000_00)
     assert call.committed_cents == 60_000_00
     with pytest.raises(RuleViolation) as refused:
-        call.amend_budget(programme(), 59_999_99, "cut")
+        call.amend_budget(programme(), 59_999_99, "cut", "r-1")
     assert refused.value.code == "budget_below_committed"
 
 

@@ -1,0 +1,130 @@
+"""An application's state, rebuilt from its own events. No I/O."""
+
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+
+from services.applications.events import (
+    ApplicationAwardRefused,
+    ApplicationContracted,
+    ApplicationDeclined,
+    ApplicationDrafted,
+    ApplicationEdited,
+    ApplicationRanked,
+    ApplicationRejected,
+    ApplicationReserved,
+    ApplicationSelected,
+    ApplicationStatus,
+    ApplicationSubmitted,
+    ApplicationWithdrawn,
+    AssignmentAccepted,
+    AssignmentDeclined,
+    EligibilityAssessed,
+    EvaluationSubmitted,
+    EvaluatorAssigned,
+    Objective,
+    OrganisationRef,
+    RuleOutcome,
+)
+from services.applications.panel import Panel
+from shared.aggregate import Aggregate
+from shared.events import Event
+
+
+class ApplicationState(Aggregate):
+    """What an application's events say; `domain.Application` adds the decisions."""
+
+    stream_type = "application"
+
+    def __init__(self, stream_id: str) -> None:
+        super().__init__(stream_id)
+        self.call_id = self.programme_id = self.lead_organisation_id = ""
+        self.partner_organisation_ids: tuple[str, ...] = ()
+        self.title = self.summary = ""
+        self.requested_cents = self.trl = 0
+        self.objectives: tuple[Objective, ...] = ()
+        self.status: ApplicationStatus = "draft"
+        self.receipt: int | None = None
+        self.submitted_at: datetime | None = None
+        self.lead: OrganisationRef | None = None
+        self.outcomes: tuple[RuleOutcome, ...] = ()
+        self.amount_cents = 0
+        self.reason_code: str | None = None
+        self.panel = Panel()
+        self.ranked: ApplicationRanked | None = None
+        self.reserve_rank: int | None = None
+
+    # --- state -------------------------------------------------------------------
+
+    @functools.singledispatchmethod
+    def apply(self, event: Event) -> None:
+        super().apply(event)
+
+    @apply.register
+    def _drafted(self, event: ApplicationDrafted) -> None:
+        self.call_id, self.programme_id = event.call_id, event.programme_id
+        self.lead_organisation_id = event.lead_organisation_id
+        self._fields(event)
+
+    @apply.register
+    def _edited(self, event: ApplicationEdited) -> None:
+        self._fields(event)
+
+    def _fields(self, event: ApplicationDrafted | ApplicationEdited) -> None:
+        self.partner_organisation_ids = event.partner_organisation_ids
+        self.title, self.summary, self.trl = event.title, event.summary, event.trl
+        self.requested_cents, self.objectives = event.requested_cents, event.objectives
+
+    @apply.register
+    def _submitted(self, event: ApplicationSubmitted) -> None:
+        self.status, self.receipt, self.submitted_at = "submitted", event.receipt, event.submitted_at
+        self.lead = event.lead
+
+    @apply.register
+    def _assessed(self, event: EligibilityAssessed) -> None:
+        self.status = "eligible" if event.eligible else "ineligible"
+        self.outcomes = event.outcomes
+
+    @apply.register
+    def _selected(self, event: ApplicationSelected) -> None:
+        self.status, self.amount_cents = "selected", event.award.amount_cents
+
+    @apply.register
+    def _reserved(self, event: ApplicationReserved) -> None:
+        self.status, self.reason_code = "reserve", event.reason_code
+        self.reserve_rank = event.reserve_rank
+
+    @apply.register
+    def _withdrawn(self, event: ApplicationWithdrawn) -> None:
+        self.status = "withdrawn"
+
+    @apply.register(EvaluatorAssigned)
+    @apply.register(AssignmentAccepted)
+    @apply.register(AssignmentDeclined)
+    @apply.register(EvaluationSubmitted)
+    def _panel(self, event: EvaluatorAssigned | AssignmentAccepted | AssignmentDeclined
+               | EvaluationSubmitted) -> None:
+        self.panel.apply(event)
+        if isinstance(event, EvaluatorAssigned):
+            self.status = "under_evaluation"
+
+    @apply.register
+    def _ranked(self, event: ApplicationRanked) -> None:
+        self.status, self.ranked = "evaluated", event
+
+    @apply.register
+    def _rejected(self, event: ApplicationRejected) -> None:
+        self.status, self.reason_code = "rejected", event.reason_code
+
+    @apply.register
+    def _contracted(self, event: ApplicationContracted) -> None:
+        self.status = "contracted"
+
+    @apply.register
+    def _declined(self, event: ApplicationDeclined) -> None:
+        self.status = "declined"
+
+    @apply.register
+    def _award_refused(self, event: ApplicationAwardRefused) -> None:
+        self.status, self.reason_code = "award_refused", event.reason_code
