@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.payments import NAME, PORT, api, awards, ledger_api, replica
+from services.payments import NAME, PORT, api, awards, ledger_api, replica, state_aid_api
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
 
 TITLE = "Cascade payments"
 DESCRIPTION = ("Grants, instalments, four-eyes payments, reports, recoveries, the ledger and "
-               "the de minimis register. Writes `payments.events`.")
+               "the de minimis register of single undertakings (Regulation (EU) 2023/2831). "
+               "Writes `payments.events`.")
 SOURCES = ("calls", "applications")
 
 
@@ -29,7 +30,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
         migrations=Path(__file__).parent / "migrations",
         consumes=SOURCES if consume else (),
-        routers=[api.router, ledger_api.router,
+        routers=[api.router, ledger_api.router, state_aid_api.router,
                  asyncapi_router("payments", title=TITLE, description=DESCRIPTION)],
         components=[consumer] if consume else [],
     )

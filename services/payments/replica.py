@@ -41,6 +41,8 @@ programmes = Table(
     Column("per_beneficiary_cap_cents", BigInteger),
     Column("de_minimis_ceiling_cents", BigInteger, nullable=False),
     Column("de_minimis_window_years", Integer, nullable=False),
+    Column("name", Text),
+    Column("cap_applies_to_undertaking", Boolean, nullable=False),
 )
 calls_table = Table(
     "calls", metadata,
@@ -50,6 +52,7 @@ calls_table = Table(
     Column("status", Text, nullable=False),
     Column("instalments", JSONB, nullable=False),
     Column("counts_as_de_minimis", Boolean, nullable=False),
+    Column("state_resources_percent", Integer, nullable=False),
     Column("version", Integer, nullable=False),
     Column("budget_cents", BigInteger, nullable=False),
     Column("committed_cents", BigInteger, nullable=False),
@@ -81,6 +84,7 @@ class CallReplica:
         self.currency: str = row.currency
         self.status: str = row.status
         self.counts_as_de_minimis: bool = row.counts_as_de_minimis
+        self.state_resources_percent: int = row.state_resources_percent
         self.plan = tuple(PlannedInstalment(i["label"], i["percent"], i["trigger"])
                           for i in row.instalments)
         self.ledger = CallLedger(row.budget_cents, row.committed_cents, row.paid_cents,
@@ -127,7 +131,17 @@ async def programme_rules(conn: AsyncConnection, programme_id: str) -> Programme
     if row is None:
         return None
     return ProgrammeRules(row.currency, row.per_beneficiary_cap_cents,
-                          row.de_minimis_ceiling_cents, row.de_minimis_window_years)
+                          row.de_minimis_ceiling_cents, row.de_minimis_window_years,
+                          row.cap_applies_to_undertaking)
+
+
+async def organisation(conn: AsyncConnection, organisation_id: str) -> Any:
+    """The organisation's row; 404 when payments has not heard of it."""
+    row = (await conn.execute(select(organisations)
+                              .where(organisations.c.id == organisation_id))).first()
+    if row is None:
+        raise NotFound(f"no organisation {organisation_id} (or not yet known to this service)")
+    return row
 
 
 async def member_of(conn: AsyncConnection, sub: str) -> set[str]:
@@ -169,7 +183,8 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
             id=e.programme_id, currency=e.currency, budget_cents=e.budget_cents,
             per_beneficiary_cap_cents=e.per_beneficiary_cap_cents,
             de_minimis_ceiling_cents=e.de_minimis.ceiling_cents,
-            de_minimis_window_years=e.de_minimis.window_years,
+            de_minimis_window_years=e.de_minimis.window_years, name=e.name,
+            cap_applies_to_undertaking=e.de_minimis.cap_applies_to_undertaking,
         ).on_conflict_do_nothing(index_elements=[programmes.c.id]))
         for call_id in (await conn.scalars(select(calls_table.c.id).where(
                 calls_table.c.programme_id == e.programme_id))).all():
@@ -181,8 +196,9 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
         await conn.execute(pg_insert(calls_table).values(
             id=e.call_id, programme_id=e.programme_id, currency=e.currency, status="draft",
             instalments=_plan(e.terms), counts_as_de_minimis=e.terms.counts_as_de_minimis,
-            version=envelope.version, budget_cents=e.terms.budget_cents, committed_cents=0,
-            paid_cents=0, recovered_cents=0,
+            state_resources_percent=e.terms.state_resources_percent, version=envelope.version,
+            budget_cents=e.terms.budget_cents, committed_cents=0, paid_cents=0,
+            recovered_cents=0,
         ).on_conflict_do_nothing(index_elements=[calls_table.c.id]))
         await call_known(conn, e.call_id)
 
@@ -198,6 +214,7 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
     async def updated(conn: AsyncConnection, envelope: Envelope, e: calls.CallUpdated) -> None:
         await change(envelope, conn, e.call_id, instalments=_plan(e.terms),
                      counts_as_de_minimis=e.terms.counts_as_de_minimis,
+                     state_resources_percent=e.terms.state_resources_percent,
                      budget_cents=e.terms.budget_cents)
 
     @on.on(calls.CallBudgetAmended.event_type)
