@@ -185,3 +185,67 @@ async def test_declared_aid_is_kept_whatever_its_date_and_corrected_with_a_reaso
     before = await payments.de_minimis(org.organisation_id, as_of=iso(T0 + DAY / 2))
     assert before["aid_cents"] == 30_000 * EUR
     payments.clock.set(T0)
+
+
+async def test_the_cap_per_beneficiary_holds_for_the_undertaking_when_the_programme_says_so(
+    payments: Payments,
+) -> None:
+    up = payments.upstream
+    strict = await up.programme(cap_cents=60_000 * EUR, cap_applies_to_undertaking=True)
+    lenient = await up.programme(cap_cents=60_000 * EUR)
+    parent, daughter = await payments.organisation("sme-p"), await payments.organisation("sme-d")
+    assert (await payments.link(parent.organisation_id, payments.manager,
+                                pic=daughter.pic)).status_code == 201
+    for programme in (strict, lenient):
+        await payments.grant_of(await up.contract(await up.call(programme), programme, parent,
+                                                  50_000 * EUR))
+    refused = await payments.refusal_of(await up.contract(await up.call(strict), strict,
+                                                          daughter, 20_000 * EUR))
+    assert (refused["reason_code"], refused["limit_cents"], refused["used_cents"]) == (
+        "per_undertaking_cap_exceeded", 60_000 * EUR, 50_000 * EUR)
+    granted = await payments.grant_of(await up.contract(await up.call(lenient), lenient,
+                                                        daughter, 20_000 * EUR))
+    assert granted["amount_cents"] == 20_000 * EUR
+
+
+async def test_the_register_export_lists_each_de_minimis_award_of_the_period(
+    payments: Payments,
+) -> None:
+    up = payments.upstream
+    programme = await up.programme()
+    call = await up.call(programme, budget_cents=1_000_000 * EUR, funding_sources=HALF_REGIONAL)
+    eu_only = await up.call(programme, funding_sources=[
+        {"name": "Digital Europe Programme", "share_percent": 100, "state_resources": False}])
+    org = await payments.organisation("sme-export", vat_id="FR12345678901")
+    day = T0 + 200 * DAY  # a period no other test of the module awards in
+    grant = await payments.grant_of(await up.contract(call, programme, org, 80_000 * EUR + 1,
+                                                      at=day))
+    await payments.grant_of(await up.contract(eu_only, programme, org, 10_000 * EUR, at=day))
+    period = {"from": day.date().isoformat(), "to": day.date().isoformat()}
+
+    answer = await payments.client.get("/v1/exports/de-minimis", params=period,
+                                       headers=payments.as_("auditor", sub="aud"))
+    assert answer.status_code == 200, answer.text
+    export = answer.json()
+    assert export["legal_basis"] == "Commission Regulation (EU) 2023/2831"
+    assert [(i["grant_id"], i["award_cents"], i["counted_eur_cents"], i["counted_eur"])
+            for i in export["items"]] == [(grant["id"], 80_000 * EUR + 1, 40_000 * EUR + 1,
+                                           "40000.01")]
+    item = export["items"][0]
+    assert (item["beneficiary_vat_id"], item["granted_on"], item["grantor"],
+            item["undertaking_members"]) == ("FR12345678901", period["from"], "METASTARS",
+                                             [item["undertaking_id"]])
+
+    csv = await payments.client.get("/v1/exports/de-minimis", params={**period, "format": "csv"},
+                                    headers=payments.manager)
+    assert csv.headers["content-type"].startswith("text/csv")
+    header, row = csv.text.strip().split("\r\n")
+    assert header.split(",")[:3] == ["grant_id", "beneficiary_name", "beneficiary_country"]
+    assert "40000.01" in row and "Commission Regulation (EU) 2023/2831" in row
+    wrong = await payments.client.get("/v1/exports/de-minimis",
+                                      params={"from": "2026-03-02", "to": "2026-03-01"},
+                                      headers=payments.manager)
+    assert wrong.status_code == 422
+    officer = await payments.client.get("/v1/exports/de-minimis", params=period,
+                                        headers=payments.officer("fo-anna"))
+    assert officer.status_code == 403
