@@ -32,7 +32,6 @@ async def test_a_link_to_oneself_is_refused_and_leaves_nothing(payments: Payment
 async def test_an_unknown_pic_is_kept_unverified_and_a_cycle_is_harmless(
     payments: Payments,
 ) -> None:
-    up = payments.upstream
     a, b = await payments.organisation("sme-a"), await payments.organisation("sme-b")
     stranger = pic()
     manager = payments.manager
@@ -96,3 +95,23 @@ async def test_a_programme_manager_records_aid_with_a_reason(payments: Payments)
                                       reason="central register extract")
     assert (kept.status_code, kept.json()["recorded_as"]) == (201, "programme_manager")
     assert await recorded(payments, org.organisation_id) == 1
+
+
+async def test_the_register_is_documented_in_openapi_and_asyncapi(payments: Payments) -> None:
+    openapi = (await payments.client.get("/openapi.json")).json()
+    links = openapi["paths"]["/v1/organisations/{organisation_id}/links"]["post"]
+    described = " ".join(answer["description"] for answer in links["responses"].values())
+    for code in ("self_link", "link_already_declared", "not_a_member"):
+        assert f"`{code}`" in described, code
+    export = openapi["paths"]["/v1/exports/de-minimis"]["get"]
+    assert {p["name"] for p in export["parameters"]} == {"from", "to", "format"}
+    register = openapi["paths"]["/v1/organisations/{organisation_id}/de-minimis"]["get"]
+    assert "as_of" in {p["name"] for p in register["parameters"]}
+
+    asyncapi = (await payments.client.get("/asyncapi.json")).json()
+    schemas = asyncapi["components"]["schemas"]
+    assert {"rate_to_eur", "rate_source", "eur_cents", "granted_on", "reason"} <= set(
+        schemas["AidDeclared"]["properties"])
+    assert {"linked_enterprise_id", "linked_known", "relation", "declared_by"} <= set(
+        schemas["EnterpriseLinkDeclared"]["properties"])
+    assert "DeclaredAidCorrected" in asyncapi["channels"]["payments.events"]["messages"]

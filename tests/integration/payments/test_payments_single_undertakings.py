@@ -148,7 +148,6 @@ async def test_an_award_lawful_on_its_day_stays_lawful_as_of_that_day(
 async def test_declared_aid_is_kept_whatever_its_date_and_corrected_with_a_reason(
     payments: Payments,
 ) -> None:
-    up = payments.upstream
     org = await payments.organisation("sme-decl")
     applicant = payments.as_("applicant", sub="sme-decl")
     payments.clock.set(T0)
@@ -241,7 +240,8 @@ async def test_the_register_export_lists_each_de_minimis_award_of_the_period(
     assert csv.headers["content-type"].startswith("text/csv")
     header, row = csv.text.strip().split("\r\n")
     assert header.split(",")[:3] == ["grant_id", "beneficiary_name", "beneficiary_country"]
-    assert "40000.01" in row and "Commission Regulation (EU) 2023/2831" in row
+    assert "40000.01" in row
+    assert "Commission Regulation (EU) 2023/2831" in row
     wrong = await payments.client.get("/v1/exports/de-minimis",
                                       params={"from": "2026-03-02", "to": "2026-03-01"},
                                       headers=payments.manager)
