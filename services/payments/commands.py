@@ -61,7 +61,8 @@ class DeclareAid(Command):
     granted_on: date
     amount_cents: Annotated[int, Field(gt=0, le=10**15, strict=True)]
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    rate_to_eur: Annotated[Decimal, Field(gt=0, le=10**6, allow_inf_nan=False,
+    rate_to_eur: Annotated[Decimal, Field(gt=0, le=10**6, max_digits=24, decimal_places=12,
+                                          allow_inf_nan=False,
                                           description="euros per unit of currency, "
                                           "as a decimal string; 1 for EUR")] = Decimal(1)
     rate_source: Annotated[str, Field(min_length=1, max_length=300)] = "EUR"
