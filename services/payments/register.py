@@ -101,7 +101,8 @@ async def reduce_aid(conn: AsyncConnection, grant_id: str, committed_cents: int,
                      at: datetime) -> None:
     """A cancelled grant counts only with the state-resource share of what was paid."""
     await conn.execute(update(aid).where(aid.c.grant_id == grant_id).values(
-        amount_cents=-(-committed_cents * aid.c.state_resources_percent // 100),
+        # the share rounded up, as at the award (all non-negative: floor is truncation)
+        amount_cents=(committed_cents * aid.c.state_resources_percent + 99) // 100,
         reduced_at=at))
 
 

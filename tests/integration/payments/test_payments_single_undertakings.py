@@ -249,3 +249,22 @@ async def test_the_register_export_lists_each_de_minimis_award_of_the_period(
     officer = await payments.client.get("/v1/exports/de-minimis", params=period,
                                         headers=payments.officer("fo-anna"))
     assert officer.status_code == 403
+
+
+async def test_a_cancelled_co_funded_grant_counts_half_of_what_was_paid_from_then_on(
+    payments: Payments,
+) -> None:
+    up = payments.upstream
+    programme = await up.programme()
+    call = await up.call(programme, budget_cents=1_000_000 * EUR, funding_sources=HALF_REGIONAL)
+    org = await payments.organisation("sme-cancel")
+    grant = await payments.grant_of(await up.contract(call, programme, org, 100_001 * EUR))
+    await payments.pay(grant["instalments"][0]["id"])  # 70%: EUR 70,000.70
+    payments.clock.set(T0 + DAY)
+    cancelled = await payments.post(f"/v1/grants/{grant['id']}/cancel", payments.manager,
+                                    reason="irregularity")
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await payments.de_minimis(org.organisation_id))["aid_cents"] == 35_000 * EUR + 35
+    before = await payments.de_minimis(org.organisation_id, as_of=iso(T0 + DAY / 2))
+    assert before["aid_cents"] == 50_000 * EUR + 50
+    payments.clock.set(T0)
