@@ -13,7 +13,7 @@ from typing import Any
 from aiokafka import AIOKafkaClient
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import auth, feed_api, metrics, problems, telemetry
@@ -54,6 +54,9 @@ class ServiceDefinition:
     consumes: Sequence[str] = ()
     # Its own Alembic revisions, applied after the chassis' ones.
     migrations: Path | None = None
+    # Its own tables as declared once (services/<name>/tables.py): what its revisions
+    # must build beside the chassis tables (tests/integration/test_schema_drift.py).
+    tables: MetaData | None = None
 
 
 async def check_database(engine: AsyncEngine, timeout: float = 2.0) -> str | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from shared.eventstore import ENVELOPE_COLUMNS
 from shared.integrity import Break, Head, verify_stream
 from shared.tables import events, stream_heads
 
@@ -24,7 +25,8 @@ async def verify(conn: AsyncConnection, key: bytes) -> list[Break]:
         if current is not None:
             breaks.extend(verify_stream(key, current, rows, heads.pop(current, None)))
 
-    result = await conn.stream(select(events).order_by(events.c.stream_id, events.c.version))
+    result = await conn.stream(select(*ENVELOPE_COLUMNS)
+                               .order_by(events.c.stream_id, events.c.version))
     async for row in result:
         mapping = dict(row._mapping)
         if mapping["stream_id"] != current:

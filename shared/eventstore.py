@@ -22,7 +22,9 @@ from shared.ids import uuid7
 from shared.integrity import GENESIS, Head, event_hash
 from shared.tables import events, stream_heads
 
-ENVELOPE_COLUMNS = [c for c in events.c]
+# What an envelope is made of: every column but the writing transaction, which only
+# the commit-safe readers use (as text, shared/feed.py).
+ENVELOPE_COLUMNS = [c for c in events.c if c.name != "tx_id"]
 UNIQUE_VIOLATION = "23505"
 
 
@@ -177,7 +179,7 @@ class EventStore:
         return [envelope_from_row(row._mapping) for row in result]
 
 
-EVENT_COLUMNS = [c for c in events.c if c.name != "position"]
+EVENT_COLUMNS = [c for c in ENVELOPE_COLUMNS if c.name != "position"]
 
 
 @functools.cache

@@ -1,13 +1,47 @@
-"""SQLAlchemy Core descriptions of the chassis tables (created by migrations)."""
+"""The chassis tables every service's database has, declared once (their migrations
+are in shared/migrations; tests/integration/test_schema_drift.py holds the two equal)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, Table, Text
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.types import UserDefinedType
+
+
+class Xid8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id (`pg_current_xact_id()`), a type SQLAlchemy's
+    PostgreSQL dialect does not know."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: object) -> str:
+        return "xid8"
+
+
+# The writing transaction: readers take only rows of transactions older than every
+# running one, so a slow writer's rows are never skipped (see shared/feed.py).
+WRITING_TRANSACTION = text("pg_current_xact_id()")
+NOW = text("now()")
 
 metadata = MetaData()
 
 events = Table(
     "events", metadata,
-    Column("position", BigInteger, primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=True),
     Column("id", UUID(as_uuid=True), nullable=False),
     Column("stream_type", Text, nullable=False),
     Column("stream_id", Text, nullable=False),
@@ -23,6 +57,13 @@ events = Table(
     Column("payload", JSONB, nullable=False),
     Column("prev_hash", Text, nullable=False),
     Column("hash", Text, nullable=False),
+    Column("tx_id", Xid8, nullable=False, server_default=WRITING_TRANSACTION),
+    UniqueConstraint("id", name="events_id_key"),
+    UniqueConstraint("stream_id", "version", name="events_stream_id_version_key"),
+    CheckConstraint("version > 0", name="events_version_check"),
+    Index("events_commit_order", "tx_id", "position"),
+    Index("events_recorded_at", "recorded_at"),
+    Index("events_type", "type"),
 )
 
 stream_heads = Table(
@@ -39,26 +80,39 @@ snapshots = Table(
     Column("stream_type", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("state", JSONB, nullable=False),
-    Column("taken_at", DateTime(timezone=True)),
+    Column("taken_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+)
+
+relay_checkpoints = Table(
+    "relay_checkpoints", metadata,
+    Column("topic", Text, primary_key=True),
+    Column("tx_id", Xid8, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("published", BigInteger, nullable=False, server_default=text("0")),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=NOW),
 )
 
 inbox = Table(
     "inbox", metadata,
-    Column("consumer", Text, primary_key=True),
-    Column("event_id", UUID(as_uuid=True), primary_key=True),
+    Column("consumer", Text, nullable=False),
+    Column("event_id", UUID(as_uuid=True), nullable=False),
     Column("topic", Text, nullable=False),
     Column("partition", Integer, nullable=False),
     Column("offset", BigInteger, nullable=False),
+    Column("handled_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    PrimaryKeyConstraint("consumer", "event_id", name="inbox_pkey"),
 )
 
 idempotency_keys = Table(
     "idempotency_keys", metadata,
-    Column("principal", Text, primary_key=True),
-    Column("key", Text, primary_key=True),
+    Column("principal", Text, nullable=False),
+    Column("key", Text, nullable=False),
     Column("method", Text, nullable=False),
     Column("path", Text, nullable=False),
     Column("request_hash", Text, nullable=False),
     Column("status", Integer, nullable=False),
     Column("headers", JSONB, nullable=False),
     Column("body", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    PrimaryKeyConstraint("principal", "key", name="idempotency_keys_pkey"),
 )

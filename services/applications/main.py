@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.applications import NAME, PORT, api, award_handlers, replica, review_api
+from services.applications import NAME, PORT, api, award_handlers, replica, review_api, tables
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 
@@ -26,7 +26,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
     """The applications service; tests that need no call replica leave out the consumer."""
     return ServiceDefinition(
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
         consumes=SOURCES if consume else (),
         routers=[api.router, review_api.router, asyncapi_router("applications", title=TITLE,
                                              description=DESCRIPTION)],

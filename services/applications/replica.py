@@ -7,36 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, Table, Text, select, update
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.types import BigInteger
 
+from services.applications.tables import call_replicas, programme_replicas
 from services.calls import events as calls
 from shared.app import Chassis
 from shared.consumer import Handlers
 from shared.errors import NotFound, RuleViolation
 from shared.events import Envelope, Event
-
-metadata = MetaData()
-call_replicas = Table(
-    "call_replicas", metadata,
-    Column("id", Text, primary_key=True),
-    Column("programme_id", Text, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("rules_version", Integer, nullable=False),
-    Column("terms", JSONB, nullable=False),
-    Column("received", Integer, nullable=False),
-    Column("committed_cents", BigInteger, nullable=False),
-    Column("exhausted", Boolean, nullable=False),
-    Column("version", Integer, nullable=False),
-)
-programme_replicas = Table(
-    "programme_replicas", metadata,
-    Column("id", Text, primary_key=True),
-    Column("per_beneficiary_cap_cents", BigInteger),
-)
 
 
 @dataclass

@@ -1,13 +1,13 @@
-"""The evaluation's query tables: evaluators, assignments (each seat of each
-application's panel), and how far each ranked call has come."""
+"""What the evaluation keeps and shows: evaluators, assignments (each seat of each
+application's panel), and how far each ranked call has come (tables in
+services/applications/tables.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, MetaData, Table, Text, func, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -15,32 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.applications.assignment import EvaluatorSlot
 from services.applications.domain import Application
 from services.applications.organisations import Evaluator
+from services.applications.tables import assignments, call_stages, evaluators
 from shared.errors import NotFound, RuleViolation
-
-metadata = MetaData()
-evaluators = Table(
-    "evaluators", metadata,
-    Column("id", Text, primary_key=True),
-    Column("sub", Text, nullable=False),
-    Column("conflicts", ARRAY(Text), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
-assignments = Table(
-    "assignments", metadata,
-    Column("id", Text, primary_key=True),
-    Column("application_id", Text, nullable=False),
-    Column("call_id", Text, nullable=False),
-    Column("evaluator_id", Text, nullable=False),
-    Column("state", Text, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
-call_stages = Table(
-    "call_stages", metadata,
-    Column("call_id", Text, primary_key=True),
-    Column("stage", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-)
 
 
 class EvaluatorView(BaseModel):

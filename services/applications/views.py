@@ -1,5 +1,6 @@
-"""What the API shows of organisations and applications, and the query tables
-that hold it: written in each command's transaction, read by lists and pages."""
+"""What the API shows of organisations and applications: written to their query
+tables (services/applications/tables.py) in each command's transaction, read by
+lists and pages."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, Integer, MetaData, Table, Text, select
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,34 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.applications.domain import Application
 from services.applications.events import ApplicationStatus, Objective, RuleOutcome, Size
 from services.applications.organisations import Organisation
+from services.applications.tables import applications, members, organisations
 from shared.errors import NotFound, RuleViolation
-
-metadata = MetaData()
-organisations = Table(
-    "organisations", metadata,
-    Column("id", Text, primary_key=True),
-    Column("pic", Text),
-    Column("vat_id", Text),
-    Column("version", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
-members = Table(
-    "organisation_members", metadata,
-    Column("organisation_id", Text, primary_key=True),
-    Column("sub", Text, primary_key=True),
-)
-applications = Table(
-    "applications", metadata,
-    Column("id", Text, primary_key=True),
-    Column("call_id", Text, nullable=False),
-    Column("programme_id", Text, nullable=False),
-    Column("lead_organisation_id", Text, nullable=False),
-    Column("organisation_ids", ARRAY(Text), nullable=False),
-    Column("status", Text, nullable=False),
-    Column("receipt", Integer),
-    Column("version", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
 
 
 class OrganisationView(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.calls import NAME, PORT, api, policies
+from services.calls import NAME, PORT, api, policies, tables
 from services.calls.scheduler import CallScheduler
 from shared.app import Chassis, Component, ServiceDefinition
 from shared.asyncapi import asyncapi_router
@@ -22,7 +22,7 @@ def definition(*, scheduler_max_sleep_s: float = 1.0, consume: bool = True) -> S
 
     return ServiceDefinition(
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
         consumes=policies.SOURCES if consume else (),
         routers=[api.router, asyncapi_router("calls", title=TITLE, description=DESCRIPTION)],
         components=[scheduler, policies.consumer] if consume else [scheduler],

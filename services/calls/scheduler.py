@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from services.calls.domain import Call
 from services.calls.handlers import save_system_change
-from services.calls.views import calls
+from services.calls.tables import calls
 from shared.app import Chassis
 from shared.errors import InfrastructureUnavailable, VersionConflict
 from shared.eventstore import CommandContext

@@ -1,5 +1,5 @@
-"""What the API shows of programmes and calls, and the query tables that hold it:
-written in each command's transaction, read by lists and pages."""
+"""What the API shows of programmes and calls: written to their query tables
+(services/calls/tables.py) in each command's transaction, read by lists and pages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text, exists, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Table, exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,28 +21,8 @@ from services.calls.events import (
     Instalment,
     Objective,
 )
+from services.calls.tables import calls, programmes
 from shared.errors import NotFound, RuleViolation
-
-metadata = MetaData()
-programmes = Table(
-    "programmes", metadata,
-    Column("id", Text, primary_key=True),
-    Column("code", Text, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
-calls = Table(
-    "calls", metadata,
-    Column("id", Text, primary_key=True),
-    Column("programme_id", Text, nullable=False),
-    Column("code", Text, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("kind", Text, nullable=False),
-    Column("opens_at", DateTime(timezone=True), nullable=False),
-    Column("closes_at", DateTime(timezone=True), nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
 
 
 class CallBudget(BaseModel):

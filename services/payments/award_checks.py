@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.applications.events import ApplicationContracted
 from services.payments import register, undertakings, views
 from services.payments.awarding import ProgrammeRules, Standing
+from services.payments.call_books import CallBooks
 from services.payments.de_minimis import counted_share, undertaking_name
 from services.payments.events import DeMinimisFigures
-from services.payments.replica import CallReplica
 
 
-async def standing(conn: AsyncConnection, e: ApplicationContracted, call: CallReplica,
+async def standing(conn: AsyncConnection, e: ApplicationContracted, call: CallBooks,
                    rules: ProgrammeRules, enterprise: str) -> Standing:
     """The award date is the contract's: it decides the de minimis window, whenever
     the event is handled. Locks the undertaking's members (undertakings.py)."""

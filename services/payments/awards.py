@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import Column, MetaData, Table, Text, delete, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.applications.events import ApplicationContracted
-from services.payments import award_checks, books, register, replica, views
+from services.payments import award_checks, books, call_books, register, replica, views
 from services.payments.awarding import refusal
 from services.payments.de_minimis import undertaking_id
 from services.payments.events import DeMinimisFigures, GrantAwarded, GrantRefused
 from services.payments.grant import Grant
+from services.payments.tables import waiting_contracts
 from shared.app import Chassis
 from shared.consumer import Handlers
 from shared.events import Envelope
@@ -28,15 +28,6 @@ from shared.eventstore import CommandContext
 from shared.ids import uuid7
 
 log = logging.getLogger("cascade.payments.awards")
-metadata = MetaData()
-waiting = Table(
-    "waiting_contracts", metadata,
-    Column("application_id", Text, primary_key=True),
-    Column("call_id", Text, nullable=False),
-    Column("envelope", JSONB, nullable=False),
-)
-
-
 def on_contracts(chassis: Chassis, on: Handlers) -> None:
     """Register the award policy, and the hand-over of waiting contracts to it."""
 
@@ -59,12 +50,12 @@ async def award(chassis: Chassis, conn: AsyncConnection, envelope: Envelope,
     if decided:
         return  # the same contract reported twice is decided once
     await replica.keep_organisation(conn, e.organisation)
-    call = await replica.find_call(conn, e.call_id, lock=True)
+    call = await call_books.find_call(conn, e.call_id, lock=True)
     rules = await replica.programme_rules(conn, e.programme_id)
     if call is None or rules is None:
         # Topics are not ordered with each other: the call's events may come later.
         log.info("contract %s waits for call %s", e.application_id, e.call_id)
-        await conn.execute(pg_insert(waiting).values(
+        await conn.execute(pg_insert(waiting_contracts).values(
             application_id=e.application_id, call_id=e.call_id,
             envelope=envelope.model_dump(mode="json")).on_conflict_do_nothing())
         return
@@ -88,7 +79,7 @@ async def award(chassis: Chassis, conn: AsyncConnection, envelope: Envelope,
 
 
 async def _grant(chassis: Chassis, conn: AsyncConnection, context: CommandContext,
-                 e: ApplicationContracted, call: replica.CallReplica, undertaking: str,
+                 e: ApplicationContracted, call: call_books.CallBooks, undertaking: str,
                  figures: DeMinimisFigures | None) -> None:
     org = e.organisation
     grant = Grant(str(uuid7()))
@@ -101,7 +92,7 @@ async def _grant(chassis: Chassis, conn: AsyncConnection, context: CommandContex
         de_minimis=figures), call.plan, [str(uuid7()) for _ in call.plan])
     await chassis.repository.save(conn, grant, context)
     await views.save_grant(conn, grant)
-    await replica.save_ledger(conn, call)
+    await call_books.save_ledger(conn, call)
     if figures is not None:
         await register.record_aid(
             conn, grant_id=grant.id, undertaking_id=undertaking,
@@ -115,13 +106,14 @@ def award_waiting(chassis: Chassis) -> replica.CallKnown:
     """What to do once a call is known: award the contracts that waited for it."""
 
     async def call_known(conn: AsyncConnection, call_id: str) -> None:
-        rows = (await conn.execute(select(waiting.c.envelope).where(
-            waiting.c.call_id == call_id).order_by(waiting.c.application_id))).scalars().all()
+        rows = (await conn.execute(
+            select(waiting_contracts.c.envelope).where(waiting_contracts.c.call_id == call_id)
+            .order_by(waiting_contracts.c.application_id))).scalars().all()
         for raw in rows:
             envelope = Envelope.model_validate(raw)
             contract = ApplicationContracted.model_validate(envelope.payload)
-            await conn.execute(delete(waiting).where(
-                waiting.c.application_id == contract.application_id))
+            await conn.execute(delete(waiting_contracts).where(
+                waiting_contracts.c.application_id == contract.application_id))
             await award(chassis, conn, envelope, contract)
 
     return call_known

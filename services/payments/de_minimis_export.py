@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.payments import undertakings
 from services.payments.de_minimis import undertaking_name
-from services.payments.register import aid
-from services.payments.replica import organisations, programmes
+from services.payments.tables import de_minimis_aid as aid
+from services.payments.tables import organisations, programmes
 
 LEGAL_BASIS = "Commission Regulation (EU) 2023/2831"
 

@@ -13,9 +13,10 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from services.payments import books, register, replica, views
+from services.payments import books, call_books, register, replica, views
 from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
 from services.payments.grant import Grant
+from services.payments.tables import grants
 from shared.commands import CommandResult, UnitOfWork
 from shared.errors import Forbidden, NotFound
 from shared.ids import uuid7
@@ -29,12 +30,12 @@ def _now(uow: UnitOfWork) -> datetime:
     return uow.chassis.clock.now()
 
 
-async def _ledger_and_grant(uow: UnitOfWork, grant_id: str) -> tuple[replica.CallReplica, Grant]:
-    call_id = await uow.conn.scalar(select(views.grants.c.call_id)
-                                    .where(views.grants.c.id == grant_id))
+async def _ledger_and_grant(uow: UnitOfWork, grant_id: str) -> tuple[call_books.CallBooks, Grant]:
+    call_id = await uow.conn.scalar(select(grants.c.call_id)
+                                    .where(grants.c.id == grant_id))
     if call_id is None:
         raise NotFound(f"no grant {grant_id}")
-    call = await replica.ledger_of(uow.conn, call_id)
+    call = await call_books.ledger_of(uow.conn, call_id)
     return call, await uow.load(Grant, grant_id)
 
 
@@ -42,11 +43,11 @@ async def _of_item(uow: UnitOfWork, kind: str, item_id: UUID) -> Grant:
     return await uow.load(Grant, await views.grant_of(uow.conn, kind, str(item_id)))
 
 
-async def _save(uow: UnitOfWork, grant: Grant, call: replica.CallReplica | None = None) -> None:
+async def _save(uow: UnitOfWork, grant: Grant, call: call_books.CallBooks | None = None) -> None:
     await uow.save(grant)
     await views.save_grant(uow.conn, grant)
     if call is not None:
-        await replica.save_ledger(uow.conn, call)
+        await call_books.save_ledger(uow.conn, call)
 
 
 # --- payments -----------------------------------------------------------------------

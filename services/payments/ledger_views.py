@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.payments.replica import calls_table, programmes
+from services.payments import tables
 from shared.errors import NotFound
 
 
@@ -44,20 +44,21 @@ def _call_view(row: Row[Any]) -> CallLedgerView:
 
 
 async def call_ledger(conn: AsyncConnection, call_id: str) -> CallLedgerView:
-    row = (await conn.execute(select(calls_table).where(calls_table.c.id == call_id))).first()
+    row = (await conn.execute(select(tables.calls).where(tables.calls.c.id == call_id))).first()
     if row is None:
         raise NotFound(f"no call {call_id} (or not yet known to this service)")
     return _call_view(row)
 
 
 async def programme_ledger(conn: AsyncConnection, programme_id: str) -> ProgrammeLedgerView:
+    programmes = tables.programmes
     programme = (await conn.execute(select(programmes.c.currency, programmes.c.budget_cents)
                                     .where(programmes.c.id == programme_id))).first()
     if programme is None:
         raise NotFound(f"no programme {programme_id} (or not yet known to this service)")
     calls = [_call_view(row) for row in await conn.execute(
-        select(calls_table).where(calls_table.c.programme_id == programme_id)
-        .order_by(calls_table.c.id))]
+        select(tables.calls).where(tables.calls.c.programme_id == programme_id)
+        .order_by(tables.calls.c.id))]
     committed = sum(c.committed_cents for c in calls)
     paid, recovered = sum(c.paid_cents for c in calls), sum(c.recovered_cents for c in calls)
     return ProgrammeLedgerView(

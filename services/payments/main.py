@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.payments import NAME, PORT, api, awards, ledger_api, replica, state_aid_api
+from services.payments import NAME, PORT, api, awards, ledger_api, replica, state_aid_api, tables
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
@@ -28,7 +28,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
     """The payments service; tests that need no other service's events leave out the consumer."""
     return ServiceDefinition(
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations",
+        migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
         consumes=SOURCES if consume else (),
         routers=[api.router, ledger_api.router, state_aid_api.router,
                  asyncapi_router("payments", title=TITLE, description=DESCRIPTION)],

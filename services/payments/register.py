@@ -8,63 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Date,
-    DateTime,
-    Integer,
-    MetaData,
-    Numeric,
-    Table,
-    Text,
-    and_,
-    case,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.payments.de_minimis import why_not_counted, window_start
 from services.payments.events import AidSource
-from services.payments.replica import programmes
 from services.payments.state_aid_events import DeclaredAid
-
-metadata = MetaData()
-aid = Table(
-    "de_minimis_aid", metadata,
-    Column("grant_id", Text, primary_key=True),
-    Column("undertaking_id", Text, nullable=False),  # the beneficiary's own enterprise key
-    Column("organisation_id", Text, nullable=False),
-    Column("programme_id", Text, nullable=False),
-    Column("call_id", Text, nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),  # what counts now
-    Column("awarded_at", DateTime(timezone=True), nullable=False),
-    Column("award_cents", BigInteger, nullable=False),
-    Column("state_resources_percent", Integer, nullable=False),
-    Column("counted_at_award_cents", BigInteger, nullable=False),
-    Column("reduced_at", DateTime(timezone=True)),
-)
-declared = Table(
-    "declared_aid", metadata,
-    Column("entry_id", Text, primary_key=True),
-    Column("version", Integer, primary_key=True),
-    Column("organisation_id", Text, nullable=False),
-    Column("enterprise_id", Text, nullable=False),
-    Column("grantor", Text, nullable=False),
-    Column("granted_on", Date, nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),
-    Column("currency", Text, nullable=False),
-    Column("rate_to_eur", Numeric, nullable=False),
-    Column("rate_source", Text, nullable=False),
-    Column("eur_cents", BigInteger, nullable=False),
-    Column("recorded_by", Text, nullable=False),
-    Column("recorded_as", Text, nullable=False),
-    Column("reason", Text),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-)
+from services.payments.tables import de_minimis_aid as aid
+from services.payments.tables import declared_aid as declared
+from services.payments.tables import programmes
 
 
 def _end_of(day: date) -> datetime:

@@ -1,117 +1,24 @@
 """What payments keeps of other services' facts, from their events: programmes
 and calls (terms and budgets, from `calls.events`) and organisations with their
-members (from `applications.events`). A call's row also holds its ledger."""
+members (from `applications.events`). A call's row also holds its ledger, which
+services/payments/call_books.py reads and writes."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    Integer,
-    MetaData,
-    Table,
-    Text,
-    func,
-    select,
-    update,
-)
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.applications import events as applications
 from services.calls import events as calls
+from services.payments import tables
 from services.payments.awarding import ProgrammeRules
-from services.payments.grant import PlannedInstalment
-from services.payments.ledger import CallLedger
 from shared.consumer import Handlers
 from shared.errors import NotFound
 from shared.events import Envelope, Event
-
-metadata = MetaData()
-programmes = Table(
-    "programmes", metadata,
-    Column("id", Text, primary_key=True),
-    Column("currency", Text, nullable=False),
-    Column("budget_cents", BigInteger, nullable=False),
-    Column("per_beneficiary_cap_cents", BigInteger),
-    Column("de_minimis_ceiling_cents", BigInteger, nullable=False),
-    Column("de_minimis_window_years", Integer, nullable=False),
-    Column("name", Text),
-    Column("cap_applies_to_undertaking", Boolean, nullable=False),
-)
-calls_table = Table(
-    "calls", metadata,
-    Column("id", Text, primary_key=True),
-    Column("programme_id", Text, nullable=False),
-    Column("currency", Text, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("instalments", JSONB, nullable=False),
-    Column("counts_as_de_minimis", Boolean, nullable=False),
-    Column("state_resources_percent", Integer, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("budget_cents", BigInteger, nullable=False),
-    Column("committed_cents", BigInteger, nullable=False),
-    Column("paid_cents", BigInteger, nullable=False),
-    Column("recovered_cents", BigInteger, nullable=False),
-)
-organisations = Table(
-    "organisations", metadata,
-    Column("id", Text, primary_key=True),
-    Column("name", Text, nullable=False),
-    Column("country", Text, nullable=False),
-    Column("size", Text),
-    Column("pic", Text),
-    Column("vat_id", Text),
-)
-members = Table(
-    "organisation_members", metadata,
-    Column("organisation_id", Text, primary_key=True),
-    Column("sub", Text, primary_key=True),
-)
-
-
-class CallReplica:
-    """A call as payments knows it, with its ledger."""
-
-    def __init__(self, row: Any) -> None:
-        self.id: str = row.id
-        self.programme_id: str = row.programme_id
-        self.currency: str = row.currency
-        self.status: str = row.status
-        self.counts_as_de_minimis: bool = row.counts_as_de_minimis
-        self.state_resources_percent: int = row.state_resources_percent
-        self.plan = tuple(PlannedInstalment(i["label"], i["percent"], i["trigger"])
-                          for i in row.instalments)
-        self.ledger = CallLedger(row.budget_cents, row.committed_cents, row.paid_cents,
-                                 row.recovered_cents)
-
-
-async def find_call(conn: AsyncConnection, call_id: str, *, lock: bool = False) -> CallReplica | None:
-    """The call, or None if not yet heard of; `lock` holds its row (and so its ledger)
-    until the transaction ends, queueing every other movement of the call's money."""
-    query = select(calls_table).where(calls_table.c.id == call_id)
-    row = (await conn.execute(query.with_for_update() if lock else query)).first()
-    return CallReplica(row) if row is not None else None
-
-
-async def ledger_of(conn: AsyncConnection, call_id: str) -> CallReplica:
-    """The call with its ledger row locked; 404 when unknown."""
-    call = await find_call(conn, call_id, lock=True)
-    if call is None:
-        raise NotFound(f"no call {call_id} (or not yet known to this service)")
-    return call
-
-
-async def save_ledger(conn: AsyncConnection, call: CallReplica) -> None:
-    ledger = call.ledger
-    await conn.execute(update(calls_table).where(calls_table.c.id == call.id).values(
-        committed_cents=ledger.committed_cents, paid_cents=ledger.paid_cents,
-        recovered_cents=ledger.recovered_cents))
 
 
 async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:
@@ -127,7 +34,8 @@ async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:
 
 
 async def programme_rules(conn: AsyncConnection, programme_id: str) -> ProgrammeRules | None:
-    row = (await conn.execute(select(programmes).where(programmes.c.id == programme_id))).first()
+    row = (await conn.execute(select(tables.programmes)
+                              .where(tables.programmes.c.id == programme_id))).first()
     if row is None:
         return None
     return ProgrammeRules(row.currency, row.per_beneficiary_cap_cents,
@@ -137,8 +45,8 @@ async def programme_rules(conn: AsyncConnection, programme_id: str) -> Programme
 
 async def organisation(conn: AsyncConnection, organisation_id: str) -> Any:
     """The organisation's row; 404 when payments has not heard of it."""
-    row = (await conn.execute(select(organisations)
-                              .where(organisations.c.id == organisation_id))).first()
+    row = (await conn.execute(select(tables.organisations)
+                              .where(tables.organisations.c.id == organisation_id))).first()
     if row is None:
         raise NotFound(f"no organisation {organisation_id} (or not yet known to this service)")
     return row
@@ -146,16 +54,17 @@ async def organisation(conn: AsyncConnection, organisation_id: str) -> Any:
 
 async def member_of(conn: AsyncConnection, sub: str) -> set[str]:
     """The organisations `sub` is a member of."""
-    return set((await conn.scalars(select(members.c.organisation_id)
-                                   .where(members.c.sub == sub))).all())
+    return set((await conn.scalars(select(tables.members.c.organisation_id)
+                                   .where(tables.members.c.sub == sub))).all())
 
 
 async def keep_organisation(conn: AsyncConnection, ref: applications.OrganisationRef) -> None:
     """The organisation as it stood when its latest event named it."""
     values = {"name": ref.name, "country": ref.country, "size": ref.size, "pic": ref.pic,
               "vat_id": ref.vat_id}
-    await conn.execute(pg_insert(organisations).values(id=ref.organisation_id, **values)
-                       .on_conflict_do_update(index_elements=[organisations.c.id], set_=values))
+    await conn.execute(pg_insert(tables.organisations).values(id=ref.organisation_id, **values)
+                       .on_conflict_do_update(index_elements=[tables.organisations.c.id],
+                                              set_=values))
 
 
 # --- the consumer of calls.events and applications.events ------------------------------
@@ -179,35 +88,34 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
     async def programme(conn: AsyncConnection, envelope: Envelope,
                         e: calls.ProgrammeCreated) -> None:
         await lock_programme(conn, e.programme_id)
-        await conn.execute(pg_insert(programmes).values(
+        await conn.execute(pg_insert(tables.programmes).values(
             id=e.programme_id, currency=e.currency, budget_cents=e.budget_cents,
             per_beneficiary_cap_cents=e.per_beneficiary_cap_cents,
             de_minimis_ceiling_cents=e.de_minimis.ceiling_cents,
             de_minimis_window_years=e.de_minimis.window_years, name=e.name,
             cap_applies_to_undertaking=e.de_minimis.cap_applies_to_undertaking,
-        ).on_conflict_do_nothing(index_elements=[programmes.c.id]))
-        for call_id in (await conn.scalars(select(calls_table.c.id).where(
-                calls_table.c.programme_id == e.programme_id))).all():
+        ).on_conflict_do_nothing(index_elements=[tables.programmes.c.id]))
+        for call_id in (await conn.scalars(select(tables.calls.c.id).where(
+                tables.calls.c.programme_id == e.programme_id))).all():
             await call_known(conn, call_id)
 
     @on.on(calls.CallDrafted.event_type)
     async def drafted(conn: AsyncConnection, envelope: Envelope, e: calls.CallDrafted) -> None:
         await lock_programme(conn, e.programme_id)
-        await conn.execute(pg_insert(calls_table).values(
+        await conn.execute(pg_insert(tables.calls).values(
             id=e.call_id, programme_id=e.programme_id, currency=e.currency, status="draft",
             instalments=_plan(e.terms), counts_as_de_minimis=e.terms.counts_as_de_minimis,
             state_resources_percent=e.terms.state_resources_percent, version=envelope.version,
-            budget_cents=e.terms.budget_cents, committed_cents=0, paid_cents=0,
-            recovered_cents=0,
-        ).on_conflict_do_nothing(index_elements=[calls_table.c.id]))
+            budget_cents=e.terms.budget_cents,
+        ).on_conflict_do_nothing(index_elements=[tables.calls.c.id]))  # its ledger starts at 0
         await call_known(conn, e.call_id)
 
     async def change(envelope: Envelope, conn: AsyncConnection, call_id: str,
                      **values: Any) -> None:
         # Per-stream order is kept by the topic; the version guard makes a replay harmless.
-        await conn.execute(update(calls_table)
-                           .where(calls_table.c.id == call_id,
-                                  calls_table.c.version < envelope.version)
+        await conn.execute(update(tables.calls)
+                           .where(tables.calls.c.id == call_id,
+                                  tables.calls.c.version < envelope.version)
                            .values(version=envelope.version, **values))
 
     @on.on(calls.CallUpdated.event_type)
@@ -242,7 +150,7 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
 
 
 async def _add_member(conn: AsyncConnection, organisation_id: str, sub: str) -> None:
-    await conn.execute(pg_insert(members).values(organisation_id=organisation_id, sub=sub)
+    await conn.execute(pg_insert(tables.members).values(organisation_id=organisation_id, sub=sub)
                        .on_conflict_do_nothing())
 
 

@@ -13,41 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    Boolean,
-    Column,
-    DateTime,
-    MetaData,
-    Table,
-    Text,
-    func,
-    or_,
-    select,
-)
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.payments.de_minimis import enterprise_key, normal_vat, undertaking_id
 from services.payments.enterprise_file import Enterprise
-from services.payments.replica import organisations
 from services.payments.state_aid_events import EnterpriseLinkDeclared
+from services.payments.tables import enterprise_links as links
+from services.payments.tables import organisations, undertakings
 
-metadata = MetaData()
-undertakings = Table("undertakings", metadata, Column("id", Text, primary_key=True))
-links = Table(
-    "enterprise_links", metadata,
-    Column("id", Text, primary_key=True),
-    Column("organisation_id", Text, nullable=False),
-    Column("enterprise_id", Text, nullable=False),
-    Column("linked_enterprise_id", Text, nullable=False),
-    Column("linked_pic", Text),
-    Column("linked_vat_id", Text),
-    Column("linked_known", Boolean, nullable=False),
-    Column("relation", Text, nullable=False),
-    Column("declared_by", Text, nullable=False),
-    Column("declared_as", Text, nullable=False),
-    Column("declared_at", DateTime(timezone=True), nullable=False),
-)
 GRAPH_LOCK = "payments.single-undertakings"
 
 

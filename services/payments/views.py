@@ -1,5 +1,5 @@
-"""What the API shows of grants, and the query tables that hold it: written in
-each command's transaction, read by lists and pages."""
+"""What the API shows of grants: written to their query tables
+(services/payments/tables.py) in each command's transaction, read by lists and pages."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, Text, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,27 +20,8 @@ from services.payments.grant_state import (
     RecoveryStatus,
     ReportStatus,
 )
+from services.payments.tables import grant_items, grants
 from shared.errors import NotFound
-
-metadata = MetaData()
-grants = Table(
-    "grants", metadata,
-    Column("id", Text, primary_key=True),
-    Column("application_id", Text, nullable=False),
-    Column("call_id", Text, nullable=False),
-    Column("programme_id", Text, nullable=False),
-    Column("organisation_id", Text, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("committed_cents", BigInteger, nullable=False),
-    Column("version", Integer, nullable=False),
-    Column("body", JSONB, nullable=False),
-)
-items = Table(
-    "grant_items", metadata,
-    Column("id", Text, primary_key=True),
-    Column("kind", Text, nullable=False),
-    Column("grant_id", Text, nullable=False),
-)
 
 
 class InstalmentView(BaseModel):
@@ -160,7 +140,7 @@ async def save_grant(conn: AsyncConnection, grant: Grant) -> GrantView:
     parts = ([("instalment", i) for i in grant.instalments]
              + [("payment_order", o) for o in grant.orders]
              + [("recovery", r) for r in grant.recoveries])
-    await conn.execute(pg_insert(items).values([
+    await conn.execute(pg_insert(grant_items).values([
         {"id": id_, "kind": kind, "grant_id": grant.id} for kind, id_ in parts
     ]).on_conflict_do_nothing())
     return view
@@ -168,8 +148,8 @@ async def save_grant(conn: AsyncConnection, grant: Grant) -> GrantView:
 
 async def grant_of(conn: AsyncConnection, kind: str, item_id: str) -> str:
     """The grant an instalment, payment order or recovery belongs to (404 if none)."""
-    found: str | None = await conn.scalar(select(items.c.grant_id).where(
-        items.c.id == item_id, items.c.kind == kind))
+    found: str | None = await conn.scalar(select(grant_items.c.grant_id).where(
+        grant_items.c.id == item_id, grant_items.c.kind == kind))
     if found is None:
         raise NotFound(f"no {kind.replace('_', ' ')} {item_id}")
     return found

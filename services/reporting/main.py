@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.reporting import NAME, PORT, api, audit_api, exports_api
+from services.reporting import NAME, PORT, api, audit_api, exports_api, tables
 from services.reporting.feeds import FeedClients
 from services.reporting.freshness import freshness
 from services.reporting.ingest import consumer
@@ -21,7 +21,7 @@ def definition(*, feeds: FeedClients | None = None) -> ServiceDefinition:
     HTTP at their configured URLs unless given, as tests do in-process)."""
     return ServiceDefinition(
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations", consumes=SOURCES,
+        migrations=Path(__file__).parent / "migrations", tables=tables.metadata, consumes=SOURCES,
         routers=[api.router, audit_api.router(feeds), exports_api.router],
         components=[consumer, freshness],
         owns_events=False,
