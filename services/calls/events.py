@@ -161,6 +161,18 @@ class Instalment(Data):
 class DeMinimis(Data):
     ceiling_cents: Cents = 30_000_000
     window_years: int = Field(default=3, ge=1, le=10)
+    # The programme's per_beneficiary_cap_cents is also held against the single
+    # undertaking (the beneficiary with its linked enterprises), not only the organisation.
+    cap_applies_to_undertaking: bool = False
+
+
+class FundingSource(Data):
+    """Where a share of the call's money comes from. Only state resources (national or
+    regional money, not a centrally managed EU programme) count as de minimis aid."""
+
+    name: str = Field(min_length=1, max_length=200)
+    share_percent: int = Field(ge=1, le=100, strict=True)
+    state_resources: bool
 
 
 class CallTerms(Data):
@@ -182,10 +194,28 @@ class CallTerms(Data):
     pass_threshold: Score = 0
     evaluators_per_application: int = Field(default=3, ge=1, le=20)
     instalments: tuple[Instalment, ...] = Field(min_length=1)
+    # Derived from `funding_sources` when they are given: true when any is state resources.
     counts_as_de_minimis: bool = True
     # First come, first served: how many eligible submissions arriving after the
     # budget is used up are kept in reserve (None: all of them, until the deadline).
     first_come_reserve_limit: int | None = Field(default=None, ge=0, le=1_000_000)
+    funding_sources: tuple[FundingSource, ...] = ()
+
+    @model_validator(mode="after")
+    def _derive_de_minimis(self) -> CallTerms:
+        if self.funding_sources:
+            # frozen model: the derived flag is set once, as the terms are built
+            object.__setattr__(self, "counts_as_de_minimis",
+                               any(s.state_resources for s in self.funding_sources))
+        return self
+
+    @property
+    def state_resources_percent(self) -> int:
+        """The share of each award that counts as de minimis aid: the state-resource
+        sources' shares, or all or nothing by `counts_as_de_minimis` without sources."""
+        if self.funding_sources:
+            return sum(s.share_percent for s in self.funding_sources if s.state_resources)
+        return 100 if self.counts_as_de_minimis else 0
 
 
 # --- events -------------------------------------------------------------------------

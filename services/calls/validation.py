@@ -42,7 +42,7 @@ class ProgrammeLimits:
 def check_terms(terms: CallTerms, programme: ProgrammeLimits) -> list[FieldError]:
     """Every mistake in `terms`, or none."""
     return [*_money(terms, programme), *_dates(terms), *_instalments(terms), *_criteria(terms),
-            *_objectives(terms, programme), *_rules(terms)]
+            *_objectives(terms, programme), *_rules(terms), *_funding(terms)]
 
 
 def _money(terms: CallTerms, programme: ProgrammeLimits) -> list[FieldError]:
@@ -133,6 +133,22 @@ def _rules(terms: CallTerms) -> list[FieldError]:
             found.append(error(f"eligibility.{i}.min_members",
                                f"{rule.type}: a prize goes to one organisation",
                                "rule_not_for_kind"))
+    return found
+
+
+def _funding(terms: CallTerms) -> list[FieldError]:
+    sources = terms.funding_sources
+    if not sources:
+        return []
+    found = []
+    total = sum(s.share_percent for s in sources)
+    if total != 100:
+        found.append(error("funding_sources", f"the funding sources' shares add up to "
+                           f"{total}%, not 100%", "funding_shares_not_100"))
+    names = [s.name for s in sources]
+    found.extend(error(f"funding_sources.{i}.name", f"source {name!r} repeats",
+                       "funding_source_duplicate")
+                 for i, name in enumerate(names) if names.index(name) != i)
     return found
 
 

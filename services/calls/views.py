@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.calls.domain import Call, Programme
 from services.calls.errors import CodeTaken
-from services.calls.events import CallStatus, Criterion, DeMinimis, Instalment, Objective
+from services.calls.events import (
+    CallStatus,
+    Criterion,
+    DeMinimis,
+    FundingSource,
+    Instalment,
+    Objective,
+)
 from services.calls.tables import calls, programmes
 from shared.errors import NotFound
 
@@ -64,7 +71,9 @@ class CallView(BaseModel):
     pass_threshold: float
     evaluators_per_application: int
     instalments: list[Instalment]
-    counts_as_de_minimis: bool
+    counts_as_de_minimis: bool  # derived from funding_sources when they are given
+    funding_sources: list[FundingSource]
+    state_resources_percent: int  # the share of each award counted as de minimis aid
     first_come_reserve_limit: int | None = None
     # A cut asked for and not yet confirmed by payments (`amend-budget` answered 202).
     pending_budget_cents: int | None = None
@@ -98,6 +107,7 @@ def call_view(call: Call) -> CallView:
         "id": call.id, "programme_id": call.programme_id, "status": call.status,
         "currency": call.currency, "committed_cents": call.committed_cents,
         "available_cents": terms.budget_cents - call.committed_cents,
+        "state_resources_percent": terms.state_resources_percent,
         "rules_version": call.rules_version, "drafted_at": call.drafted_at,
         "published_at": call.published_at, "opened_at": call.opened_at,
         "closed_at": call.closed_at, "closed_cause": call.closed_cause,

@@ -2,8 +2,8 @@
 unless the call's budget, the programme's per-beneficiary cap or the de minimis
 ceiling refuses them (`GrantRefused`). Decided in the consumer's transaction.
 
-Concurrent awards serialise on row locks taken in one order, the call's ledger
-row and then the undertaking's register row, so two awards never both fit the
+Concurrent awards serialise on locks taken in one order, the call's ledger row and
+then the single undertaking's (undertakings.py), so two awards never both fit the
 same budget or the same headroom, and never wait on each other in a cycle."""
 
 from __future__ import annotations
@@ -15,14 +15,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.applications.events import ApplicationContracted
-from services.payments import books, call_books, register, replica, views
-from services.payments.awarding import (
-    ProgrammeRules,
-    Standing,
-    de_minimis_figures,
-    refusal,
-)
-from services.payments.de_minimis import undertaking_id, window_start
+from services.payments import award_checks, books, call_books, register, replica, views
+from services.payments.awarding import refusal
+from services.payments.de_minimis import undertaking_id
 from services.payments.events import DeMinimisFigures, GrantAwarded, GrantRefused
 from services.payments.grant import Grant
 from services.payments.tables import waiting_contracts
@@ -69,8 +64,7 @@ async def award(chassis: Chassis, conn: AsyncConnection, envelope: Envelope,
         return
     org = e.organisation
     undertaking = undertaking_id(org.organisation_id, org.pic, org.vat_id)
-    await register.lock_undertaking(conn, undertaking)
-    standing = await _standing(conn, e, call, rules, undertaking)
+    standing = await award_checks.standing(conn, e, call, rules, undertaking)
     context = CommandContext().caused_by(envelope)
     refused = refusal(e.amount_cents, call.currency, rules, standing)
     if refused is None:
@@ -87,21 +81,6 @@ async def award(chassis: Chassis, conn: AsyncConnection, envelope: Envelope,
             de_minimis=standing.de_minimis)])
 
 
-async def _standing(conn: AsyncConnection, e: ApplicationContracted, call: call_books.CallBooks,
-                    rules: ProgrammeRules, undertaking: str) -> Standing:
-    """What already counts against the award. The award date is the contract's: it
-    decides the de minimis window, whenever the event is handled."""
-    figures = None
-    if call.counts_as_de_minimis:
-        years, day = rules.de_minimis_window_years, e.contracted_at.date()
-        room = await register.headroom(conn, undertaking, day, years,
-                                       rules.de_minimis_ceiling_cents)
-        figures = de_minimis_figures(undertaking, years, window_start(day, years), room)
-    held = await views.beneficiary_committed(conn, e.programme_id,
-                                             e.organisation.organisation_id)
-    return Standing(call.ledger, held, figures)
-
-
 async def _grant(chassis: Chassis, conn: AsyncConnection, context: CommandContext,
                  e: ApplicationContracted, call: call_books.CallBooks, undertaking: str,
                  figures: DeMinimisFigures | None) -> None:
@@ -112,7 +91,7 @@ async def _grant(chassis: Chassis, conn: AsyncConnection, context: CommandContex
         programme_id=e.programme_id, organisation_id=org.organisation_id,
         amount_cents=e.amount_cents, awarded_at=e.contracted_at, currency=call.currency,
         country=org.country, organisation_size=org.size, undertaking_id=undertaking,
-        objectives=tuple(e.objectives), counts_as_de_minimis=call.counts_as_de_minimis,
+        objectives=tuple(e.objectives), counts_as_de_minimis=figures is not None,
         de_minimis=figures), call.plan, [str(uuid7()) for _ in call.plan])
     await chassis.repository.save(conn, grant, context)
     await views.save_grant(conn, grant)
@@ -121,7 +100,9 @@ async def _grant(chassis: Chassis, conn: AsyncConnection, context: CommandContex
         await register.record_aid(
             conn, grant_id=grant.id, undertaking_id=undertaking,
             organisation_id=org.organisation_id, programme_id=e.programme_id,
-            call_id=e.call_id, amount_cents=e.amount_cents, awarded_at=e.contracted_at)
+            call_id=e.call_id, award_cents=e.amount_cents,
+            counted_cents=figures.counted_cents or 0,
+            state_resources_percent=figures.state_resources_percent, awarded_at=e.contracted_at)
 
 
 def award_waiting(chassis: Chassis) -> replica.CallKnown:

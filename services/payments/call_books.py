@@ -24,6 +24,7 @@ class CallBooks:
         self.currency: str = row.currency
         self.status: str = row.status
         self.counts_as_de_minimis: bool = row.counts_as_de_minimis
+        self.state_resources_percent: int = row.state_resources_percent
         self.plan = tuple(PlannedInstalment(i["label"], i["percent"], i["trigger"])
                           for i in row.instalments)
         self.ledger = CallLedger(row.budget_cents, row.committed_cents, row.paid_cents,

@@ -23,8 +23,9 @@ from shared.events import Event, event
 from shared.values import Cents, Instant
 
 Trigger = Literal["on_signature", "on_report_approved"]
-RefusalCode = Literal["per_beneficiary_cap_exceeded", "de_minimis_exceeded",
-                      "call_budget_exceeded"]
+RefusalCode = Literal["per_beneficiary_cap_exceeded", "per_undertaking_cap_exceeded",
+                      "de_minimis_exceeded", "call_budget_exceeded"]
+AidSourceKind = Literal["cascade", "declared"]
 
 
 class AwardedInstalment(BaseModel):
@@ -37,17 +38,34 @@ class AwardedInstalment(BaseModel):
     trigger: Trigger
 
 
-class DeMinimisFigures(BaseModel):
-    """The de minimis register of one undertaking as an award was decided."""
+class AidSource(BaseModel):
+    """De minimis aid counted in a window from one grantor: a Cascade programme's
+    awards, or the aid an undertaking declared from another grantor (in EUR)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    undertaking_id: str  # `PIC:<pic>`, else `VAT:<vat id>`
+    source: AidSourceKind
+    grantor: str  # the programme's name for Cascade's own awards
+    counted_cents: Cents
+
+
+class DeMinimisFigures(BaseModel):
+    """The de minimis register of one single undertaking as an award was decided."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    undertaking_id: str  # `PIC:<pic>`, else `VAT:<vat id>`: the smallest of its members
     window_years: int
     window_start: date  # aid awarded after this date counts
     ceiling_cents: Cents
     aid_before_cents: Cents  # aid in the window before this award
     headroom_cents: Cents  # what was left under the ceiling before this award
+    # Added with single undertakings; defaults keep older payloads valid.
+    members: tuple[str, ...] = ()  # the linked enterprises counted as one undertaking
+    sources: tuple[AidSource, ...] = ()  # aid_before_cents, per grantor
+    award_cents: Cents | None = None  # the award decided
+    counted_cents: Cents | None = None  # its state-resource share: what it adds
+    state_resources_percent: int = Field(default=100, ge=0, le=100)
 
 
 @event("payments.GrantAwarded")

@@ -132,6 +132,6 @@ async def receive_recovery(uow: UnitOfWork, recovery_id: UUID) -> CommandResult:
 async def cancel_grant(uow: UnitOfWork, grant_id: UUID, cmd: GiveReason) -> CommandResult:
     call, grant = await _ledger_and_grant(uow, str(grant_id))
     books.cancel(call.ledger, grant, cmd.reason, _now(uow))
-    await register.reduce_aid(uow.conn, grant.id, grant.committed_cents)
+    await register.reduce_aid(uow.conn, grant.id, grant.committed_cents, _now(uow))
     await _save(uow, grant, call)
     return uow.result(grant, views.grant_view(grant))

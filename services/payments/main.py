@@ -12,6 +12,7 @@ from services.payments import (
     budget_cut_policy,
     ledger_api,
     replica,
+    state_aid_api,
     tables,
 )
 from shared.app import Chassis, Component, ServiceDefinition, consumes
@@ -20,7 +21,8 @@ from shared.consumer import Handlers
 
 TITLE = "Cascade payments"
 DESCRIPTION = ("Grants, instalments, four-eyes payments, reports, recoveries, the ledger and "
-               "the de minimis register. Writes `payments.events`.")
+               "the de minimis register of single undertakings (Regulation (EU) 2023/2831). "
+               "Writes `payments.events`.")
 SOURCES = ("calls", "applications")
 
 
@@ -39,7 +41,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
         name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
         migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
         consumes=SOURCES if consume else (),
-        routers=[api.router, ledger_api.router,
+        routers=[api.router, ledger_api.router, state_aid_api.router,
                  asyncapi_router("payments", title=TITLE, description=DESCRIPTION)],
         components=[consumer] if consume else [],
     )

@@ -17,6 +17,7 @@ from services.calls import events as calls
 from services.payments import tables
 from services.payments.awarding import ProgrammeRules
 from shared.consumer import Handlers
+from shared.errors import NotFound
 from shared.events import Envelope, Event
 
 
@@ -38,7 +39,17 @@ async def programme_rules(conn: AsyncConnection, programme_id: str) -> Programme
     if row is None:
         return None
     return ProgrammeRules(row.currency, row.per_beneficiary_cap_cents,
-                          row.de_minimis_ceiling_cents, row.de_minimis_window_years)
+                          row.de_minimis_ceiling_cents, row.de_minimis_window_years,
+                          row.cap_applies_to_undertaking)
+
+
+async def organisation(conn: AsyncConnection, organisation_id: str) -> Any:
+    """The organisation's row; 404 when payments has not heard of it."""
+    row = (await conn.execute(select(tables.organisations)
+                              .where(tables.organisations.c.id == organisation_id))).first()
+    if row is None:
+        raise NotFound(f"no organisation {organisation_id} (or not yet known to this service)")
+    return row
 
 
 async def member_of(conn: AsyncConnection, sub: str) -> set[str]:
@@ -81,7 +92,8 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
             id=e.programme_id, currency=e.currency, budget_cents=e.budget_cents,
             per_beneficiary_cap_cents=e.per_beneficiary_cap_cents,
             de_minimis_ceiling_cents=e.de_minimis.ceiling_cents,
-            de_minimis_window_years=e.de_minimis.window_years,
+            de_minimis_window_years=e.de_minimis.window_years, name=e.name,
+            cap_applies_to_undertaking=e.de_minimis.cap_applies_to_undertaking,
         ).on_conflict_do_nothing(index_elements=[tables.programmes.c.id]))
         for call_id in (await conn.scalars(select(tables.calls.c.id).where(
                 tables.calls.c.programme_id == e.programme_id))).all():
@@ -93,7 +105,8 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
         await conn.execute(pg_insert(tables.calls).values(
             id=e.call_id, programme_id=e.programme_id, currency=e.currency, status="draft",
             instalments=_plan(e.terms), counts_as_de_minimis=e.terms.counts_as_de_minimis,
-            version=envelope.version, budget_cents=e.terms.budget_cents,
+            state_resources_percent=e.terms.state_resources_percent, version=envelope.version,
+            budget_cents=e.terms.budget_cents,
         ).on_conflict_do_nothing(index_elements=[tables.calls.c.id]))  # its ledger starts at 0
         await call_known(conn, e.call_id)
 
@@ -109,6 +122,7 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
     async def updated(conn: AsyncConnection, envelope: Envelope, e: calls.CallUpdated) -> None:
         await change(envelope, conn, e.call_id, instalments=_plan(e.terms),
                      counts_as_de_minimis=e.terms.counts_as_de_minimis,
+                     state_resources_percent=e.terms.state_resources_percent,
                      budget_cents=e.terms.budget_cents)
 
     @on.on(calls.CallBudgetAmended.event_type)

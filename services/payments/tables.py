@@ -1,7 +1,8 @@
 """The payments service's tables, declared once: replicas of programmes, calls and
 organisations (from other services' events), each call's ledger (on its call's
-row), contracts waiting for their call, the de minimis register, and grants as
-the API shows them (migrations in services/payments/migrations)."""
+row), contracts waiting for their call, the de minimis register (undertakings,
+links between enterprises, aid awarded and aid declared from other grantors), and
+grants as the API shows them (migrations in services/payments/migrations)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,25 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    Numeric,
     PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 ZERO = text("0")
+HUNDRED = text("100")
 
 programmes = Table(
     "programmes", metadata,
@@ -34,6 +39,8 @@ programmes = Table(
     Column("per_beneficiary_cap_cents", BigInteger),
     Column("de_minimis_ceiling_cents", BigInteger, nullable=False),
     Column("de_minimis_window_years", Integer, nullable=False),
+    Column("name", Text),
+    Column("cap_applies_to_undertaking", Boolean, nullable=False, server_default=text("false")),
 )
 
 # A call's terms as payments needs them, and its ledger. The check repeats the
@@ -51,8 +58,13 @@ calls = Table(
     Column("committed_cents", BigInteger, nullable=False, server_default=ZERO),
     Column("paid_cents", BigInteger, nullable=False, server_default=ZERO),
     Column("recovered_cents", BigInteger, nullable=False, server_default=ZERO),
+    # The share of the call's money that is state resources (EU funds managed
+    # centrally are not): only that share of an award counts as de minimis aid.
+    Column("state_resources_percent", Integer, nullable=False, server_default=HUNDRED),
     CheckConstraint("0 <= recovered_cents AND recovered_cents <= paid_cents "
                     "AND paid_cents <= committed_cents", name="calls_check"),
+    CheckConstraint("state_resources_percent BETWEEN 0 AND 100",
+                    name="calls_state_resources_percent_check"),
     Index("calls_by_programme", "programme_id"),
 )
 
@@ -120,10 +132,66 @@ de_minimis_aid = Table(
     Column("organisation_id", Text, nullable=False),
     Column("programme_id", Text, nullable=False),
     Column("call_id", Text, nullable=False),
-    Column("amount_cents", BigInteger, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),  # what counts now
     Column("awarded_at", DateTime(timezone=True), nullable=False),
+    Column("award_cents", BigInteger, nullable=False),
+    Column("state_resources_percent", Integer, nullable=False, server_default=HUNDRED),
+    # What counted when awarded, for answers as of an instant before a cancellation
+    # reduced it.
+    Column("counted_at_award_cents", BigInteger, nullable=False),
+    Column("reduced_at", DateTime(timezone=True)),
     ForeignKeyConstraint(["undertaking_id"], ["undertakings.id"],
                          name="de_minimis_aid_undertaking_id_fkey"),
     CheckConstraint("amount_cents >= 0", name="de_minimis_aid_amount_cents_check"),
     Index("de_minimis_aid_by_undertaking", "undertaking_id", "awarded_at"),
+    Index("de_minimis_aid_by_date", "awarded_at"),
+)
+
+# Links between enterprises of a single undertaking. A link holds both ways: one row
+# per pair, whichever side declared it.
+enterprise_links = Table(
+    "enterprise_links", metadata,
+    Column("id", Text, primary_key=True),
+    Column("organisation_id", Text, nullable=False),
+    Column("enterprise_id", Text, nullable=False),
+    Column("linked_enterprise_id", Text, nullable=False),
+    Column("linked_pic", Text),
+    Column("linked_vat_id", Text),
+    Column("linked_known", Boolean, nullable=False),
+    Column("relation", Text, nullable=False),
+    Column("declared_by", Text, nullable=False),
+    Column("declared_as", Text, nullable=False),
+    Column("declared_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("enterprise_id <> linked_enterprise_id", name="enterprise_links_check"),
+    Index("enterprise_links_pair",
+          func.least(text("enterprise_id"), text("linked_enterprise_id")),
+          func.greatest(text("enterprise_id"), text("linked_enterprise_id")), unique=True),
+    Index("enterprise_links_by_enterprise", "enterprise_id"),
+    Index("enterprise_links_by_linked", "linked_enterprise_id"),
+)
+
+# De minimis aid declared from other grantors: every version of each entry, so that
+# the register can answer as of a past instant.
+declared_aid = Table(
+    "declared_aid", metadata,
+    Column("entry_id", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("organisation_id", Text, nullable=False),
+    Column("enterprise_id", Text, nullable=False),
+    Column("grantor", Text, nullable=False),
+    Column("granted_on", Date, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("currency", Text, nullable=False),
+    Column("rate_to_eur", Numeric, nullable=False),
+    Column("rate_source", Text, nullable=False),
+    Column("eur_cents", BigInteger, nullable=False),
+    Column("recorded_by", Text, nullable=False),
+    Column("recorded_as", Text, nullable=False),
+    Column("reason", Text),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("entry_id", "version", name="declared_aid_pkey"),
+    CheckConstraint("amount_cents > 0", name="declared_aid_amount_cents_check"),
+    CheckConstraint("rate_to_eur > 0", name="declared_aid_rate_to_eur_check"),
+    CheckConstraint("eur_cents >= 0", name="declared_aid_eur_cents_check"),
+    Index("declared_aid_by_enterprise", "enterprise_id"),
 )

@@ -161,12 +161,12 @@ async def has_grant(conn: AsyncConnection, application_id: str) -> bool:
                                   .where(grants.c.application_id == application_id)))
 
 
-async def beneficiary_committed(conn: AsyncConnection, programme_id: str,
-                                organisation_id: str) -> int:
-    """What the organisation holds in the programme: each grant's committed amount."""
+async def committed_in_programme(conn: AsyncConnection, programme_id: str,
+                                 organisation_ids: set[str]) -> int:
+    """What the organisations hold in the programme: each grant's committed amount."""
     total = await conn.scalar(select(func.coalesce(func.sum(grants.c.committed_cents), 0))
                               .where(grants.c.programme_id == programme_id,
-                                     grants.c.organisation_id == organisation_id))
+                                     grants.c.organisation_id.in_(sorted(organisation_ids))))
     return int(total or 0)
 
 

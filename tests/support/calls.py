@@ -93,7 +93,8 @@ def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
             {"label": "On signature", "percent": 70, "trigger": "on_signature"},
             {"label": "After the final report", "percent": 30, "trigger": "on_report_approved"},
         ],
-        "counts_as_de_minimis": True, "first_come_reserve_limit": None, **changes,
+        "counts_as_de_minimis": True, "first_come_reserve_limit": None, "funding_sources": [],
+        **changes,
     }
 
 

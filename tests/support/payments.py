@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from cascade.migrate import migrate
 from cascade.services import ensure_topics
+from services.applications.events import OrganisationRef
 from services.payments.main import definition
 from shared.app import Chassis, create_app
 from shared.clock import FixedClock
@@ -137,6 +138,34 @@ class Payments:
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
+
+    async def organisation(self, member: str, **kwargs: Any) -> OrganisationRef:
+        """An organisation registered upstream, once payments knows it."""
+        ref = await self.upstream.organisation(member, **kwargs)
+        deadline = time.monotonic() + 20
+        while not await self.scalar("SELECT count(*) FROM organisations WHERE id = :o",
+                                    o=ref.organisation_id):
+            assert time.monotonic() < deadline, "payments never heard of the organisation"
+            await asyncio.sleep(0.02)
+        return ref
+
+    async def de_minimis(self, organisation_id: str, **params: str) -> dict[str, Any]:
+        """The register's answer for the organisation's single undertaking."""
+        answer = await self.client.get(f"/v1/organisations/{organisation_id}/de-minimis",
+                                       params=params, headers=self.officer("fo-anna"))
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    async def link(self, organisation_id: str, headers: Headers,
+                   **body: Any) -> httpx.Response:
+        return await self.post(f"/v1/organisations/{organisation_id}/links", headers,
+                               **{"relation": "controls", **body})
+
+    async def declare_aid(self, organisation_id: str, headers: Headers,
+                          **body: Any) -> httpx.Response:
+        return await self.post(f"/v1/organisations/{organisation_id}/declared-aid", headers,
+                               **body)
 
     async def post(self, path: str, headers: Headers, **body: Any) -> httpx.Response:
         return await self.client.post(path, json=body, headers=headers)

@@ -59,24 +59,28 @@ class Upstream:
 
     async def programme(self, *, budget_cents: int = 5_000_000 * EUR,
                         cap_cents: int | None = None, ceiling_cents: int = 300_000 * EUR,
-                        window_years: int = 3, programme_id: str | None = None) -> str:
+                        window_years: int = 3, programme_id: str | None = None,
+                        cap_applies_to_undertaking: bool = False) -> str:
         programme_id = programme_id or str(uuid7())
         await self.emit("calls", "programme", programme_id, calls.ProgrammeCreated(
             programme_id=programme_id, code=unique_name("P"), name="METASTARS",
             currency="EUR", budget_cents=budget_cents, objectives=calls.OBJECTIVES,
             per_beneficiary_cap_cents=cap_cents,
-            de_minimis=calls.DeMinimis(ceiling_cents=ceiling_cents, window_years=window_years),
+            de_minimis=calls.DeMinimis(ceiling_cents=ceiling_cents, window_years=window_years,
+                                       cap_applies_to_undertaking=cap_applies_to_undertaking),
             created_at=T0))
         return programme_id
 
     async def call(self, programme_id: str, *, budget_cents: int = 600_000 * EUR,
                    instalments: list[dict[str, Any]] | None = None,
-                   de_minimis: bool = True, call_id: str | None = None) -> str:
+                   de_minimis: bool = True, call_id: str | None = None,
+                   funding_sources: list[dict[str, Any]] | None = None) -> str:
         call_id = call_id or str(uuid7())
         body = {k: v for k, v in call_body(programme_id).items() if k != "programme_id"}
         body.update(budget_cents=budget_cents, max_grant_cents=budget_cents,
                     min_grant_cents=0, counts_as_de_minimis=de_minimis,
-                    instalments=instalments or SEVENTY_THIRTY)
+                    instalments=instalments or SEVENTY_THIRTY,
+                    funding_sources=funding_sources or [])
         await self.emit("calls", "call", call_id, calls.CallDrafted(
             call_id=call_id, programme_id=programme_id, currency="EUR", rules_version=1,
             terms=calls.CallTerms.model_validate(body), drafted_at=T0))

@@ -23,7 +23,8 @@ async def test_a_programme_gets_the_five_objectives_and_the_de_minimis_defaults(
     programme = response.json()
     assert programme["objectives"] == ["network", "innovate", "adopt", "train",
                                        "go_international"]
-    assert programme["de_minimis"] == {"ceiling_cents": 300_000 * EUR, "window_years": 3}
+    assert programme["de_minimis"] == {"ceiling_cents": 300_000 * EUR, "window_years": 3,
+                                       "cap_applies_to_undertaking": False}
     assert programme["per_beneficiary_cap_cents"] is None
     assert (programme["carved_cents"], programme["remaining_cents"]) == (0, 2_000_000 * EUR)
     assert response.headers["location"] == f"/v1/programmes/{programme['id']}"

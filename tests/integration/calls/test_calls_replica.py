@@ -81,6 +81,7 @@ def _terms(call: dict[str, Any], terms: ev.CallTerms) -> None:
     call["eligibility"] = [{**rule.model_dump(mode="json"), "description": rule.describe()}
                            for rule in terms.eligibility]
     call["available_cents"] = terms.budget_cents - call["committed_cents"]
+    call["state_resources_percent"] = terms.state_resources_percent  # derived by the events
 
 
 async def make_history(client: httpx.AsyncClient, manager: Headers,

@@ -64,6 +64,15 @@ MISTAKES: list[tuple[dict[str, Any], str, str]] = [
     ({"opens_at": "2026-03-03T09:00:00"}, "opens_at", "timezone_aware"),
     ({"budget_cents": 60_000_000.0}, "budget_cents", "int_type"),  # money is never a float
     ({"kind": "loan"}, "kind", "literal_error"),
+    ({"funding_sources": [{"name": "Digital Europe", "share_percent": 60,
+                           "state_resources": False},
+                          {"name": "Region", "share_percent": 30, "state_resources": True}]},
+     "funding_sources", "funding_shares_not_100"),
+    ({"funding_sources": [{"name": "Region", "share_percent": 50, "state_resources": True},
+                          {"name": "Region", "share_percent": 50, "state_resources": True}]},
+     "funding_sources.1.name", "funding_source_duplicate"),
+    ({"funding_sources": [{"name": "Region", "share_percent": 0, "state_resources": True}]},
+     "funding_sources.0.share_percent", "greater_than_equal"),
 ]
 
 
@@ -185,3 +194,23 @@ async def test_rules_and_criteria_are_frozen_once_the_call_is_open(
 
 async def _is_open(client: httpx.AsyncClient, headers: Headers, call_id: str) -> bool:
     return await status_of(client, headers, call_id) == "open"
+
+
+async def test_a_calls_funding_sources_decide_what_counts_as_de_minimis(
+    client: httpx.AsyncClient, manager: Headers,
+) -> None:
+    programme = await new_programme(client, manager)
+    eu_only = await new_call(client, manager, programme["id"], counts_as_de_minimis=True,
+                             funding_sources=[{"name": "Digital Europe", "share_percent": 100,
+                                               "state_resources": False}])
+    assert (eu_only["counts_as_de_minimis"], eu_only["state_resources_percent"]) == (False, 0)
+    co_funded = await new_call(client, manager, programme["id"], code="CO-FUNDED",
+                               counts_as_de_minimis=False, funding_sources=[
+                                   {"name": "Digital Europe", "share_percent": 50,
+                                    "state_resources": False},
+                                   {"name": "Region", "share_percent": 50,
+                                    "state_resources": True}])
+    assert (co_funded["counts_as_de_minimis"], co_funded["state_resources_percent"]) == (True, 50)
+    assert [s["name"] for s in co_funded["funding_sources"]] == ["Digital Europe", "Region"]
+    legacy = await new_call(client, manager, programme["id"], code="LEGACY")
+    assert (legacy["funding_sources"], legacy["state_resources_percent"]) == ([], 100)

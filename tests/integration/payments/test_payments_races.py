@@ -81,3 +81,24 @@ async def test_concurrent_awards_in_two_programmes_share_one_de_minimis_headroom
 
     outcomes = sorted((await payments.decisions(list(applications))).values())
     assert outcomes == ["awarded", "de_minimis_exceeded"]
+
+
+async def test_concurrent_awards_to_two_linked_enterprises_share_their_undertakings_headroom(
+    payments: Payments,
+) -> None:
+    up = payments.upstream
+    first, second = await up.programme(), await up.programme()
+    calls = [await up.call(first), await up.call(second)]
+    parent, daughter = (await payments.organisation("sme-holding"),
+                        await payments.organisation("sme-subsidiary"))
+    linked = await payments.link(daughter.organisation_id, payments.manager, pic=parent.pic,
+                                 relation="controlled_by")
+    assert linked.status_code == 201, linked.text
+    applications = await asyncio.gather(
+        up.contract(calls[0], first, parent, 200_000 * EUR),
+        up.contract(calls[1], second, daughter, 200_000 * EUR))
+
+    outcomes = sorted((await payments.decisions(list(applications))).values())
+    assert outcomes == ["awarded", "de_minimis_exceeded"]
+    register = await payments.de_minimis(parent.organisation_id)
+    assert (register["aid_cents"], len(register["members"])) == (200_000 * EUR, 2)
