@@ -30,8 +30,13 @@ integration: $(INSTALLED)
 e2e: $(INSTALLED)
 	$(BIN)/pytest -q tests/e2e
 
-bench: $(INSTALLED)
-	$(BIN)/python bench/chassis.py
+bench: $(INSTALLED) $(VENV)/.bench-installed
+	$(BIN)/python -m bench
+
+# The benchmark's comparison library, installed for `make bench` only.
+$(VENV)/.bench-installed: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[bench]'
+	touch $@
 
 # Reinstall whenever the declared or pinned dependencies change.
 $(INSTALLED): pyproject.toml requirements.lock
