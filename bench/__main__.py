@@ -4,4 +4,5 @@ import asyncio
 
 from bench.chassis import main
 
-asyncio.run(main())
+if __name__ == "__main__":  # not again in the processes a stage spawns
+    asyncio.run(main())

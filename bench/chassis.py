@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from bench import appends, messaging, recorder
+from bench import appends, audits, messaging, recorder
 from bench.figures import Tally, ratio
 from bench.infra import infrastructure, machine
 from cascade.migrate import migrate
@@ -45,6 +45,7 @@ class Figures:
     consumed_raw: float
     p50: float
     p99: float
+    verify: list[audits.VerifyFigures]
 
 
 async def append_stages(server_url: str, name: str, progress: Progress) -> dict[str, object]:
@@ -110,6 +111,9 @@ async def main() -> None:
                 finally:
                     await latency_engine.dispose()
                     await drop_database(latency_db)
+                task = progress.add_task("audit verify", total=sum(audits.SIZES))
+                found["verify"] = await audits.verify_figures(
+                    settings, f"{name}_verify", lambda n: progress.advance(task, n))
         finally:
             await engine.dispose()
             await drop_database(url)
@@ -146,6 +150,14 @@ def report(f: Figures) -> None:
     table.add_row(f"commit-to-handled p50 / p99 at {messaging.LATENCY_RATE}/s (ms)",
                   f"{f.p50:.1f} / {f.p99:.1f}", "", "", "p99 < 100", "")
     console.print(table)
+    audit = Table(title="GET /v1/audit/verify (audit copy and calls feed in one process)")
+    for column in ("events", "verify s", "events/s", "/healthz meanwhile p50 / p99 / max ms",
+                   "target", "traced peak memory MiB"):
+        audit.add_column(column)
+    for v in f.verify:
+        audit.add_row(f"{v.events:,}", f"{v.seconds:.1f}", f"{2 * v.events / v.seconds:,.0f}",
+                      audits.healthz_line(v), "< 50 ms", f"{v.peak_mib:.1f}")
+    console.print(audit)
 
 
 if __name__ == "__main__":

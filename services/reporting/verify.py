@@ -31,7 +31,7 @@ from services.reporting.verify_rules import Difference, StreamedChain, link
 from shared.audit import in_slices
 from shared.settings import Settings
 
-PAGE = 1_000
+PAGE = 500
 
 
 async def copy_pages(conn: AsyncConnection, source: str) -> AsyncIterator[list[dict[str, Any]]]:

@@ -18,7 +18,7 @@ from services.reporting.feeds import FeedClients, read_feed
 from services.reporting.store import ENVELOPE_FIELDS, envelope_of
 from shared.audit import in_slices
 
-PAGE = 1_000
+PAGE = 500
 
 COPY_COLUMNS = ", ".join(f"a.{name}" for name in ENVELOPE_FIELDS)
 
@@ -55,19 +55,28 @@ async def check(conn: AsyncConnection, key: bytes, source: str, clients: FeedCli
 
 async def _take_page(conn: AsyncConnection, key: bytes, source: str, page: list[Any],
                      found: FeedCheck) -> None:
-    received = rules.envelopes_of(await conn.execute(text(
-        f"SELECT {', '.join(ENVELOPE_FIELDS)} FROM audit_events "
-        "WHERE source = :s AND id = ANY(:ids)"), {"s": source, "ids": [e.id for e in page]}))
+    """Hashed and compared with the copy a slice at a time, each slice's copies
+    read by one query: the event loop gets a turn between slices."""
     links: list[dict[str, Any]] = []
     async for envelopes in in_slices(page):
+        received = rules.envelopes_of(await conn.execute(text(
+            f"SELECT {', '.join(ENVELOPE_FIELDS)} FROM audit_events "
+            "WHERE source = :s AND id = ANY(:ids)"),
+            {"s": source, "ids": [e.id for e in envelopes]}))
         links += [{**rules.link(e.model_dump(), key), "recorded_at": e.recorded_at}
                   for e in envelopes]
         found.differences += rules.changed_at_source(source, received, envelopes)
+    columns = ("id", "stream_id", "version", "type", "prev_hash", "hash", "intact",
+               "recorded_at")
+    # One statement with a column of values each, not one compiled row per event.
     await conn.execute(text("""
         INSERT INTO verify_feed (id, stream_id, version, type, prev_hash, hash, intact,
                                  recorded_at)
-        VALUES (:id, :stream_id, :version, :type, :prev_hash, :hash, :intact, :recorded_at)
-        ON CONFLICT (id) DO NOTHING"""), links)
+        SELECT * FROM unnest(CAST(:id AS uuid[]), CAST(:stream_id AS text[]),
+                             CAST(:version AS integer[]), CAST(:type AS text[]),
+                             CAST(:prev_hash AS text[]), CAST(:hash AS text[]),
+                             CAST(:intact AS boolean[]), CAST(:recorded_at AS timestamptz[]))
+        ON CONFLICT (id) DO NOTHING"""), {c: [link[c] for link in links] for c in columns})
     await conn.commit()
     found.events += len(page)
 
