@@ -78,7 +78,8 @@ def serve_feed(settings: dict[str, object], port: int) -> None:
     app = create_app(ServiceDefinition(
         name="calls", title="calls feed", description="", port=port, owns_events=False,
         routers=[feed_api.router]), Settings(**settings))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+    # Keep-alive longer than any pause between two pages on a busy machine.
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=300)
 
 
 def free_port() -> int:
