@@ -150,9 +150,9 @@ def report(f: Figures) -> None:
     table.add_row(f"commit-to-handled p50 / p99 at {messaging.LATENCY_RATE}/s (ms)",
                   f"{f.p50:.1f} / {f.p99:.1f}", "", "", "p99 < 100", "")
     console.print(table)
-    audit = Table(title="GET /v1/audit/verify (audit copy and calls feed in one process)")
+    audit = Table(title="GET /v1/audit/verify (reporting here, the calls feed in another process)")
     for column in ("events", "verify s", "events/s", "/healthz meanwhile p50 / p99 / max ms",
-                   "target", "traced peak memory MiB"):
+                   "target", "resident memory gained MiB"):
         audit.add_column(column)
     for v in f.verify:
         audit.add_row(f"{v.events:,}", f"{v.seconds:.1f}", f"{2 * v.events / v.seconds:,.0f}",
