@@ -62,8 +62,13 @@ e2e: $(INSTALLED)
 fuzz: $(INSTALLED)
 	$(BIN)/python scripts/fuzz_api.py
 
-bench: $(INSTALLED)
-	$(BIN)/python bench/chassis.py
+bench: $(INSTALLED) $(VENV)/.bench-installed
+	$(BIN)/python -m bench
+
+# The benchmark's comparison library, installed for `make bench` only.
+$(VENV)/.bench-installed: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[bench]'
+	touch $@
 
 bench-catchup: $(INSTALLED)
 	$(BIN)/python -m bench.catchup

@@ -3,29 +3,29 @@ the caller's transaction, and load streams back, whole or as they stood."""
 
 from __future__ import annotations
 
-import functools
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 from opentelemetry import propagate
-from sqlalchemy import TextClause, bindparam, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.clock import Clock, SystemClock
+from shared.driver import driver_connection
 from shared.errors import VersionConflict
 from shared.events import SYSTEM, Actor, Envelope, Event
 from shared.ids import uuid7
 from shared.integrity import GENESIS, Head, event_hash
-from shared.tables import events, stream_heads
+from shared.tables import events
 
 # What an envelope is made of: every column but the writing transaction, which only
 # the commit-safe readers use (as text, shared/feed.py).
 ENVELOPE_COLUMNS = [c for c in events.c if c.name != "tx_id"]
-UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -93,64 +93,60 @@ class EventStore:
             prev_hash = head.hash
         now = self._clock.now()
         traceparent = context.traceparent or current_traceparent()
+        actor = context.actor.model_dump(mode="json")
+        common: dict[str, Any] = {
+            "stream_type": stream_type, "stream_id": stream_id, "occurred_at": occurred_at or now,
+            "recorded_at": now, "actor": actor, "correlation_id": context.correlation_id,
+            "causation_id": context.causation_id, "traceparent": traceparent,
+        }
         rows: list[dict[str, Any]] = []
         for offset, new_event in enumerate(new_events, start=1):
             row: dict[str, Any] = {
-                "id": uuid7(),
-                "type": new_event.event_type,
-                "schema_version": new_event.schema_version,
-                "stream_type": stream_type,
-                "stream_id": stream_id,
-                "version": expected_version + offset,
-                "occurred_at": occurred_at or now,
-                "recorded_at": now,
-                "actor": context.actor.model_dump(mode="json"),
-                "correlation_id": context.correlation_id,
-                "causation_id": context.causation_id,
-                "traceparent": traceparent,
-                "payload": new_event.model_dump(mode="json"),
-                "prev_hash": prev_hash,
+                **common, "id": uuid7(), "type": new_event.event_type,
+                "schema_version": new_event.schema_version, "version": expected_version + offset,
+                "payload": new_event.model_dump(mode="json"), "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = event_hash(self._key, prev_hash, row)
             rows.append(row)
-        positions = await self._insert(conn, stream_type, stream_id, expected_version, rows)
-        return [Envelope(**row, position=p) for row, p in zip(rows, positions, strict=True)]
+        positions = await self._insert(conn, common, expected_version, rows)
+        # Built from values made here, so not validated again.
+        return [Envelope.model_construct(**{**row, "actor": context.actor, "position": p})
+                for row, p in zip(rows, positions, strict=True)]
 
-    async def _insert(
-        self, conn: AsyncConnection, stream_type: str, stream_id: str, expected: int,
-        rows: list[dict[str, Any]],
-    ) -> list[int]:
+    async def _insert(self, conn: AsyncConnection, common: dict[str, Any], expected: int,
+                      rows: list[dict[str, Any]]) -> list[int]:
         """One statement: the events, and the head moved from `expected` to the
         newest. A racer at the same expected version collides on the unique
         (stream_id, version); a caller whose expected version is ahead of the
         stream moves no head. Either way: VersionConflict, and the caller's
         transaction (already failed or about to be rolled back) keeps nothing."""
-        last = rows[-1]
-        params: dict[str, Any] = {"h_stream_id": stream_id, "h_stream_type": stream_type,
-                                  "h_version": last["version"], "h_hash": last["hash"],
-                                  "h_expected": expected}
-        for i, row in enumerate(rows):
-            params.update({f"{name}_{i}": value for name, value in row.items()})
-        statement = _append_statement(len(rows))
+        stream_id, last = common["stream_id"], rows[-1]
+        args = (
+            common["stream_type"], stream_id, common["occurred_at"], common["recorded_at"],
+            json.dumps(common["actor"]), common["correlation_id"], common["causation_id"],
+            common["traceparent"],
+            [r["id"] for r in rows], [r["version"] for r in rows], [r["type"] for r in rows],
+            [r["schema_version"] for r in rows],
+            [json.dumps(r["payload"], separators=(",", ":"), ensure_ascii=False) for r in rows],
+            [r["prev_hash"] for r in rows], [r["hash"] for r in rows],
+            last["version"], last["hash"], expected,
+        )
         try:
-            result = (await conn.execute(statement, params)).all()
-        except IntegrityError as exc:
-            if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
-                raise
+            async with driver_connection(conn, APPEND) as driver:
+                result = await driver.fetch(APPEND, *args)
+        except asyncpg.UniqueViolationError:
             raise VersionConflict(
                 f"stream {stream_id} has moved on from version {expected}",
                 expected_version=expected,
             ) from None
-        if not result[0].moved:
+        if not result[0]["moved"]:
             raise _conflict(stream_id, expected, await self.head(conn, stream_id))
-        return [row.position for row in result]
+        return [row["position"] for row in result]
 
     async def head(self, conn: AsyncConnection, stream_id: str) -> Head | None:
-        row = (await conn.execute(
-            select(stream_heads.c.version, stream_heads.c.hash)
-            .where(stream_heads.c.stream_id == stream_id)
-        )).first()
-        return Head(stream_id, row.version, row.hash) if row else None
+        async with driver_connection(conn, HEAD) as driver:
+            row = await driver.fetchrow(HEAD, stream_id)
+        return Head(stream_id, row["version"], row["hash"]) if row else None
 
     async def load(
         self,
@@ -179,35 +175,31 @@ class EventStore:
         return [envelope_from_row(row._mapping) for row in result]
 
 
-EVENT_COLUMNS = [c for c in ENVELOPE_COLUMNS if c.name != "position"]
-
-
-@functools.cache
-def _append_statement(count: int) -> TextClause:
-    """The append of `count` events as one statement, written once per count:
-    SQLAlchemy does not cache the compilation of an equivalent Core statement
-    (multi-row VALUES inside a CTE), and compiling it cost more than the insert."""
-    names = ", ".join(c.name for c in EVENT_COLUMNS)
-    rows = ", ".join(
-        "(" + ", ".join(f":{c.name}_{i}" for c in EVENT_COLUMNS) + ")" for i in range(count)
+# Any number of events as one prepared statement: the per-event columns as
+# arrays (asyncpg sends them in binary), the rest once. The ordinality keeps the
+# positions in version order, which the commit-safe feed relies on.
+APPEND = """
+    WITH new AS (
+        INSERT INTO events (stream_type, stream_id, occurred_at, recorded_at, actor,
+                            correlation_id, causation_id, traceparent,
+                            id, version, type, schema_version, payload, prev_hash, hash)
+        SELECT $1, $2, $3, $4, $5::jsonb, $6, $7, $8,
+               e.id, e.version, e.type, e.schema_version, e.payload, e.prev_hash, e.hash
+        FROM unnest($9::uuid[], $10::int[], $11::text[], $12::int[], $13::jsonb[],
+                    $14::text[], $15::text[])
+             WITH ORDINALITY AS e(id, version, type, schema_version, payload, prev_hash, hash, n)
+        ORDER BY e.n
+        RETURNING position, version
+    ), moved AS (
+        INSERT INTO stream_heads (stream_id, stream_type, version, hash)
+        VALUES ($2, $1, $16, $17)
+        ON CONFLICT (stream_id) DO UPDATE SET version = $16, hash = $17
+        WHERE stream_heads.version = $18
+        RETURNING 1
     )
-    statement = text(f"""
-        WITH new AS (
-            INSERT INTO events ({names}) VALUES {rows}
-            RETURNING position, version
-        ), moved AS (
-            INSERT INTO stream_heads (stream_id, stream_type, version, hash)
-            VALUES (:h_stream_id, :h_stream_type, :h_version, :h_hash)
-            ON CONFLICT (stream_id) DO UPDATE SET version = :h_version, hash = :h_hash
-            WHERE stream_heads.version = :h_expected
-            RETURNING 1
-        )
-        SELECT position, (SELECT count(*) FROM moved) AS moved FROM new ORDER BY version
-    """)
-    # Typed parameters keep the JSON and UUID conversions of the columns.
-    return statement.bindparams(*(
-        bindparam(f"{c.name}_{i}", type_=c.type) for i in range(count) for c in EVENT_COLUMNS
-    ))
+    SELECT position, (SELECT count(*) FROM moved) AS moved FROM new ORDER BY version
+"""
+HEAD = "SELECT version, hash FROM stream_heads WHERE stream_id = $1"
 
 
 def _conflict(stream_id: str, expected: int, head: Head | None) -> VersionConflict:

@@ -66,7 +66,10 @@ class RebuildResult:
 
 @dataclass
 class _Fold:
-    """The new generation in memory, and what is yet to be written."""
+    """What of the new generation is in memory: the records of the streams taken
+    since the last flush (and of those waiting for an earlier version), and what
+    is yet to be written. The others are in the database, and read back when an
+    event of theirs comes: memory stays bounded whatever the history's length."""
 
     generation: int
     records: dict[str, StreamRecord] = field(default_factory=dict)
@@ -116,14 +119,19 @@ class Rebuild:
             await self._flush(fold)
             if self._before_swap is not None:
                 await self._before_swap(fold.generation)
-            checksum = store.checksum_of(fold.records.values())
+            async with self._engine.connect() as conn:
+                checksum = await store.checksum(conn, fold.generation)
+                records = await conn.scalar(text(
+                    "SELECT count(*) FROM projection_records WHERE generation = :g"),
+                    {"g": fold.generation})
             await self._swap(fold, checksum)
         finally:
             await session.execute(text("SELECT pg_advisory_unlock(:k)"),
                                   {"k": store.PROJECTION_LOCK})
             await session.commit()
         await self._forget_retired()
-        return RebuildResult(fold.generation, fold.read, len(fold.records), checksum, fold.skipped)
+        return RebuildResult(fold.generation, fold.read, int(records or 0), checksum,
+                             fold.skipped)
 
     async def _new_generation(self, from_topics: bool, from_feeds: bool) -> int:
         built_from = "+".join(name for name, used in (("feeds", from_feeds),
@@ -144,6 +152,7 @@ class Rebuild:
         for source in SOURCES:
             self._progress.stage(f"Reading the {source} feed", None)
             async for page in read_feed(self._feeds, source, token):
+                await self._load_records(fold, page)
                 for envelope in page:
                     self._take(fold, envelope, "feed")
                 self._progress.advance(len(page))
@@ -152,19 +161,29 @@ class Rebuild:
 
     async def _read_topics(self, fold: _Fold) -> None:
         async for values in topic_values(self._settings, self._progress):
-            for value in values:
-                self._take_message(fold, value)
+            envelopes = [e for v in values if (e := self._parse(fold, v)) is not None]
+            await self._load_records(fold, envelopes)
+            for envelope in envelopes:
+                self._take(fold, envelope, "topic")
             self._progress.advance(len(values))
             await self._flush_if_due(fold)
         await self._flush(fold)
 
-    def _take_message(self, fold: _Fold, value: bytes | None) -> None:
+    def _parse(self, fold: _Fold, value: bytes | None) -> Envelope | None:
         try:
-            envelope = parse_envelope(value)
+            return parse_envelope(value)
         except PoisonMessage:
             fold.skipped += 1  # the live consumer dead-lettered it too
+            return None
+
+    async def _load_records(self, fold: _Fold, envelopes: Iterable[Envelope]) -> None:
+        """Read back the records of these events' streams flushed earlier."""
+        missing = {e.stream_id for e in envelopes} - fold.records.keys()
+        if not missing:
             return
-        self._take(fold, envelope, "topic")
+        async with self._engine.connect() as conn:
+            found = await store.records_of(conn, fold.generation, missing)
+        fold.records.update(found)
 
     def _take(self, fold: _Fold, envelope: Envelope, via: store.Via | None) -> None:
         """Fold one event in (and keep it in the audit copy, unless it came from there)."""
@@ -216,8 +235,12 @@ class Rebuild:
                 SELECT {', '.join(store.ENVELOPE_FIELDS)} FROM audit_events
                 WHERE tx_id >= CAST(:since AS xid8)
                 ORDER BY stream_id, version"""), {"since": since})
-            async for row in rows:
-                self._take(fold, store.envelope_of(row), None)
+            async for chunk in rows.partitions(500):
+                envelopes = [store.envelope_of(row) for row in chunk]
+                await self._load_records(fold, envelopes)
+                for envelope in envelopes:
+                    self._take(fold, envelope, None)
+                await self._flush_if_due(fold)
         await self._flush(fold)
 
     async def _flush_if_due(self, fold: _Fold) -> None:
@@ -234,6 +257,9 @@ class Rebuild:
                 await store.save_records(conn, fold.generation, chunk)
         fold.dirty.clear()
         fold.copies = {"topic": [], "feed": []}
+        # Written: only the records still waiting for an earlier version stay here.
+        fold.records = {stream_id: record for stream_id, record in fold.records.items()
+                        if stream_id in fold.waiting}
 
     async def _swap(self, fold: _Fold, checksum: str) -> None:
         async with self._engine.begin() as conn:

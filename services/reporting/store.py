@@ -3,6 +3,7 @@ and the canonical checksum that compares two generations."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from shared.integrity import canonical_json
 Via = Literal["topic", "feed"]
 # Live handlers take it shared; the end of a rebuild takes it alone to swap generations.
 PROJECTION_LOCK = 0x5245504F  # "REPO"
+CHECKSUM_SLICE = 200  # records hashed between two turns of the event loop
 ENVELOPE_FIELDS = ("id", "type", "schema_version", "stream_type", "stream_id", "version",
                    "occurred_at", "recorded_at", "actor", "correlation_id", "causation_id",
                    "traceparent", "payload", "prev_hash", "hash", "position")
@@ -96,6 +98,13 @@ async def save_records(conn: AsyncConnection, generation: int,
               for name in ("source", "version", "programme_id", "call_id", "body", "waiting")}))
 
 
+async def records_of(conn: AsyncConnection, generation: int,
+                     stream_ids: Iterable[str]) -> dict[str, StreamRecord]:
+    """The records of these streams in the generation (those it has)."""
+    found = await load_records(conn, generation, list(stream_ids))
+    return {stream_id: record for stream_id, (record, _) in found.items()}
+
+
 async def records_in(conn: AsyncConnection, generation: int, *, programme_id: str | None = None,
                      call_id: str | None = None) -> list[StreamRecord]:
     """The records of a programme or a call (a call's programme record included)."""
@@ -114,24 +123,27 @@ async def records_in(conn: AsyncConnection, generation: int, *, programme_id: st
 async def organisations(conn: AsyncConnection, generation: int,
                         ids: Iterable[str]) -> dict[str, StreamRecord]:
     """The records of these organisations' own streams (their registration)."""
-    rows = await conn.execute(
-        text("SELECT body FROM projection_records WHERE generation = :g AND stream_id = ANY(:ids)"),
-        {"g": generation, "ids": list(ids)})
-    return {record.stream_id: record
-            for record in (StreamRecord.model_validate(row.body) for row in rows)}
+    return await records_of(conn, generation, ids)
 
 
 async def checksum(conn: AsyncConnection, generation: int) -> str:
-    """SHA-256 over every record of the generation in canonical form, sorted by
-    stream: equal for two generations exactly when their records are equal."""
-    result = await conn.stream(text(
-        "SELECT body FROM projection_records WHERE generation = :g"), {"g": generation})
-    return checksum_of([StreamRecord.model_validate(row.body) async for row in result])
+    """SHA-256 over every record of the generation in canonical form, in stream
+    order: equal for two generations exactly when their records are equal.
 
-
-def checksum_of(records: Iterable[StreamRecord]) -> str:
-    """The canonical checksum of records held in memory (a rebuild's, before they are read back)."""
+    Read through a server-side cursor (memory of a few rows, whatever the
+    generation's size) in code-point order, as `sorted` orders the records of a
+    rebuild's; hashed in slices, so the event loop keeps serving meanwhile."""
     digest = hashlib.sha256()
-    for record in sorted(records, key=lambda r: r.stream_id):
-        digest.update(canonical_json(record.model_dump(mode="json")) + b"\n")
+    result = await conn.stream(text(
+        'SELECT body FROM projection_records WHERE generation = :g ORDER BY stream_id COLLATE "C"'),
+        {"g": generation})
+    async for rows in result.partitions(CHECKSUM_SLICE):
+        for row in rows:
+            digest.update(_canonical_record(StreamRecord.model_validate(row.body)))
+        await asyncio.sleep(0)
+    await conn.commit()
     return digest.hexdigest()
+
+
+def _canonical_record(record: StreamRecord) -> bytes:
+    return canonical_json(record.model_dump(mode="json")) + b"\n"

@@ -7,117 +7,57 @@ reporting received the event, so its absence from the feed is named. Likewise
 an event edited in place shows both as a broken hash and as a copy that no
 longer matches its source. Each difference names the service, the stream, the
 version and the event, so an auditor can go straight to it.
+
+Both histories are read a page at a time, so memory stays that of a page
+whatever their length: the copy in (stream, version) order; the feed in its
+commit order, each page hashed and compared with the copy as it comes, its
+links kept in a scratch table (`verify_feed`) that the database then reads back
+in stream order and joins with the copy.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import asdict
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.reporting.feeds import FeedClients, FeedUnavailable, feed_token, whole_feed
-from services.reporting.store import ENVELOPE_FIELDS, envelope_of
-from shared.events import Envelope
-from shared.integrity import Head, canonical_json, verify_stream
+from services.reporting import verify_feed
+from services.reporting.feeds import FeedClients, FeedUnavailable, feed_token
+from services.reporting.store import ENVELOPE_FIELDS
+from services.reporting.verify_rules import Difference, StreamedChain, link
+from shared.audit import in_slices
 from shared.settings import Settings
 
-FoundIn = Literal["source", "audit_copy", "cross_check"]
+PAGE = 500
 
 
-@dataclass(frozen=True)
-class Difference:
-    source: str
-    found_in: FoundIn
-    kind: str
-    stream_id: str | None
-    version: int | None
-    event_id: str | None
-    detail: str
+async def copy_pages(conn: AsyncConnection, source: str) -> AsyncIterator[list[dict[str, Any]]]:
+    """The source's audit copy in (stream, version) order, a page per short read."""
+    after: tuple[str, int, Any] | None = None
+    columns = ", ".join(ENVELOPE_FIELDS)
+    while True:
+        where = "" if after is None else "AND (stream_id, version, id) > (:s, :v, :i)"
+        rows = [dict(row._mapping) for row in await conn.execute(text(
+            f"SELECT {columns} FROM audit_events WHERE source = :source {where} "
+            "ORDER BY stream_id, version, id LIMIT :n"),
+            {"source": source, "n": PAGE, **({} if after is None else
+                                             {"s": after[0], "v": after[1], "i": after[2]})})]
+        await conn.commit()
+        if not rows:
+            return
+        yield rows
+        after = (rows[-1]["stream_id"], rows[-1]["version"], rows[-1]["id"])
 
 
-def chain_differences(key: bytes, source: str, found_in: FoundIn,
-                      envelopes: Iterable[Envelope]) -> list[Difference]:
-    """Broken links of each stream's chain (altered, missing, out of order).
-
-    Each stream is checked up to its newest event here: the newest removed is
-    the cross-check's to find, since only the source holds the stream's head."""
-    streams: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    ids: dict[tuple[str, int], str] = {}
-    for envelope in envelopes:
-        row = envelope.model_dump()
-        streams[envelope.stream_id].append(row)
-        ids.setdefault((envelope.stream_id, envelope.version), str(envelope.id))
-    differences = []
-    for stream_id in sorted(streams):
-        rows = sorted(streams[stream_id], key=lambda r: r["version"])
-        head = Head(stream_id, rows[-1]["version"], rows[-1]["hash"])
-        for found in verify_stream(key, stream_id, rows, head):
-            differences.append(Difference(
-                source, found_in, found.kind, stream_id, found.version,
-                ids.get((stream_id, found.version or 0)), found.detail))
+async def copy_differences(conn: AsyncConnection, key: bytes, source: str) -> list[Difference]:
+    chain, differences = StreamedChain(source, "audit_copy"), []
+    async for page in copy_pages(conn, source):
+        async for rows in in_slices(page):
+            differences += chain.take(link(row, key) for row in rows)
     return differences
-
-
-def cross_check(source: str, copy: Sequence[Envelope],
-                feed: Sequence[Envelope]) -> list[Difference]:
-    """Events the copy holds and the source no longer does, the reverse (but for
-    events still on their way), and events whose content differs between the two."""
-    at_source = {e.id: e for e in feed}
-    differences = []
-    for envelope in copy:
-        if envelope.id not in at_source:
-            differences.append(_difference(
-                source, "removed_at_source", envelope,
-                f"reporting received {envelope.type} version {envelope.version} of stream "
-                f"{envelope.stream_id}, but the source no longer holds it"))
-        elif changed := _changed_fields(envelope, at_source[envelope.id]):
-            differences.append(_difference(
-                source, "changed_at_source", envelope,
-                f"the source's copy of {envelope.type} differs from the one received in: "
-                f"{', '.join(changed)}"))
-    for envelope in unreceived(copy, feed):
-        differences.append(_difference(
-            source, "not_received", envelope,
-            f"the source holds {envelope.type} version {envelope.version} of stream "
-            f"{envelope.stream_id}, which reporting never received though it received later "
-            "events: inserted at the source, or lost on the way"))
-    return differences
-
-
-def unreceived(copy: Sequence[Envelope], feed: Sequence[Envelope]) -> list[Envelope]:
-    """Events of the feed missing from the copy, but for those recorded after the
-    newest the copy holds: those are on their way, not a difference (yet)."""
-    received = {e.id for e in copy}
-    newest = max((e.recorded_at for e in copy), default=None)
-    return [e for e in feed if e.id not in received
-            and newest is not None and e.recorded_at <= newest]
-
-
-def in_flight(copy: Sequence[Envelope], feed: Sequence[Envelope]) -> int:
-    received = {e.id for e in copy}
-    return sum(1 for e in feed if e.id not in received) - len(unreceived(copy, feed))
-
-
-def _changed_fields(received: Envelope, at_source: Envelope) -> list[str]:
-    ours, theirs = received.model_dump(), at_source.model_dump()
-    return [name for name in ENVELOPE_FIELDS
-            if canonical_json(ours[name]) != canonical_json(theirs[name])]
-
-
-def _difference(source: str, kind: str, envelope: Envelope, detail: str) -> Difference:
-    return Difference(source, "cross_check", kind, envelope.stream_id, envelope.version,
-                      str(envelope.id), detail)
-
-
-async def audit_copy_of(conn: AsyncConnection, source: str) -> list[Envelope]:
-    rows = await conn.execute(
-        text(f"SELECT {', '.join(ENVELOPE_FIELDS)} FROM audit_events WHERE source = :s "
-             "ORDER BY stream_id, version, received_at"), {"s": source})
-    return [envelope_of(row) for row in rows]
 
 
 async def verify_sources(conn: AsyncConnection, settings: Settings, clients: FeedClients,
@@ -127,21 +67,21 @@ async def verify_sources(conn: AsyncConnection, settings: Settings, clients: Fee
     differences: list[Difference] = []
     summary: dict[str, dict[str, int | None]] = {}
     for source in sources:
-        copy = await audit_copy_of(conn, source)
-        found = chain_differences(key, source, "audit_copy", copy)
-        feed: list[Envelope] | None = None
+        found = await copy_differences(conn, key, source)
+        copied = (await conn.execute(text(
+            "SELECT count(*) FROM audit_events WHERE source = :s"), {"s": source})).scalar_one()
+        await conn.commit()
+        line: dict[str, int | None] = {"audit_events": copied, "feed_events": None,
+                                       "in_flight": None}
         try:
-            feed = await whole_feed(clients, source, feed_token(settings))
+            checked = await verify_feed.check(conn, key, source, clients, feed_token(settings))
         except FeedUnavailable as exc:
             found.append(Difference(source, "source", "source_unreachable", None, None, None,
                                     str(exc)))
-        if feed is not None:
-            found += chain_differences(key, source, "source", feed)
-            found += cross_check(source, copy, feed)
-        summary[source] = {"audit_events": len(copy),
-                           "feed_events": None if feed is None else len(feed),
-                           "in_flight": None if feed is None else in_flight(copy, feed),
-                           "differences": len(found)}
+        else:
+            found += checked.differences
+            line.update(feed_events=checked.events, in_flight=checked.in_flight)
+        summary[source] = {**line, "differences": len(found)}
         differences += found
     return {"intact": not differences, "sources": summary,
             "differences": [asdict(d) for d in differences]}

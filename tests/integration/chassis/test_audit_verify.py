@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from typer.testing import CliRunner
 
+import shared.audit
 from cascade.cli.main import app as cli
 from cascade.migrate import migrate
 from shared.audit import verify
@@ -91,6 +92,39 @@ async def test_two_swapped_events_are_named(history: AsyncEngine) -> None:
     assert ("altered", "s-1", 2) in broken
     assert ("altered", "s-1", 3) in broken
     assert all(stream == "s-1" for _, stream, _ in broken)
+
+
+async def test_a_history_read_in_pages_names_each_place_across_the_page_boundaries(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages of 4 events: streams and tamperings fall on either side of a boundary."""
+    monkeypatch.setattr(shared.audit, "PAGE", 4)
+    monkeypatch.setattr(shared.audit, "SLICE", 3)
+    for stream_id, n in (("p-1", 3), ("p-2", 6), ("p-3", 2), ("p-4", 5), ("p-5", 1)):
+        await write_stream(engine, stream_id, n)
+    assert await found(engine) == []
+    await tamper(
+        engine,
+        # p-2 spans pages 1 and 2: its version 2 edited (page 1), its newest removed (page 3)
+        """UPDATE events SET payload = '{"n": 200}' WHERE stream_id = 'p-2' AND version = 2""",
+        "DELETE FROM events WHERE stream_id = 'p-2' AND version = 6",
+        # p-3's events all gone: only its head is left, between two pages' streams
+        "DELETE FROM events WHERE stream_id = 'p-3'",
+        # p-4, a stream crossing a boundary, loses an event in the middle
+        "DELETE FROM events WHERE stream_id = 'p-4' AND version = 3",
+        # p-5, the last stream, gains one
+        """INSERT INTO events (id, stream_type, stream_id, version, type, schema_version,
+            occurred_at, recorded_at, actor, correlation_id, payload, prev_hash, hash)
+        SELECT gen_random_uuid(), stream_type, stream_id, 2, type, schema_version,
+            occurred_at, recorded_at, actor, correlation_id, '{"n": 2}', hash, repeat('f', 64)
+        FROM events WHERE stream_id = 'p-5' AND version = 1""",
+    )
+    assert sorted(await found(engine), key=str) == sorted([
+        ("altered", "p-2", 2), ("missing", "p-2", 6),
+        ("missing", "p-3", 1),
+        ("missing", "p-4", 3), ("out_of_order", "p-4", 4),
+        ("altered", "p-5", 2), ("unexpected", "p-5", 2),
+    ], key=str)
 
 
 @pytest.fixture

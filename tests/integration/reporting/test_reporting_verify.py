@@ -12,8 +12,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+import shared.audit
 from cascade.migrate import migrate
 from cascade.services import ensure_topics
+from services.reporting import feeds, verify, verify_feed
 from shared.app import Chassis
 from shared.clock import FixedClock
 from shared.consumer import ConsumerRunner
@@ -125,10 +127,21 @@ async def test_an_untouched_history_is_intact(history: History) -> None:
     assert (answer["intact"], answer["differences"]) == (True, [])
 
 
-async def test_each_tampering_at_the_source_is_named(history: History) -> None:
+async def test_each_tampering_at_the_source_is_named(
+    history: History, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With pages of 4 events (feed, copy and scratch table alike), so that
+    streams and tamperings fall on either side of page boundaries."""
+    for module in (verify, verify_feed, feeds):
+        monkeypatch.setattr(module, "PAGE", 4)
+    monkeypatch.setattr(shared.audit, "SLICE", 3)
     edited, removed, inserted, swapped, _ = history.streams
     newest = await history.newest()
     assert newest[0] not in (edited, removed, inserted, swapped)
+    # The inserted event is to stay at the source, never received: a running relay
+    # would publish it to reporting at its next poll, before or during the check.
+    for relay in [c for c in history.calls.state.chassis.components if isinstance(c, Relay)]:
+        await relay.stop()
     await history.run(
         """UPDATE events SET payload = jsonb_set(payload, '{published_at}',
                                                  '"2020-01-01T00:00:00+00:00"')
