@@ -119,9 +119,9 @@ def test_the_ceiling_refuses_on_the_counted_share_and_says_why_in_numbers() -> N
     over = Standing(ledger, 0, figures(250_000 * EUR, 50_000 * EUR + 1, 50))
     refused = refusal(100_000 * EUR + 2, "EUR", rules, over)
     assert refused is not None
-    for text in ("PIC:1, PIC:2", "since 2023-03-02", "EUR 249,999.99 from METASTARS",
-                 "EUR 0.01 from Bpifrance (declared)", "counts EUR 50,000.01",
-                 "50% from state resources of EUR 100,000.02", "headroom EUR 50,000.00"):
+    for text in ("PIC:1, PIC:2", "since 2023-03-02", "€249,999.99 from METASTARS",
+                 "€0.01 from Bpifrance (declared)", "counts €50,000.01",
+                 "50% from state resources of €100,000.02", "headroom €50,000.00"):
         assert text in refused.reason, text
 
 
