@@ -35,7 +35,7 @@ async def test_metastars_has_one_programme_five_objectives_two_trl_bands_and_a_s
         "The project's technology readiness level is between 3 and 5.",
         "The project's technology readiness level is between 6 and 8."]
     assert services["selection_mode"] == "first_come_first_served"
-    page = (await client.get(f"/v1/programmes/{programme['id']}", headers=applicant)).json()
+    page = (await client.get(f"/v1/programmes/{programme['id']}", headers=manager)).json()
     assert page["carved_cents"] == 1_600_000 * EUR
     listed = await client.get("/v1/calls", params={"programme_id": programme["id"]},
                               headers=manager)
