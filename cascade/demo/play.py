@@ -145,6 +145,11 @@ class Player:
                                          f"/v1/applications/{draft['id']}/submit", {},
                                          expect=(200, 409))
             self.played.late_refused = answer.json().get("code") == "call_closed"
+            if answer.status_code == 200:
+                # Applications had not yet heard of the early closing (it arrives as an
+                # event): the proposal became an application of the call like the
+                # others, so it is evaluated with them.
+                self.played.ranked[self.people.ranked.index(late)] = answer.json()
 
     # --- evaluation, ranking, selection -------------------------------------------------------
 
