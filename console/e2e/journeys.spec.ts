@@ -133,9 +133,12 @@ test("the evaluator declares no conflict, reads and scores each criterion", asyn
   await maria.goto(state.callUrl!);
   await maria.getByLabel("Reason (for closing, extending or amending)", { exact: true }).fill("enough applications");
   await maria.getByRole("button", { name: "Close now" }).click();
-  await afterReloads(maria, () => expect(maria.getByRole("button", { name: "Assign evaluators" })).toBeVisible());
-  await maria.getByRole("button", { name: "Assign evaluators" }).click();
-  await expect(maria.getByRole("status")).toHaveText("Evaluators assigned.");
+  // The closing reaches applications as an event: until it has, assigning is refused
+  // in words ("... once it has closed"), and the manager tries again, as a person would.
+  await afterReloads(maria, async () => {
+    await maria.getByRole("button", { name: "Assign evaluators" }).click();
+    await expect(maria.getByRole("status")).toHaveText("Evaluators assigned.", { timeout: 3_000 });
+  });
 
   const eva = await personAt(browser, "evaluator", "Eva");
   const card = eva.locator(".card").first();
