@@ -39,8 +39,11 @@ $(CONSOLE_BUILT): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium < /dev/null
 
+PY_SOURCES := cascade shared services tests bench deploy scripts
+
 lint: $(INSTALLED)
-	$(BIN)/ruff check cascade shared services tests bench deploy scripts
+	$(BIN)/ruff check $(PY_SOURCES)
+	$(BIN)/ruff format --check $(PY_SOURCES)
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy

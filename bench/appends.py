@@ -26,11 +26,27 @@ BATCHES, BATCH_SIZE = 50, 100
 ONE_ROW_TXS = 4_000
 WRITERS, WRITER_APPENDS = 8, 250
 KEY = b"bench-key"
-COLUMNS = ("id", "stream_type", "stream_id", "version", "type", "schema_version", "occurred_at",
-           "recorded_at", "actor", "correlation_id", "causation_id", "traceparent", "payload",
-           "prev_hash", "hash")
-INSERT = (f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES "
-          f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})")
+COLUMNS = (
+    "id",
+    "stream_type",
+    "stream_id",
+    "version",
+    "type",
+    "schema_version",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "traceparent",
+    "payload",
+    "prev_hash",
+    "hash",
+)
+INSERT = (
+    f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES "
+    f"({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})"
+)
 HEAD = "INSERT INTO stream_heads (stream_id, stream_type, version, hash) VALUES ($1, $2, $3, $4)"
 
 
@@ -44,11 +60,20 @@ def raw_row(stream_id: str, version: int, prev_hash: str) -> tuple[Any, ...]:
     """The row the store would write, prepared outside the timed loop."""
     now = datetime.now(UTC)
     row: dict[str, Any] = {
-        "id": uuid.uuid4(), "stream_type": "bench", "stream_id": stream_id, "version": version,
-        "type": Ticked.event_type, "schema_version": 1, "occurred_at": now, "recorded_at": now,
-        "actor": {"sub": "bench", "roles": []}, "correlation_id": uuid.uuid4(),
-        "causation_id": None, "traceparent": None,
-        "payload": Ticked(n=version).model_dump(mode="json"), "prev_hash": prev_hash,
+        "id": uuid.uuid4(),
+        "stream_type": "bench",
+        "stream_id": stream_id,
+        "version": version,
+        "type": Ticked.event_type,
+        "schema_version": 1,
+        "occurred_at": now,
+        "recorded_at": now,
+        "actor": {"sub": "bench", "roles": []},
+        "correlation_id": uuid.uuid4(),
+        "causation_id": None,
+        "traceparent": None,
+        "payload": Ticked(n=version).model_dump(mode="json"),
+        "prev_hash": prev_hash,
     }
     row["hash"] = event_hash(KEY, prev_hash, row)
     row["actor"], row["payload"] = json.dumps(row["actor"]), json.dumps(row["payload"])
@@ -57,8 +82,14 @@ def raw_row(stream_id: str, version: int, prev_hash: str) -> tuple[Any, ...]:
 
 async def append_one(engine: AsyncEngine, store: EventStore, stream_id: str, n: int) -> None:
     async with engine.begin() as conn:
-        await store.append(conn, stream_type="bench", stream_id=stream_id, expected_version=0,
-                           new_events=[Ticked(n=n)], context=CommandContext())
+        await store.append(
+            conn,
+            stream_type="bench",
+            stream_id=stream_id,
+            expected_version=0,
+            new_events=[Ticked(n=n)],
+            context=CommandContext(),
+        )
 
 
 @dataclass
@@ -69,8 +100,9 @@ class SingleAppends:
     raw_statement_cpu: float
 
 
-async def single_appends(engine: AsyncEngine, raw: asyncpg.Connection,
-                         advance: Callable[[int], None]) -> SingleAppends:
+async def single_appends(
+    engine: AsyncEngine, raw: asyncpg.Connection, advance: Callable[[int], None]
+) -> SingleAppends:
     """Store and raw in alternating rounds, so that a busy neighbour slows both alike."""
     store = EventStore(KEY)
     result = SingleAppends(Tally(), Tally(), 0.0, 0.0)
@@ -81,15 +113,20 @@ async def single_appends(engine: AsyncEngine, raw: asyncpg.Connection,
             for i in range(r * per_round, (r + 1) * per_round):
                 async with engine.begin() as conn:
                     cpu = time.process_time()
-                    await store.append(conn, stream_type="bench", stream_id=f"s-{i}",
-                                       expected_version=0, new_events=[Ticked(n=i)],
-                                       context=CommandContext())
+                    await store.append(
+                        conn,
+                        stream_type="bench",
+                        stream_id=f"s-{i}",
+                        expected_version=0,
+                        new_events=[Ticked(n=i)],
+                        context=CommandContext(),
+                    )
                     result.store_statement_cpu += time.process_time() - cpu
             advance(per_round)
         with result.raw.measure(per_round):
             # The same rows the store writes (the event and its stream's head), in
             # one transaction each, the way a hand-written asyncpg version would.
-            for row in rows[r * per_round:(r + 1) * per_round]:
+            for row in rows[r * per_round : (r + 1) * per_round]:
                 async with raw.transaction():
                     cpu = time.process_time()
                     await raw.execute(INSERT, *row)
@@ -99,8 +136,9 @@ async def single_appends(engine: AsyncEngine, raw: asyncpg.Connection,
     return result
 
 
-async def batch_appends(engine: AsyncEngine, raw: asyncpg.Connection,
-                        advance: Callable[[int], None]) -> tuple[Tally, Tally]:
+async def batch_appends(
+    engine: AsyncEngine, raw: asyncpg.Connection, advance: Callable[[int], None]
+) -> tuple[Tally, Tally]:
     store, through_store, copy = EventStore(KEY), Tally(), Tally()
     for b in range(BATCHES):
         prev, batch = GENESIS, []
@@ -110,10 +148,14 @@ async def batch_appends(engine: AsyncEngine, raw: asyncpg.Connection,
             batch.append(row)
         with through_store.measure(BATCH_SIZE):
             async with engine.begin() as conn:
-                await store.append(conn, stream_type="bench", stream_id=f"batch-{b}",
-                                   expected_version=0,
-                                   new_events=[Ticked(n=i) for i in range(BATCH_SIZE)],
-                                   context=CommandContext())
+                await store.append(
+                    conn,
+                    stream_type="bench",
+                    stream_id=f"batch-{b}",
+                    expected_version=0,
+                    new_events=[Ticked(n=i) for i in range(BATCH_SIZE)],
+                    context=CommandContext(),
+                )
         with copy.measure(BATCH_SIZE):
             async with raw.transaction():
                 await raw.copy_records_to_table("events", records=batch, columns=COLUMNS)
@@ -123,7 +165,9 @@ async def batch_appends(engine: AsyncEngine, raw: asyncpg.Connection,
     return through_store, copy
 
 
-async def concurrently(workers: int, total: int, work: Callable[[int, int], Awaitable[None]]) -> Tally:
+async def concurrently(
+    workers: int, total: int, work: Callable[[int, int], Awaitable[None]]
+) -> Tally:
     """`total` calls of `work(worker, i)` spread over `workers` tasks."""
     tally = Tally()
 
@@ -142,13 +186,19 @@ async def one_row_transactions(raw_url: str, connections: int) -> Tally:
     pool = await asyncpg.create_pool(raw_url, min_size=connections, max_size=connections)
     try:
         async with pool.acquire() as conn:
-            await conn.execute("CREATE TABLE IF NOT EXISTS one_row (id bigserial PRIMARY KEY, "
-                               "worker int NOT NULL, n int NOT NULL, note text NOT NULL)")
+            await conn.execute(
+                "CREATE TABLE IF NOT EXISTS one_row (id bigserial PRIMARY KEY, "
+                "worker int NOT NULL, n int NOT NULL, note text NOT NULL)"
+            )
 
         async def insert(worker: int, n: int) -> None:
             async with pool.acquire() as conn, conn.transaction():
-                await conn.execute("INSERT INTO one_row (worker, n, note) VALUES ($1, $2, $3)",
-                                   worker, n, "one row")
+                await conn.execute(
+                    "INSERT INTO one_row (worker, n, note) VALUES ($1, $2, $3)",
+                    worker,
+                    n,
+                    "one row",
+                )
 
         return await concurrently(connections, ONE_ROW_TXS, insert)
     finally:
@@ -158,5 +208,7 @@ async def one_row_transactions(raw_url: str, connections: int) -> Tally:
 async def store_appends_concurrently(engine: AsyncEngine, connections: int, tag: str) -> Tally:
     store = EventStore(KEY)
     return await concurrently(
-        connections, ONE_ROW_TXS,
-        lambda w, i: append_one(engine, store, f"{tag}-{connections}-{i}", i))
+        connections,
+        ONE_ROW_TXS,
+        lambda w, i: append_one(engine, store, f"{tag}-{connections}-{i}", i),
+    )

@@ -61,9 +61,16 @@ async def build_history(settings: Settings, events: int, advance: Callable[[int]
         for s in range(events // STREAM_LENGTH):
             async with engine.begin() as conn:
                 recorded = await eventstore.append(
-                    conn, stream_type="call", stream_id=f"call-{s:06d}", expected_version=0,
-                    new_events=[CallPublished(call_id=f"call-{s:06d}", published_at=at)
-                                for _ in range(STREAM_LENGTH)], context=CommandContext())
+                    conn,
+                    stream_type="call",
+                    stream_id=f"call-{s:06d}",
+                    expected_version=0,
+                    new_events=[
+                        CallPublished(call_id=f"call-{s:06d}", published_at=at)
+                        for _ in range(STREAM_LENGTH)
+                    ],
+                    context=CommandContext(),
+                )
             async with copy.begin() as conn:
                 await store.keep_copies(conn, [("calls", e) for e in recorded], "topic")
             advance(STREAM_LENGTH)
@@ -75,9 +82,17 @@ async def build_history(settings: Settings, events: int, advance: Callable[[int]
 def serve_feed(settings: dict[str, object], port: int) -> None:
     """The calls service's feed alone (no relay, no consumer), in a process of its
     own as in a deployment: its work is not in reporting's event loop."""
-    app = create_app(ServiceDefinition(
-        name="calls", title="calls feed", description="", port=port, owns_events=False,
-        routers=[feed_api.router]), Settings(**settings))
+    app = create_app(
+        ServiceDefinition(
+            name="calls",
+            title="calls feed",
+            description="",
+            port=port,
+            owns_events=False,
+            routers=[feed_api.router],
+        ),
+        Settings(**settings),
+    )
     # Keep-alive longer than any pause between two pages on a busy machine.
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", timeout_keep_alive=300)
 
@@ -96,7 +111,8 @@ async def reporting_with_calls_feed(settings: Settings) -> AsyncIterator[httpx.A
     port = free_port()
     tls_context()  # made once per process, as in the service: not inside the timed verify
     feed = multiprocessing.get_context("spawn").Process(
-        target=serve_feed, args=(settings.model_dump(), port), daemon=True)
+        target=serve_feed, args=(settings.model_dump(), port), daemon=True
+    )
     feed.start()
     url = f"http://127.0.0.1:{port}"
     try:
@@ -115,10 +131,16 @@ async def reporting_with_calls_feed(settings: Settings) -> AsyncIterator[httpx.A
             return httpx.AsyncClient(base_url=url, timeout=60, verify=tls_context())
 
         reporting: FastAPI = create_app(
-            dataclasses.replace(definition(feeds=feeds), components=[]), settings)
-        async with (reporting.router.lifespan_context(reporting),
-                    httpx.AsyncClient(transport=httpx.ASGITransport(app=reporting),
-                                      base_url="http://reporting", timeout=900) as client):
+            dataclasses.replace(definition(feeds=feeds), components=[]), settings
+        )
+        async with (
+            reporting.router.lifespan_context(reporting),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=reporting),
+                base_url="http://reporting",
+                timeout=900,
+            ) as client,
+        ):
             yield client
     finally:
         feed.terminate()
@@ -137,26 +159,31 @@ async def timed_verify(client: httpx.AsyncClient, token: str, events: int) -> Ve
             answer = await client.get("/healthz")
             assert answer.status_code == 200
             figures.healthz_ms.append((time.perf_counter() - started) * 1000)
-            figures.peak_mib = max(figures.peak_mib,
-                                   (process.memory_info().rss - before) / 2**20)
+            figures.peak_mib = max(figures.peak_mib, (process.memory_info().rss - before) / 2**20)
             await asyncio.sleep(HEALTH_EVERY_S)
 
     prober = asyncio.create_task(probe())
     started = time.perf_counter()
-    answer = await client.get("/v1/audit/verify", params={"service": "calls"},
-                              headers={"Authorization": f"Bearer {token}"})
+    answer = await client.get(
+        "/v1/audit/verify",
+        params={"service": "calls"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     figures.seconds = time.perf_counter() - started
     done.set()
     await prober
     body = answer.json()
     summary = body["sources"]["calls"]
     if not body["intact"] or summary["feed_events"] != events:
-        raise RuntimeError(f"verify did not see the history whole: {summary} {body['differences'][:3]}")
+        raise RuntimeError(
+            f"verify did not see the history whole: {summary} {body['differences'][:3]}"
+        )
     return figures
 
 
-async def verify_figures(settings: Settings, name: str,
-                         advance: Callable[[int], None]) -> list[VerifyFigures]:
+async def verify_figures(
+    settings: Settings, name: str, advance: Callable[[int], None]
+) -> list[VerifyFigures]:
     results = []
     for events in SIZES:
         mine = settings.model_copy(update={"database_prefix": f"{name}_{events}"})
@@ -177,5 +204,8 @@ async def verify_figures(settings: Settings, name: str,
 
 def healthz_line(figures: VerifyFigures) -> str:
     values = figures.healthz_ms
-    return (f"{statistics.median(values):.1f} / {figures.healthz_p99:.1f} / {max(values):.1f}"
-            if values else "-")
+    return (
+        f"{statistics.median(values):.1f} / {figures.healthz_p99:.1f} / {max(values):.1f}"
+        if values
+        else "-"
+    )

@@ -71,45 +71,122 @@ console = Console()
 def case(n: int) -> list[tuple[str, list[Event]]]:
     """One applicant's history: its application (applications) and its grant (payments)."""
     application, call, programme, organisation = f"a-{n}", f"c-{n % 20}", "p-1", f"o-{n}"
-    lead = OrganisationRef(organisation_id=organisation, name=f"SME {n}", country="FR",
-                           size="small", pic=None)
-    grant = {"grant_id": f"g-{n}", "application_id": application, "call_id": call,
-             "programme_id": programme, "organisation_id": organisation, "country": "FR",
-             "currency": "EUR"}
+    lead = OrganisationRef(
+        organisation_id=organisation, name=f"SME {n}", country="FR", size="small", pic=None
+    )
+    grant = {
+        "grant_id": f"g-{n}",
+        "application_id": application,
+        "call_id": call,
+        "programme_id": programme,
+        "organisation_id": organisation,
+        "country": "FR",
+        "currency": "EUR",
+    }
     return [
-        (f"application-{n}", [
-            ApplicationDrafted(application_id=application, call_id=call, programme_id=programme,
-                               lead_organisation_id=organisation, partner_organisation_ids=(),
-                               title="t", summary="s", requested_cents=4_000_000, trl=4,
-                               objectives=("innovate",), drafted_at=T0),
-            ApplicationSubmitted(application_id=application, call_id=call, programme_id=programme,
-                                 lead=lead, partners=(), requested_cents=4_000_000, trl=4,
-                                 objectives=("innovate",), receipt=n + 1, submitted_at=T0 + DAY),
-            EligibilityAssessed(application_id=application, call_id=call, eligible=True,
-                                rules_version=1, outcomes=(RuleOutcome(
-                                    type="trl_between", description="d", passed=True, reason="r"),),
-                                assessed_at=T0 + DAY),
-            ApplicationRanked(application_id=application, call_id=call, rank=None, score=3.2,
-                              criterion_scores={}, passed=False, reason="below",
-                              ranked_at=T0 + 9 * DAY),
-            ApplicationRejected(application_id=application, call_id=call,
-                                reason_code="below_threshold", reason="below",
-                                rejected_at=T0 + 9 * DAY),
-        ]),
-        (f"grant-{n}", [
-            GrantAwarded(grant_id=f"g-{n}", application_id=application, call_id=call,
-                         programme_id=programme, organisation_id=organisation,
-                         amount_cents=4_000_000, awarded_at=T0, country="FR"),
-            PaymentDisbursed(**grant, payment_order_id=f"po-{n}", instalment_id=f"i-{n}",
-                             amount_cents=2_800_000, bank_reference="B1", paid_cents=2_800_000,
-                             awarded_at=T0, disbursed_at=T0 + 5 * DAY),
-            RecoveryOrdered(**grant, recovery_id=f"r-{n}", amount_cents=500_000, reason="x",
-                            ordered_at=T0 + 6 * DAY),
-            RecoveryReceived(**grant, recovery_id=f"r-{n}", amount_cents=500_000,
-                             recovered_cents=500_000, received_at=T0 + 7 * DAY),
-            GrantCancelled(**grant, released_cents=1_200_000, paid_cents=2_800_000, reason="stop",
-                           cancelled_at=T0 + 8 * DAY),
-        ]),
+        (
+            f"application-{n}",
+            [
+                ApplicationDrafted(
+                    application_id=application,
+                    call_id=call,
+                    programme_id=programme,
+                    lead_organisation_id=organisation,
+                    partner_organisation_ids=(),
+                    title="t",
+                    summary="s",
+                    requested_cents=4_000_000,
+                    trl=4,
+                    objectives=("innovate",),
+                    drafted_at=T0,
+                ),
+                ApplicationSubmitted(
+                    application_id=application,
+                    call_id=call,
+                    programme_id=programme,
+                    lead=lead,
+                    partners=(),
+                    requested_cents=4_000_000,
+                    trl=4,
+                    objectives=("innovate",),
+                    receipt=n + 1,
+                    submitted_at=T0 + DAY,
+                ),
+                EligibilityAssessed(
+                    application_id=application,
+                    call_id=call,
+                    eligible=True,
+                    rules_version=1,
+                    outcomes=(
+                        RuleOutcome(type="trl_between", description="d", passed=True, reason="r"),
+                    ),
+                    assessed_at=T0 + DAY,
+                ),
+                ApplicationRanked(
+                    application_id=application,
+                    call_id=call,
+                    rank=None,
+                    score=3.2,
+                    criterion_scores={},
+                    passed=False,
+                    reason="below",
+                    ranked_at=T0 + 9 * DAY,
+                ),
+                ApplicationRejected(
+                    application_id=application,
+                    call_id=call,
+                    reason_code="below_threshold",
+                    reason="below",
+                    rejected_at=T0 + 9 * DAY,
+                ),
+            ],
+        ),
+        (
+            f"grant-{n}",
+            [
+                GrantAwarded(
+                    grant_id=f"g-{n}",
+                    application_id=application,
+                    call_id=call,
+                    programme_id=programme,
+                    organisation_id=organisation,
+                    amount_cents=4_000_000,
+                    awarded_at=T0,
+                    country="FR",
+                ),
+                PaymentDisbursed(
+                    **grant,
+                    payment_order_id=f"po-{n}",
+                    instalment_id=f"i-{n}",
+                    amount_cents=2_800_000,
+                    bank_reference="B1",
+                    paid_cents=2_800_000,
+                    awarded_at=T0,
+                    disbursed_at=T0 + 5 * DAY,
+                ),
+                RecoveryOrdered(
+                    **grant,
+                    recovery_id=f"r-{n}",
+                    amount_cents=500_000,
+                    reason="x",
+                    ordered_at=T0 + 6 * DAY,
+                ),
+                RecoveryReceived(
+                    **grant,
+                    recovery_id=f"r-{n}",
+                    amount_cents=500_000,
+                    recovered_cents=500_000,
+                    received_at=T0 + 7 * DAY,
+                ),
+                GrantCancelled(
+                    **grant,
+                    released_cents=1_200_000,
+                    paid_cents=2_800_000,
+                    reason="stop",
+                    cancelled_at=T0 + 8 * DAY,
+                ),
+            ],
+        ),
     ]
 
 
@@ -118,11 +195,21 @@ def chained(stream_id: str, events: Sequence[Event]) -> list[Envelope]:
     envelopes, prev = [], GENESIS
     for version, new_event in enumerate(events, start=1):
         row: dict[str, Any] = {
-            "id": uuid7(), "type": new_event.event_type, "schema_version": new_event.schema_version,
-            "stream_type": stream_id.split("-")[0], "stream_id": stream_id, "version": version,
-            "occurred_at": T0, "recorded_at": T0, "actor": SYSTEM.model_dump(mode="json"),
-            "correlation_id": uuid7(), "causation_id": None, "traceparent": None,
-            "payload": new_event.model_dump(mode="json"), "prev_hash": prev}
+            "id": uuid7(),
+            "type": new_event.event_type,
+            "schema_version": new_event.schema_version,
+            "stream_type": stream_id.split("-")[0],
+            "stream_id": stream_id,
+            "version": version,
+            "occurred_at": T0,
+            "recorded_at": T0,
+            "actor": SYSTEM.model_dump(mode="json"),
+            "correlation_id": uuid7(),
+            "causation_id": None,
+            "traceparent": None,
+            "payload": new_event.model_dump(mode="json"),
+            "prev_hash": prev,
+        }
         row["hash"] = prev = event_hash(KEY, prev, row)
         envelopes.append(Envelope(**row, position=None))
     return envelopes
@@ -140,10 +227,16 @@ def history(cases: int) -> Iterator[tuple[str, list[Envelope]]]:
 
 
 def settings_for(server: str, servers: str, name: str) -> Settings:
-    return Settings(environment="test", database_url=server, database_prefix=name,
-                    kafka_bootstrap_servers=servers, kafka_enable_idempotence=False,
-                    topic_prefix=f"{name}.", integrity_key=SecretStr(KEY.decode() + "-0123456789abcdef0123"),
-                    reporting_heal_interval_ms=0)
+    return Settings(
+        environment="test",
+        database_url=server,
+        database_prefix=name,
+        kafka_bootstrap_servers=servers,
+        kafka_enable_idempotence=False,
+        topic_prefix=f"{name}.",
+        integrity_key=SecretStr(KEY.decode() + "-0123456789abcdef0123"),
+        reporting_heal_interval_ms=0,
+    )
 
 
 async def prepare(settings: Settings, cases: int) -> int:
@@ -154,9 +247,15 @@ async def prepare(settings: Settings, cases: int) -> int:
     published = 0
     try:
         for source, envelopes in history(cases):
-            sent = [await producer.send(event_topic(settings, source), encode(e),
-                                        key=e.stream_id.encode(), headers=headers_of(e))
-                    for e in envelopes]
+            sent = [
+                await producer.send(
+                    event_topic(settings, source),
+                    encode(e),
+                    key=e.stream_id.encode(),
+                    headers=headers_of(e),
+                )
+                for e in envelopes
+            ]
             await asyncio.gather(*sent)
             published += len(envelopes)
     finally:
@@ -170,9 +269,13 @@ async def prepare(settings: Settings, cases: int) -> int:
 async def catch_up(settings: Settings, database: str, expected: int) -> dict[str, float]:
     """Run reporting's consumer until it applied `expected` events; its figures."""
     engine = make_engine(database, pool_size=8)
-    runner = ConsumerRunner(settings, engine, "reporting",
-                            [event_topic(settings, s) for s in ("calls", "applications", "payments")],
-                            reporting_handlers())
+    runner = ConsumerRunner(
+        settings,
+        engine,
+        "reporting",
+        [event_topic(settings, s) for s in ("calls", "applications", "payments")],
+        reporting_handlers(),
+    )
     await runner.start()
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -184,9 +287,13 @@ async def catch_up(settings: Settings, database: str, expected: int) -> dict[str
     finally:
         await runner.stop()
         await engine.dispose()
-    return {"events": runner.handled_total, "seconds": elapsed, "events_per_s": expected / elapsed,
-            "cpu_ms_per_event": cpu * 1000 / expected,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "events": runner.handled_total,
+        "seconds": elapsed,
+        "events_per_s": expected / elapsed,
+        "cpu_ms_per_event": cpu * 1000 / expected,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 async def latency(settings: Settings, database: str, source_database: str) -> dict[str, float]:
@@ -220,8 +327,13 @@ async def latency(settings: Settings, database: str, source_database: str) -> di
             awarded = case(10_000_000 + n)[1][1][0]
             async with source.begin() as conn:
                 [envelope] = await store.append(
-                    conn, stream_type="grant", stream_id=f"live-{n}", expected_version=0,
-                    new_events=[awarded], context=CommandContext())
+                    conn,
+                    stream_type="grant",
+                    stream_id=f"live-{n}",
+                    expected_version=0,
+                    new_events=[awarded],
+                    context=CommandContext(),
+                )
             committed_at[str(envelope.id)] = time.time()
         deadline = time.monotonic() + 30
         while len(handled_at) < len(committed_at) and time.monotonic() < deadline:  # noqa: ASYNC110
@@ -231,10 +343,16 @@ async def latency(settings: Settings, database: str, source_database: str) -> di
         await runner.stop()
         await engine.dispose()
         await source.dispose()
-    delays = sorted((handled_at[i] - at) * 1000 for i, at in committed_at.items() if i in handled_at)
-    return {"sent": len(committed_at), "handled": len(delays),
-            "p50_ms": statistics.median(delays), "p99_ms": delays[int(len(delays) * 0.99) - 1],
-            "max_ms": delays[-1]}
+    delays = sorted(
+        (handled_at[i] - at) * 1000 for i, at in committed_at.items() if i in handled_at
+    )
+    return {
+        "sent": len(committed_at),
+        "handled": len(delays),
+        "p50_ms": statistics.median(delays),
+        "p99_ms": delays[int(len(delays) * 0.99) - 1],
+        "max_ms": delays[-1],
+    }
 
 
 # --- the benchmark ---------------------------------------------------------------
@@ -245,8 +363,12 @@ def run_child(mode: str, place: tuple[str, str, str], *args: str) -> dict[str, f
     env = {**os.environ, "CASCADE_LOG_LEVEL": "WARNING"}
     answer = subprocess.run(
         [sys.executable, "-m", "bench.catchup", f"--{mode}", json.dumps(place), *args],
-        check=True, capture_output=True, text=True, env=env,
-        cwd=Path(__file__).resolve().parents[1])
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     figures: dict[str, float] = json.loads(answer.stdout.strip().splitlines()[-1])
     return figures
 
@@ -278,18 +400,26 @@ async def main(events: int) -> None:
     for column in ("history", "events/s", "CPU ms/event", "seconds", "peak RSS MiB"):
         table.add_column(column, justify="right")
     for prepared, figures in rows:
-        table.add_row(f"{prepared:,}", f"{figures['events_per_s']:,.0f}",
-                      f"{figures['cpu_ms_per_event']:.3f}", f"{figures['seconds']:.1f}",
-                      f"{figures['peak_rss_mib']:.0f}")
+        table.add_row(
+            f"{prepared:,}",
+            f"{figures['events_per_s']:,.0f}",
+            f"{figures['cpu_ms_per_event']:.3f}",
+            f"{figures['seconds']:.1f}",
+            f"{figures['peak_rss_mib']:.0f}",
+        )
     console.print(table)
     small, large = rows[0][1], rows[1][1]
-    console.print(f"peak RSS {large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x for "
-                  f"{rows[1][0] / rows[0][0]:.0f}x the history; target >= 5,000 events/s: "
-                  f"{large['events_per_s'] / 5000:.2f}x")
-    console.print(f"commit-to-handled at {LATENCY_RATE} events/s for {LATENCY_SECONDS} s "
-                  f"(store -> relay -> broker -> reporting): {live['handled']:.0f}/{live['sent']:.0f} "
-                  f"handled, p50 {live['p50_ms']:.1f} ms, p99 {live['p99_ms']:.1f} ms, "
-                  f"max {live['max_ms']:.1f} ms (target p99 < 100 ms)")
+    console.print(
+        f"peak RSS {large['peak_rss_mib'] / small['peak_rss_mib']:.2f}x for "
+        f"{rows[1][0] / rows[0][0]:.0f}x the history; target >= 5,000 events/s: "
+        f"{large['events_per_s'] / 5000:.2f}x"
+    )
+    console.print(
+        f"commit-to-handled at {LATENCY_RATE} events/s for {LATENCY_SECONDS} s "
+        f"(store -> relay -> broker -> reporting): {live['handled']:.0f}/{live['sent']:.0f} "
+        f"handled, p50 {live['p50_ms']:.1f} ms, p99 {live['p99_ms']:.1f} ms, "
+        f"max {live['max_ms']:.1f} ms (target p99 < 100 ms)"
+    )
 
 
 def child(argv: list[str]) -> None:

@@ -87,9 +87,15 @@ async def append_stages(server_url: str, name: str, progress: Progress) -> dict[
 async def main() -> None:
     with infrastructure() as (server_url, servers):
         name = f"bench{uuid.uuid4().hex[:8]}"
-        settings = Settings(environment="test", database_url=server_url, database_prefix=name,
-                            kafka_bootstrap_servers=servers, kafka_enable_idempotence=False,
-                            topic_prefix=f"{name}.", consumer_session_timeout_ms=6000)
+        settings = Settings(
+            environment="test",
+            database_url=server_url,
+            database_prefix=name,
+            kafka_bootstrap_servers=servers,
+            kafka_enable_idempotence=False,
+            topic_prefix=f"{name}.",
+            consumer_session_timeout_ms=6000,
+        )
         url = settings.database_url_of("bench")
         await migrate("bench", url)
         await ensure_topics(settings)
@@ -101,19 +107,22 @@ async def main() -> None:
                 # The relay and consumers carry the appends of the first two stages.
                 found["relay"] = await messaging.relay_rate(settings, engine, events, progress)
                 found["consumed"], found["consumed_raw"] = await messaging.consumer_rates(
-                    settings, engine, events, progress)
+                    settings, engine, events, progress
+                )
                 latency_db = with_database(server_url, f"{name}_latency")
                 await migrate("bench", latency_db)
                 latency_engine = make_engine(latency_db, pool_size=20)
                 try:
                     found["p50"], found["p99"] = await messaging.latency(
-                        settings, latency_engine, progress)
+                        settings, latency_engine, progress
+                    )
                 finally:
                     await latency_engine.dispose()
                     await drop_database(latency_db)
                 task = progress.add_task("audit verify", total=sum(audits.SIZES))
                 found["verify"] = await audits.verify_figures(
-                    settings, f"{name}_verify", lambda n: progress.advance(task, n))
+                    settings, f"{name}_verify", lambda n: progress.advance(task, n)
+                )
         finally:
             await engine.dispose()
             await drop_database(url)
@@ -122,41 +131,95 @@ async def main() -> None:
 
 def report(f: Figures) -> None:
     table = Table(title=f"Chassis benchmark ({machine()})")
-    for column in ("measure", "Cascade", "baseline", "ratio", "target",
-                   "client CPU/op µs (Cascade / baseline)"):
+    for column in (
+        "measure",
+        "Cascade",
+        "baseline",
+        "ratio",
+        "target",
+        "client CPU/op µs (Cascade / baseline)",
+    ):
         table.add_column(column)
     s = f.single
-    table.add_row("single-event append tx/s, store vs raw asyncpg",
-                  f"{s.store.rate:,.0f}", f"{s.raw.rate:,.0f}", ratio(s.store.rate, s.raw.rate),
-                  ">= 0.8x", f"{s.store.cpu_us:,.0f} / {s.raw.cpu_us:,.0f}")
+    table.add_row(
+        "single-event append tx/s, store vs raw asyncpg",
+        f"{s.store.rate:,.0f}",
+        f"{s.raw.rate:,.0f}",
+        ratio(s.store.rate, s.raw.rate),
+        ">= 0.8x",
+        f"{s.store.cpu_us:,.0f} / {s.raw.cpu_us:,.0f}",
+    )
     n = s.store.operations
-    table.add_row("  of which the append statement itself (CPU)", "", "", "", "",
-                  f"{s.store_statement_cpu / n * 1e6:,.0f} / {s.raw_statement_cpu / n * 1e6:,.0f}")
-    table.add_row(f"batch append events/s ({appends.BATCH_SIZE}/tx), store vs COPY",
-                  f"{f.batch.rate:,.0f}", f"{f.copy.rate:,.0f}", ratio(f.batch.rate, f.copy.rate),
-                  "", f"{f.batch.cpu_us:,.1f} / {f.copy.cpu_us:,.1f}")
+    table.add_row(
+        "  of which the append statement itself (CPU)",
+        "",
+        "",
+        "",
+        "",
+        f"{s.store_statement_cpu / n * 1e6:,.0f} / {s.raw_statement_cpu / n * 1e6:,.0f}",
+    )
+    table.add_row(
+        f"batch append events/s ({appends.BATCH_SIZE}/tx), store vs COPY",
+        f"{f.batch.rate:,.0f}",
+        f"{f.copy.rate:,.0f}",
+        ratio(f.batch.rate, f.copy.rate),
+        "",
+        f"{f.batch.cpu_us:,.1f} / {f.copy.cpu_us:,.1f}",
+    )
     for c in CONNECTIONS:
-        table.add_row(f"one-row tx/s over {c} connections, store append vs raw asyncpg",
-                      f"{f.store_rows[c].rate:,.0f}", f"{f.raw_rows[c].rate:,.0f}",
-                      ratio(f.store_rows[c].rate, f.raw_rows[c].rate), "",
-                      f"{f.store_rows[c].cpu_us:,.0f} / {f.raw_rows[c].cpu_us:,.0f}")
-    table.add_row(f"appends/s with {appends.WRITERS} writers, Cascade vs eventsourcing recorder",
-                  f"{f.writers.rate:,.0f}", f"{f.eventsourcing.rate:,.0f}",
-                  ratio(f.writers.rate, f.eventsourcing.rate), ">= 3x",
-                  f"{f.writers.cpu_us:,.0f} / {f.eventsourcing.cpu_us:,.0f}")
+        table.add_row(
+            f"one-row tx/s over {c} connections, store append vs raw asyncpg",
+            f"{f.store_rows[c].rate:,.0f}",
+            f"{f.raw_rows[c].rate:,.0f}",
+            ratio(f.store_rows[c].rate, f.raw_rows[c].rate),
+            "",
+            f"{f.store_rows[c].cpu_us:,.0f} / {f.raw_rows[c].cpu_us:,.0f}",
+        )
+    table.add_row(
+        f"appends/s with {appends.WRITERS} writers, Cascade vs eventsourcing recorder",
+        f"{f.writers.rate:,.0f}",
+        f"{f.eventsourcing.rate:,.0f}",
+        ratio(f.writers.rate, f.eventsourcing.rate),
+        ">= 3x",
+        f"{f.writers.cpu_us:,.0f} / {f.eventsourcing.cpu_us:,.0f}",
+    )
     table.add_row("relay events/s (store to broker)", f"{f.relay:,.0f}", "", "", "", "")
-    table.add_row("consumer events/s, inbox vs raw aiokafka", f"{f.consumed:,.0f}",
-                  f"{f.consumed_raw:,.0f}", ratio(f.consumed, f.consumed_raw), "", "")
-    table.add_row(f"commit-to-handled p50 / p99 at {messaging.LATENCY_RATE}/s (ms)",
-                  f"{f.p50:.1f} / {f.p99:.1f}", "", "", "p99 < 100", "")
+    table.add_row(
+        "consumer events/s, inbox vs raw aiokafka",
+        f"{f.consumed:,.0f}",
+        f"{f.consumed_raw:,.0f}",
+        ratio(f.consumed, f.consumed_raw),
+        "",
+        "",
+    )
+    table.add_row(
+        f"commit-to-handled p50 / p99 at {messaging.LATENCY_RATE}/s (ms)",
+        f"{f.p50:.1f} / {f.p99:.1f}",
+        "",
+        "",
+        "p99 < 100",
+        "",
+    )
     console.print(table)
     audit = Table(title="GET /v1/audit/verify (reporting here, the calls feed in another process)")
-    for column in ("events", "verify s", "events/s", "/healthz meanwhile p50 / p99 / max ms",
-                   "target", "resident memory gained MiB"):
+    for column in (
+        "events",
+        "verify s",
+        "events/s",
+        "/healthz meanwhile p50 / p99 / max ms",
+        "target",
+        "resident memory gained MiB",
+    ):
         audit.add_column(column)
     for v in f.verify:
-        audit.add_row(f"{v.events:,}", f"{v.seconds:.1f}", f"{2 * v.events / v.seconds:,.0f}",
-                      audits.healthz_line(v), "< 50 ms", f"{v.peak_mib:.1f}")
+        audit.add_row(
+            f"{v.events:,}",
+            f"{v.seconds:.1f}",
+            f"{2 * v.events / v.seconds:,.0f}",
+            audits.healthz_line(v),
+            "< 50 ms",
+            f"{v.peak_mib:.1f}",
+        )
     console.print(audit)
 
 

@@ -39,8 +39,13 @@ def timings(executable: Path, arguments: list[str], runs: int) -> tuple[list[flo
     wall, cpu = [], []
     for run in range(runs + 1):
         started, cpu_before = time.perf_counter(), cpu_of_children()
-        subprocess.run([str(executable), *arguments], env=environment, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [str(executable), *arguments],
+            env=environment,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         if run:  # the first run only warms the file cache
             wall.append(time.perf_counter() - started)
             cpu.append(cpu_of_children() - cpu_before)
@@ -53,17 +58,23 @@ def main() -> None:
     parser.add_argument("others", nargs="*", type=Path, help="other `cascade` executables")
     options = parser.parse_args()
     executables = [OWN, *options.others]
-    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, {options.runs} runs each")
-    print(f"{'command':<16}{'executable':<48}{'median s':>9}{'fastest s':>10}{'cpu s':>7}"
-          f"{'vs target':>10}{'vs first':>9}")
+    print(
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores, {options.runs} runs each"
+    )
+    print(
+        f"{'command':<16}{'executable':<48}{'median s':>9}{'fastest s':>10}{'cpu s':>7}"
+        f"{'vs target':>10}{'vs first':>9}"
+    )
     for name, arguments in COMMANDS.items():
         first = None
         for executable in executables:
             wall, cpu = timings(executable, arguments, options.runs)
             median = statistics.median(wall)
             first = first or median
-            print(f"cascade {name:<8}{str(executable):<48}{median:>9.3f}{min(wall):>10.3f}"
-                  f"{statistics.median(cpu):>7.3f}{median / TARGET_S:>9.2f}x{median / first:>8.2f}x")
+            print(
+                f"cascade {name:<8}{str(executable):<48}{median:>9.3f}{min(wall):>10.3f}"
+                f"{statistics.median(cpu):>7.3f}{median / TARGET_S:>9.2f}x{median / first:>8.2f}x"
+            )
 
 
 if __name__ == "__main__":

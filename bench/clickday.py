@@ -55,39 +55,81 @@ async def raw_rate(server_url: str) -> float:
         await pool.close()
 
 
-async def prepare(stack: ServiceStack, manager: dict[str, str],
-                  sme: dict[str, str]) -> tuple[str, list[str]]:
+async def prepare(
+    stack: ServiceStack, manager: dict[str, str], sme: dict[str, str]
+) -> tuple[str, list[str]]:
     urls = stack.urls
     async with httpx.AsyncClient(timeout=60) as http:
-        programme = (await http.post(f"{urls['calls']}/v1/programmes", headers=manager, json={
-            "code": f"CD-{uuid.uuid4().hex[:6]}", "name": "Click day", "currency": "EUR",
-            "budget_cents": 10 * FUNDED * GRANT, "objectives": ["innovate"]})).json()
+        programme = (
+            await http.post(
+                f"{urls['calls']}/v1/programmes",
+                headers=manager,
+                json={
+                    "code": f"CD-{uuid.uuid4().hex[:6]}",
+                    "name": "Click day",
+                    "currency": "EUR",
+                    "budget_cents": 10 * FUNDED * GRANT,
+                    "objectives": ["innovate"],
+                },
+            )
+        ).json()
         opens = datetime.now(UTC) + timedelta(seconds=20)
-        call = (await http.post(f"{urls['calls']}/v1/calls", headers=manager, json={
-            "programme_id": programme["id"], "code": f"V-{uuid.uuid4().hex[:6]}",
-            "title": "Vouchers", "kind": "green_voucher",
-            "selection_mode": "first_come_first_served", "budget_cents": FUNDED * GRANT,
-            "max_grant_cents": GRANT, "min_grant_cents": 0, "opens_at": opens.isoformat(),
-            "closes_at": (opens + timedelta(hours=2)).isoformat(), "objectives": ["innovate"],
-            "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}]})).json()
-        published = await http.post(f"{urls['calls']}/v1/calls/{call['id']}/publish",
-                                    headers=manager)
+        call = (
+            await http.post(
+                f"{urls['calls']}/v1/calls",
+                headers=manager,
+                json={
+                    "programme_id": programme["id"],
+                    "code": f"V-{uuid.uuid4().hex[:6]}",
+                    "title": "Vouchers",
+                    "kind": "green_voucher",
+                    "selection_mode": "first_come_first_served",
+                    "budget_cents": FUNDED * GRANT,
+                    "max_grant_cents": GRANT,
+                    "min_grant_cents": 0,
+                    "opens_at": opens.isoformat(),
+                    "closes_at": (opens + timedelta(hours=2)).isoformat(),
+                    "objectives": ["innovate"],
+                    "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}],
+                },
+            )
+        ).json()
+        published = await http.post(
+            f"{urls['calls']}/v1/calls/{call['id']}/publish", headers=manager
+        )
         assert published.status_code == 200, published.text
         gate = asyncio.Semaphore(20)
 
         async def draft(n: int) -> str:
             async with gate:
-                org = (await http.post(f"{urls['applications']}/v1/organisations", headers=sme,
-                                       json={"name": f"SME {n}", "country": "FR",
-                                             "size": "small", "pic": f"9{n:08d}",
-                                             "registered_on": "2019-05-01", "tags": []})).json()
-                body = {"call_id": call["id"], "lead_organisation_id": org["id"],
-                        "partner_organisation_ids": [], "title": "Heat pump",
-                        "summary": "Retrofit", "requested_cents": GRANT, "trl": 6,
-                        "objectives": ["innovate"]}
+                org = (
+                    await http.post(
+                        f"{urls['applications']}/v1/organisations",
+                        headers=sme,
+                        json={
+                            "name": f"SME {n}",
+                            "country": "FR",
+                            "size": "small",
+                            "pic": f"9{n:08d}",
+                            "registered_on": "2019-05-01",
+                            "tags": [],
+                        },
+                    )
+                ).json()
+                body = {
+                    "call_id": call["id"],
+                    "lead_organisation_id": org["id"],
+                    "partner_organisation_ids": [],
+                    "title": "Heat pump",
+                    "summary": "Retrofit",
+                    "requested_cents": GRANT,
+                    "trl": 6,
+                    "objectives": ["innovate"],
+                }
                 while True:  # the call reaches applications through the broker
-                    answer = await http.post(f"{urls['applications']}/v1/applications",
-                                             headers=sme, json=body)
+                    answer = await http.post(
+                        f"{urls['applications']}/v1/applications", headers=sme, json=body
+                    )
                     if answer.status_code == 201:
                         return str(answer.json()["id"])
                     await asyncio.sleep(0.2)
@@ -115,8 +157,10 @@ async def click(stack: ServiceStack, sme: dict[str, str], drafts: list[str]) -> 
                 started = time.perf_counter()
                 for attempt in range(5):  # a client retries under its Idempotency-Key
                     try:
-                        answer = await http.post(f"{url}/v1/applications/{draft_id}/submit",
-                                                 headers={**sme, "Idempotency-Key": draft_id})
+                        answer = await http.post(
+                            f"{url}/v1/applications/{draft_id}/submit",
+                            headers={**sme, "Idempotency-Key": draft_id},
+                        )
                         break
                     except httpx.TransportError:
                         if attempt == 4:
@@ -129,30 +173,42 @@ async def click(stack: ServiceStack, sme: dict[str, str], drafts: list[str]) -> 
         started = time.perf_counter()
         await asyncio.gather(*(client() for _ in range(CLIENTS)))
         elapsed = time.perf_counter() - started
-    return {"elapsed": elapsed, "latencies": sorted(latencies), "answers": answers,
-            "retries": len(retries)}
+    return {
+        "elapsed": elapsed,
+        "latencies": sorted(latencies),
+        "answers": answers,
+        "retries": len(retries),
+    }
 
 
 def inversions(answers: list[tuple[int, int, dict[str, Any]]]) -> int:
     """Pairs whose receipts are in the other order than the requests were sent
     (arrival at the service follows sending, but concurrent clients interleave:
     only pairs sent more than `CLIENTS` apart are counted)."""
-    received = sorted((body["receipt"], sent) for sent, _, body in answers
-                      if body.get("receipt") is not None)
+    received = sorted(
+        (body["receipt"], sent) for sent, _, body in answers if body.get("receipt") is not None
+    )
     order = [sent for _, sent in received]
-    return sum(1 for i in range(len(order)) for j in range(i + 1, min(len(order), i + 400))
-               if order[i] > order[j] + CLIENTS)
+    return sum(
+        1
+        for i in range(len(order))
+        for j in range(i + 1, min(len(order), i + 400))
+        if order[i] > order[j] + CLIENTS
+    )
 
 
-async def reporting_lag(stack: ServiceStack, manager: dict[str, str], call_id: str,
-                        submitted: int) -> float:
+async def reporting_lag(
+    stack: ServiceStack, manager: dict[str, str], call_id: str, submitted: int
+) -> float:
     started = time.monotonic()
     async with httpx.AsyncClient(timeout=10) as http:
         while time.monotonic() - started < 120:
-            report = await http.get(f"{stack.urls['reporting']}/v1/reports/calls/{call_id}",
-                                    headers=manager)
-            if report.status_code == 200 and (report.json().get("applications_submitted")
-                                              == submitted):
+            report = await http.get(
+                f"{stack.urls['reporting']}/v1/reports/calls/{call_id}", headers=manager
+            )
+            if report.status_code == 200 and (
+                report.json().get("applications_submitted") == submitted
+            ):
                 return time.monotonic() - started
             await asyncio.sleep(0.05)
     return float("nan")
@@ -170,8 +226,10 @@ async def measure(stack: ServiceStack, server_url: str) -> tuple[dict[str, Any],
 
 
 def main() -> None:
-    with infrastructure() as (server_url, servers), \
-            tempfile.TemporaryDirectory(prefix="cascade-clickday-") as tmp:
+    with (
+        infrastructure() as (server_url, servers),
+        tempfile.TemporaryDirectory(prefix="cascade-clickday-") as tmp,
+    ):
         settings = stack_settings(server_url, servers, f"clickday{uuid.uuid4().hex[:6]}")
         stack = ServiceStack(settings, Path(tmp))
         stack.start()
@@ -192,8 +250,10 @@ def report(run: dict[str, Any], lag: float, raw: float) -> None:
     print(f"machine: {machine()}")
     print(f"click day: {N} submissions, {CLIENTS} clients, budget for {FUNDED}")
     print(f"  submissions/s       {rate:10.1f}")
-    print(f"  p50 / p95 / p99     {q[49] * 1000:.0f} / {q[94] * 1000:.0f} / {q[98] * 1000:.0f} ms"
-          f"  (max {lat[-1] * 1000:.0f} ms)")
+    print(
+        f"  p50 / p95 / p99     {q[49] * 1000:.0f} / {q[94] * 1000:.0f} / {q[98] * 1000:.0f} ms"
+        f"  (max {lat[-1] * 1000:.0f} ms)"
+    )
     print(f"  selected            {selected:10d}  (budget's count {FUNDED})")
     print(f"  client retries      {run['retries']:10d}  (connection dropped, same key)")
     print(f"  order inversions    {inversions(run['answers']):10d}")

@@ -32,7 +32,9 @@ async def wait_until(condition: Callable[[], bool], timeout: float = 300) -> Non
         await asyncio.sleep(0.005)
 
 
-async def relay_rate(settings: Settings, engine: AsyncEngine, count: int, progress: Progress) -> float:
+async def relay_rate(
+    settings: Settings, engine: AsyncEngine, count: int, progress: Progress
+) -> float:
     task = progress.add_task("relay", total=count)
     relay = Relay(settings, engine, event_topic(settings, "calls"))
     started = time.perf_counter()
@@ -47,8 +49,9 @@ async def relay_rate(settings: Settings, engine: AsyncEngine, count: int, progre
         await relay.stop()
 
 
-async def consumer_rates(settings: Settings, engine: AsyncEngine, count: int,
-                         progress: Progress) -> tuple[float, float]:
+async def consumer_rates(
+    settings: Settings, engine: AsyncEngine, count: int, progress: Progress
+) -> tuple[float, float]:
     handlers = Handlers()
 
     @handlers.on(Ticked.event_type)
@@ -68,8 +71,9 @@ async def consumer_rates(settings: Settings, engine: AsyncEngine, count: int,
     finally:
         await runner.stop()
     progress.update(task, completed=count)
-    raw = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                           enable_auto_commit=False)
+    raw = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
     started = time.perf_counter()
     await raw.start()
     try:
@@ -88,7 +92,9 @@ async def consumer_rates(settings: Settings, engine: AsyncEngine, count: int,
         await raw.stop()
 
 
-async def latency(settings: Settings, engine: AsyncEngine, progress: Progress) -> tuple[float, float]:
+async def latency(
+    settings: Settings, engine: AsyncEngine, progress: Progress
+) -> tuple[float, float]:
     """Commit-to-handled at a steady rate, relay and consumer running, on a
     database and topic of their own (the earlier stages' events would queue first)."""
     topic_settings = settings.model_copy(update={"topic_prefix": settings.topic_prefix + "lat."})
@@ -103,8 +109,9 @@ async def latency(settings: Settings, engine: AsyncEngine, progress: Progress) -
             delays.append(time.perf_counter() - committed_at[ticked.n])
 
     relay = Relay(topic_settings, engine, event_topic(topic_settings, "calls"))
-    runner = ConsumerRunner(topic_settings, engine, "latency", [event_topic(topic_settings, "calls")],
-                            handlers)
+    runner = ConsumerRunner(
+        topic_settings, engine, "latency", [event_topic(topic_settings, "calls")], handlers
+    )
     store = EventStore(KEY)
     total = LATENCY_RATE * LATENCY_SECONDS
     task = progress.add_task(f"latency at {LATENCY_RATE}/s", total=total)
@@ -115,9 +122,14 @@ async def latency(settings: Settings, engine: AsyncEngine, progress: Progress) -
         started = time.perf_counter()
         for n in range(total):
             async with engine.begin() as conn:
-                await store.append(conn, stream_type="bench", stream_id=f"lat-{n}",
-                                   expected_version=0, new_events=[Ticked(n=n)],
-                                   context=CommandContext())
+                await store.append(
+                    conn,
+                    stream_type="bench",
+                    stream_id=f"lat-{n}",
+                    expected_version=0,
+                    new_events=[Ticked(n=n)],
+                    context=CommandContext(),
+                )
             committed_at[n] = time.perf_counter()
             progress.advance(task)
             await asyncio.sleep(max(0.0, started + (n + 1) / LATENCY_RATE - time.perf_counter()))

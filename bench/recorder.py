@@ -21,9 +21,13 @@ def datastore_options(url: str) -> dict[str, str]:
     Unix socket given as `?host=` included)."""
     parts = urlsplit(url)
     host = parse_qs(parts.query).get("host", [parts.hostname or "localhost"])[0]
-    return {"dbname": parts.path.lstrip("/"), "host": host, "port": str(parts.port or 5432),
-            "user": unquote(parts.username or "postgres"),
-            "password": unquote(parts.password or "")}
+    return {
+        "dbname": parts.path.lstrip("/"),
+        "host": host,
+        "port": str(parts.port or 5432),
+        "user": unquote(parts.username or "postgres"),
+        "password": unquote(parts.password or ""),
+    }
 
 
 def eventsourcing_appends(url: str) -> Tally:
@@ -32,8 +36,9 @@ def eventsourcing_appends(url: str) -> Tally:
         from eventsourcing.persistence import StoredEvent
         from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
     except ImportError:
-        raise SystemExit("the eventsourcing comparison needs `pip install '.[bench]'` "
-                         "(make bench does it)") from None
+        raise SystemExit(
+            "the eventsourcing comparison needs `pip install '.[bench]'` (make bench does it)"
+        ) from None
     datastore = PostgresDatastore(**datastore_options(url), pool_size=WRITERS)
     try:
         recorder = PostgresApplicationRecorder(datastore)
@@ -44,9 +49,16 @@ def eventsourcing_appends(url: str) -> Tally:
         def writer() -> None:
             start.wait()
             for _ in range(WRITER_APPENDS):
-                recorder.insert_events([StoredEvent(
-                    originator_id=uuid.uuid4(), originator_version=1,
-                    topic="bench:Ticked", state=state)])
+                recorder.insert_events(
+                    [
+                        StoredEvent(
+                            originator_id=uuid.uuid4(),
+                            originator_version=1,
+                            topic="bench:Ticked",
+                            state=state,
+                        )
+                    ]
+                )
 
         threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
         for thread in threads:

@@ -18,6 +18,10 @@ GRACEFUL_SHUTDOWN_S = 10
 def serve(service: ServiceDefinition, settings: Settings, port: int | None = None) -> None:
     configure_logging(settings.log_level, settings.log_format, service.name)
     configure_tracing(settings, service.name)
-    uvicorn.run(create_app(service, settings), host=settings.host,
-                port=port or settings.port_of(service.name), log_config=None,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    uvicorn.run(
+        create_app(service, settings),
+        host=settings.host,
+        port=port or settings.port_of(service.name),
+        log_config=None,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )

@@ -41,8 +41,10 @@ class Run:
     output: Path
 
     def line(self) -> str:
-        return (f"{self.service:<13} {self.role:<18} {self.operations:>10} {self.cases:>7} "
-                f"{self.failures:>8} {self.errors:>6}")
+        return (
+            f"{self.service:<13} {self.role:<18} {self.operations:>10} {self.cases:>7} "
+            f"{self.failures:>8} {self.errors:>6}"
+        )
 
 
 def schemathesis() -> str:
@@ -52,20 +54,51 @@ def schemathesis() -> str:
     return found
 
 
-def fuzz(service: str, role: str, url: str, settings: Settings, *, examples: int,
-         report_dir: Path, seed: int, workers: int = 1, phases: str | None = None) -> Run:
+def fuzz(
+    service: str,
+    role: str,
+    url: str,
+    settings: Settings,
+    *,
+    examples: int,
+    report_dir: Path,
+    seed: int,
+    workers: int = 1,
+    phases: str | None = None,
+) -> Run:
     """One schemathesis run over `service`'s document with a token of `role`
     (every phase of the tool, or only `phases`, e.g. "examples,fuzzing")."""
     token = mint_token(settings, f"fuzz-{role}", [role])
     junit = report_dir / f"{service}-{role}.xml"
     output = report_dir / f"{service}-{role}.txt"
     completed = subprocess.run(
-        [schemathesis(), "run", f"{url}/openapi.json", "--checks", CHECKS,
-         "--header", f"Authorization: Bearer {token}", "--max-examples", str(examples),
-         "--workers", str(workers), "--seed", str(seed), "--no-shrink",
-         "--request-timeout", "30", "--report", "junit", "--report-junit-path", str(junit),
-         *(["--phases", phases] if phases else [])],
-        capture_output=True, text=True, check=False)
+        [
+            schemathesis(),
+            "run",
+            f"{url}/openapi.json",
+            "--checks",
+            CHECKS,
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--max-examples",
+            str(examples),
+            "--workers",
+            str(workers),
+            "--seed",
+            str(seed),
+            "--no-shrink",
+            "--request-timeout",
+            "30",
+            "--report",
+            "junit",
+            "--report-junit-path",
+            str(junit),
+            *(["--phases", phases] if phases else []),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     output.write_text(completed.stdout + completed.stderr)
     generated = re.search(r"(\d+) generated", completed.stdout)
     suites = ElementTree.parse(junit).getroot() if junit.exists() else None
@@ -74,8 +107,15 @@ def fuzz(service: str, role: str, url: str, settings: Settings, *, examples: int
     errors = sum(1 for case in cases if case.find("error") is not None)
     if completed.returncode != 0 and not failed and not errors:
         errors = 1  # the tool could not run at all (schema unreachable): say so
-    return Run(service, role, len(cases), int(generated.group(1)) if generated else 0,
-               failed, errors, output)
+    return Run(
+        service,
+        role,
+        len(cases),
+        int(generated.group(1)) if generated else 0,
+        failed,
+        errors,
+        output,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -88,19 +128,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     args.report_dir.mkdir(parents=True, exist_ok=True)
-    print(f"{'service':<13} {'role':<18} {'operations':>10} {'cases':>7} {'failures':>8} "
-          f"{'errors':>6}")
+    print(
+        f"{'service':<13} {'role':<18} {'operations':>10} {'cases':>7} {'failures':>8} "
+        f"{'errors':>6}"
+    )
     runs = []
     for service in args.services:
         for role in args.roles:
-            run = fuzz(service, role, settings.url_of(service), settings,
-                       examples=args.examples, report_dir=args.report_dir, seed=args.seed)
+            run = fuzz(
+                service,
+                role,
+                settings.url_of(service),
+                settings,
+                examples=args.examples,
+                report_dir=args.report_dir,
+                seed=args.seed,
+            )
             runs.append(run)
-            print(run.line() + (f"   see {run.output}" if run.failures or run.errors else ""),
-                  flush=True)
+            print(
+                run.line() + (f"   see {run.output}" if run.failures or run.errors else ""),
+                flush=True,
+            )
     failures, errors = sum(r.failures for r in runs), sum(r.errors for r in runs)
-    print(f"{len(runs)} runs, {sum(r.operations for r in runs)} operations tested, "
-          f"{sum(r.cases for r in runs)} test cases, {failures} failures, {errors} errors")
+    print(
+        f"{len(runs)} runs, {sum(r.operations for r in runs)} operations tested, "
+        f"{sum(r.cases for r in runs)} test cases, {failures} failures, {errors} errors"
+    )
     return 1 if failures or errors else 0
 
 

@@ -40,7 +40,10 @@ class Aggregate:
 
     @classmethod
     def replay(
-        cls, stream_id: str, envelopes: list[Envelope], types: EventRegistry = registry,
+        cls,
+        stream_id: str,
+        envelopes: list[Envelope],
+        types: EventRegistry = registry,
         start: Self | None = None,
     ) -> Self:
         aggregate = start if start is not None else cls(stream_id)

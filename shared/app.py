@@ -29,8 +29,14 @@ from shared.relay import Relay
 from shared.repository import Repository
 from shared.settings import Settings
 
-__all__ = ["Chassis", "Component", "ComponentFactory", "ServiceDefinition", "consumes",
-           "create_app"]
+__all__ = [
+    "Chassis",
+    "Component",
+    "ComponentFactory",
+    "ServiceDefinition",
+    "consumes",
+    "create_app",
+]
 
 log = logging.getLogger("cascade.app")
 
@@ -89,7 +95,9 @@ async def _dead_letter_checks(chassis: Chassis) -> dict[str, str]:
             unresolved = await component.unresolved_dead_letters()
             checks[f"dead_letters.{component.consumer}"] = (
                 f"{unresolved} unresolved: cascade dlq list --consumer {component.consumer}"
-                if unresolved else "none")
+                if unresolved
+                else "none"
+            )
     return checks
 
 
@@ -98,8 +106,16 @@ def consumes(sources: Sequence[str], handlers: Handlers) -> ComponentFactory:
 
     def make(chassis: Chassis) -> list[Component]:
         topics = [event_topic(chassis.settings, source) for source in sources]
-        return [ConsumerRunner(chassis.settings, chassis.engine, chassis.service, topics,
-                               handlers, clock=chassis.clock)]
+        return [
+            ConsumerRunner(
+                chassis.settings,
+                chassis.engine,
+                chassis.service,
+                topics,
+                handlers,
+                clock=chassis.clock,
+            )
+        ]
 
     return make
 
@@ -123,17 +139,23 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.database_url_of(service.name),
-                             pool_size=settings.database_pool_size)
+        engine = make_engine(
+            settings.database_url_of(service.name), pool_size=settings.database_pool_size
+        )
         store = EventStore(settings.integrity_key.get_secret_value().encode(), clock)
-        chassis = Chassis(service.name, settings, engine, store,
-                          Repository(store, settings.snapshot_every), clock, app.state.metrics)
+        chassis = Chassis(
+            service.name,
+            settings,
+            engine,
+            store,
+            Repository(store, settings.snapshot_every),
+            clock,
+            app.state.metrics,
+        )
         app.state.chassis = chassis
         if service.owns_events:
             # First to start, last to stop: it publishes what the others record.
-            chassis.components.append(
-                Relay(settings, engine, event_topic(settings, service.name))
-            )
+            chassis.components.append(Relay(settings, engine, event_topic(settings, service.name)))
         for factory in service.components:
             chassis.components.extend(factory(chassis))
         app.state.metrics.components = chassis.components
@@ -149,8 +171,9 @@ def create_app(
             await engine.dispose()
             log.info("service stopped", extra={"service": service.name})
 
-    app = FastAPI(title=service.title, description=service.description, version="1",
-                  lifespan=lifespan)
+    app = FastAPI(
+        title=service.title, description=service.description, version="1", lifespan=lifespan
+    )
     app.state.metrics = metrics.ServiceMetrics(service.name)
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_request_body_bytes)
@@ -173,8 +196,13 @@ def create_app(
             # Said, not failed on: a dead letter needs a person, not fewer instances.
             checks.update(await _dead_letter_checks(chassis))
         if db or broker:
-            return problems.problem(503, "not_ready", "Not ready",
-                                    "; ".join(r for r in (db, broker) if r), checks=checks)
+            return problems.problem(
+                503,
+                "not_ready",
+                "Not ready",
+                "; ".join(r for r in (db, broker) if r),
+                checks=checks,
+            )
         return JSONResponse({"status": "ready", "service": service.name, "checks": checks})
 
     if service.owns_events:

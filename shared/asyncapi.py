@@ -21,31 +21,45 @@ def message_name(event_type: str) -> str:
 
 
 def asyncapi_document(
-    service: str, *, title: str, description: str = "", types: EventRegistry = registry,
+    service: str,
+    *,
+    title: str,
+    description: str = "",
+    types: EventRegistry = registry,
 ) -> dict[str, Any]:
     """The AsyncAPI document of the events `service` publishes (types named `<service>.*`)."""
-    classes = sorted((cls for name, cls in types.types().items()
-                      if name.startswith(f"{service}.")), key=lambda c: c.event_type)
+    classes = sorted(
+        (cls for name, cls in types.types().items() if name.startswith(f"{service}.")),
+        key=lambda c: c.event_type,
+    )
     models: list[type[Any]] = [Envelope, *classes]
     refs, schemas = models_json_schema([(m, "serialization") for m in models], ref_template=REF)
     channel = f"{service}.events"
-    messages = {message_name(cls.event_type): _message(cls, refs[(cls, "serialization")]["$ref"])
-                for cls in classes}
+    messages = {
+        message_name(cls.event_type): _message(cls, refs[(cls, "serialization")]["$ref"])
+        for cls in classes
+    }
     return {
         "asyncapi": "3.0.0",
         "info": {"title": title, "version": "1", "description": description},
         "defaultContentType": "application/json",
-        "channels": {channel: {
-            "address": channel,
-            "description": "Kafka topic (with the deployment's prefix), keyed by stream id; "
-                           "per stream, events arrive in version order.",
-            "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
-        }},
-        "operations": {f"publish{service.title()}Events": {
-            "action": "send",
-            "channel": {"$ref": f"#/channels/{channel}"},
-            "messages": [{"$ref": f"#/channels/{channel}/messages/{name}"} for name in messages],
-        }},
+        "channels": {
+            channel: {
+                "address": channel,
+                "description": "Kafka topic (with the deployment's prefix), keyed by stream id; "
+                "per stream, events arrive in version order.",
+                "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
+            }
+        },
+        "operations": {
+            f"publish{service.title()}Events": {
+                "action": "send",
+                "channel": {"$ref": f"#/channels/{channel}"},
+                "messages": [
+                    {"$ref": f"#/channels/{channel}/messages/{name}"} for name in messages
+                ],
+            }
+        },
         "components": {"messages": messages, "schemas": schemas.get("$defs", {})},
     }
 
@@ -58,18 +72,26 @@ def _message(cls: type[Event], payload_ref: str) -> dict[str, Any]:
         "contentType": "application/json",
         "headers": {
             "type": "object",
-            "properties": {"type": {"type": "string", "const": cls.event_type},
-                           "id": {"type": "string", "format": "uuid"},
-                           "traceparent": {"type": "string"}},
+            "properties": {
+                "type": {"type": "string", "const": cls.event_type},
+                "id": {"type": "string", "format": "uuid"},
+                "traceparent": {"type": "string"},
+            },
             "required": ["type", "id"],
         },
-        "payload": {"allOf": [
-            {"$ref": REF.format(model="Envelope")},
-            {"type": "object",
-             "properties": {"type": {"const": cls.event_type},
-                            "schema_version": {"const": cls.schema_version},
-                            "payload": {"$ref": payload_ref}}},
-        ]},
+        "payload": {
+            "allOf": [
+                {"$ref": REF.format(model="Envelope")},
+                {
+                    "type": "object",
+                    "properties": {
+                        "type": {"const": cls.event_type},
+                        "schema_version": {"const": cls.schema_version},
+                        "payload": {"$ref": payload_ref},
+                    },
+                },
+            ]
+        },
         "bindings": {"kafka": {"key": {"type": "string", "description": "the stream id"}}},
         "x-schema-version": cls.schema_version,
         "x-personal-fields": sorted(cls.personal_fields),

@@ -96,7 +96,9 @@ class TokenVerifier:
             # PyJWKClient fetches with blocking urllib when its cache misses.
             return (await asyncio.to_thread(jwks.get_signing_key_from_jwt, token)).key
         except jwt.PyJWKClientConnectionError:
-            raise AuthUnavailable("the identity provider's signing keys cannot be fetched") from None
+            raise AuthUnavailable(
+                "the identity provider's signing keys cannot be fetched"
+            ) from None
         except (jwt.PyJWKClientError, jwt.InvalidTokenError):
             raise Unauthorized("the token's signing key is unknown") from None
 
@@ -104,8 +106,12 @@ class TokenVerifier:
         audience = self._settings.jwt_audience
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key, algorithms=[self.algorithm], leeway=LEEWAY,
-                issuer=self._settings.jwt_issuer, audience=audience,
+                token,
+                key,
+                algorithms=[self.algorithm],
+                leeway=LEEWAY,
+                issuer=self._settings.jwt_issuer,
+                audience=audience,
                 # Without a configured audience, any `aud` is accepted: PyJWT would
                 # otherwise refuse every token whose provider sets one.
                 options={"require": ["exp", "sub"], "verify_aud": audience is not None},
@@ -168,8 +174,8 @@ FinanceOfficer = Annotated[Principal, Depends(require_roles("finance_officer"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
 AuditorOrAdmin = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
 ManagerOrAuditor = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
-EvaluatorOrManager = Annotated[Principal, Depends(require_roles("evaluator",
-                                                                "programme_manager"))]
-Bookkeeper = Annotated[Principal, Depends(require_roles("finance_officer", "programme_manager",
-                                                        "auditor"))]
+EvaluatorOrManager = Annotated[Principal, Depends(require_roles("evaluator", "programme_manager"))]
+Bookkeeper = Annotated[
+    Principal, Depends(require_roles("finance_officer", "programme_manager", "auditor"))
+]
 Staff = Annotated[Principal, Depends(require_roles(*sorted(STAFF)))]

@@ -30,8 +30,9 @@ class BodyLimit:
             return
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            response = problems.problem(413, "payload_too_large", _too_large(self.limit),
-                                        _too_large(self.limit))
+            response = problems.problem(
+                413, "payload_too_large", _too_large(self.limit), _too_large(self.limit)
+            )
             await response(scope, receive, send)
             return
         received = 0

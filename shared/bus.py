@@ -41,8 +41,9 @@ class _MetadataRequestNeverCreating(MetadataRequest):  # type: ignore[misc]
     event topic with the broker's default partition count and settings. Topics
     are created by `ensure_topics`, the relay and the consumers, by name, only."""
 
-    def __init__(self, topics: list[str] | None = None,
-                 allow_auto_topic_creation: bool | None = False) -> None:
+    def __init__(
+        self, topics: list[str] | None = None, allow_auto_topic_creation: bool | None = False
+    ) -> None:
         super().__init__(topics, allow_auto_topic_creation)
 
 
@@ -92,21 +93,27 @@ def event_topic_spec(settings: Settings, topic: str) -> NewTopic:
 
 def topics_of(settings: Settings, services: Sequence[TopicOwner]) -> list[NewTopic]:
     """An event topic per service that records events, a dead-letter topic per consumer."""
-    wanted = [event_topic_spec(settings, event_topic(settings, s.name))
-              for s in services if s.owns_events]
-    wanted += [NewTopic(dead_letter_topic(settings, s.name), 1, 1, topic_configs=KEEP_FOREVER)
-               for s in services if s.consumes]
+    wanted = [
+        event_topic_spec(settings, event_topic(settings, s.name)) for s in services if s.owns_events
+    ]
+    wanted += [
+        NewTopic(dead_letter_topic(settings, s.name), 1, 1, topic_configs=KEEP_FOREVER)
+        for s in services
+        if s.consumes
+    ]
     return wanted
 
 
-async def ensure_topics(settings: Settings, services: Sequence[TopicOwner],
-                        timeout: float = 10.0) -> list[str]:
+async def ensure_topics(
+    settings: Settings, services: Sequence[TopicOwner], timeout: float = 10.0
+) -> list[str]:
     """Create the event topics and dead-letter topics of `services` that do not exist yet."""
     return await create_missing(settings, topics_of(settings, services), timeout)
 
 
-async def create_missing(settings: Settings, wanted: Sequence[NewTopic],
-                         timeout: float = 10.0) -> list[str]:
+async def create_missing(
+    settings: Settings, wanted: Sequence[NewTopic], timeout: float = 10.0
+) -> list[str]:
     """Create those of `wanted` that do not exist yet; their names."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap(settings), request_timeout_ms=10_000)
     try:

@@ -58,13 +58,20 @@ class CommandResult:
     refused_with: str = "resource"
 
     def response(self) -> JSONResponse:
-        body = {**jsonable_encoder(self.body), "version": self.version,
-                "event_ids": [str(i) for i in self.event_ids]}
+        body = {
+            **jsonable_encoder(self.body),
+            "version": self.version,
+            "event_ids": [str(i) for i in self.event_ids],
+        }
         status = self.status
         if self.refusal is not None:
             status = self.refusal.status
-            body = {**error_body(self.refusal), self.refused_with: jsonable_encoder(self.body),
-                    "version": self.version, "event_ids": body["event_ids"]}
+            body = {
+                **error_body(self.refusal),
+                self.refused_with: jsonable_encoder(self.body),
+                "version": self.version,
+                "event_ids": body["event_ids"],
+            }
         headers = {"ETag": etag(self.version)}
         if self.location:
             headers["Location"] = self.location
@@ -95,7 +102,10 @@ class UnitOfWork:
         if expected is not None and aggregate.version != expected:
             raise VersionConflict(
                 f"{aggregate.stream_type} {aggregate.id} is at version {aggregate.version}, "
-                f"not {expected}", expected_version=expected, actual_version=aggregate.version)
+                f"not {expected}",
+                expected_version=expected,
+                actual_version=aggregate.version,
+            )
 
     async def save(self, aggregate: Aggregate) -> list[Envelope]:
         recorded = await self.chassis.repository.save(self.conn, aggregate, self.context)
@@ -103,12 +113,17 @@ class UnitOfWork:
         return recorded
 
     def result(
-        self, aggregate: Aggregate, body: Mapping[str, Any] | BaseModel, *,
-        status: int = 200, location: str | None = None,
+        self,
+        aggregate: Aggregate,
+        body: Mapping[str, Any] | BaseModel,
+        *,
+        status: int = 200,
+        location: str | None = None,
     ) -> CommandResult:
         """The answer naming `aggregate`'s version and every event this unit saved."""
-        return CommandResult(status, body, aggregate.version,
-                             [e.id for e in self.recorded], location)
+        return CommandResult(
+            status, body, aggregate.version, [e.id for e in self.recorded], location
+        )
 
 
 Handler = Callable[[UnitOfWork], Awaitable[CommandResult]]
@@ -167,20 +182,34 @@ async def command_request(
     request: Request,
     chassis: ChassisDep,
     principal: CurrentUser,
-    idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key", pattern=KEY_PATTERN,
-        description="Any unique string (e.g. a UUID): a retry with the same key and "
-        "body returns the first response and changes nothing.")] = None,
-    if_match: Annotated[str | None, Header(
-        alias="If-Match",
-        description='The ETag read, like "3": a stale one is 409 `version_conflict`, '
-        "a malformed one 422.")] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=KEY_PATTERN,
+            description="Any unique string (e.g. a UUID): a retry with the same key and "
+            "body returns the first response and changes nothing.",
+        ),
+    ] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            description='The ETag read, like "3": a stale one is 409 `version_conflict`, '
+            "a malformed one 422.",
+        ),
+    ] = None,
 ) -> CommandRequest:
     idempotent = None
     if idempotency_key is not None:
-        idempotent = IdempotentRequest.of(principal.sub, idempotency_key, request.method,
-                                          request.url.path, request.url.query,
-                                          await request.body())
+        idempotent = IdempotentRequest.of(
+            principal.sub,
+            idempotency_key,
+            request.method,
+            request.url.path,
+            request.url.query,
+            await request.body(),
+        )
     return CommandRequest(chassis, principal, parse_if_match(if_match), idempotent)
 
 

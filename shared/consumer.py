@@ -75,18 +75,28 @@ class ConsumerRunner:
     """
 
     def __init__(
-        self, settings: Settings, engine: AsyncEngine, consumer: str, topics: list[str],
-        handlers: Handlers, registry: EventRegistry = default_registry, *,
-        clock: Clock | None = None, max_records: int | None = None,
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        consumer: str,
+        topics: list[str],
+        handlers: Handlers,
+        registry: EventRegistry = default_registry,
+        *,
+        clock: Clock | None = None,
+        max_records: int | None = None,
         max_poll_interval_ms: int = 300_000,
-        heartbeat_interval_ms: int | None = None, poll_timeout_ms: int = 500,
+        heartbeat_interval_ms: int | None = None,
+        poll_timeout_ms: int = 500,
     ) -> None:
         self._settings, self._engine, self._name = settings, engine, consumer
         self._topics, self._handlers, self._registry = topics, handlers, registry
         self._max_records = max_records or settings.consumer_max_records
         self._poll_timeout_ms = poll_timeout_ms
         self._max_poll_interval_ms = max_poll_interval_ms
-        self._heartbeat_interval_ms = heartbeat_interval_ms or settings.consumer_session_timeout_ms // 3
+        self._heartbeat_interval_ms = (
+            heartbeat_interval_ms or settings.consumer_session_timeout_ms // 3
+        )
         self._kafka: AIOKafkaConsumer | None = None
         self._dead_letters = DeadLetterWriter(settings, engine, consumer, clock or SystemClock())
         self._task: asyncio.Task[None] | None = None
@@ -99,13 +109,18 @@ class ConsumerRunner:
         self.dead_lettered_total = 0
         self.redelivered_total = 0
         self.conflicts_total = 0  # version conflicts met, each handled again on reloaded state
-        self._retry_backoff = Backoff.from_ms(settings.consumer_retry_backoff_ms, MAX_STALL_BACKOFF_S)
-        self._quiet_backoff = Backoff.from_ms(settings.consumer_fetch_max_wait_ms,
-                                              settings.consumer_idle_fetch_max_wait_ms / 1000)
+        self._retry_backoff = Backoff.from_ms(
+            settings.consumer_retry_backoff_ms, MAX_STALL_BACKOFF_S
+        )
+        self._quiet_backoff = Backoff.from_ms(
+            settings.consumer_fetch_max_wait_ms, settings.consumer_idle_fetch_max_wait_ms / 1000
+        )
         self._empty_polls = 0
         # A stalled partition waits, but never near the poll interval that costs the membership.
         self._stall_schedule = Backoff.from_ms(
-            settings.consumer_retry_backoff_ms, min(MAX_STALL_BACKOFF_S, max_poll_interval_ms / 4000))
+            settings.consumer_retry_backoff_ms,
+            min(MAX_STALL_BACKOFF_S, max_poll_interval_ms / 4000),
+        )
 
     @property
     def consumer(self) -> str:
@@ -120,8 +135,9 @@ class ConsumerRunner:
         """Join the group (waits for the first assignment) and start consuming."""
         # Topics are created, never auto-created (see shared.bus): the consumer may
         # start before the relays that publish on them.
-        await create_missing(self._settings,
-                             [event_topic_spec(self._settings, t) for t in self._topics])
+        await create_missing(
+            self._settings, [event_topic_spec(self._settings, t) for t in self._topics]
+        )
         await self._dead_letters.start()
         await self._warn_of_dead_letters()
         self._kafka = AIOKafkaConsumer(
@@ -144,7 +160,9 @@ class ConsumerRunner:
             await self._kafka.start()
         except (KafkaError, OSError) as exc:
             await self._close()
-            raise InfrastructureUnavailable(f"consumer {self._name} cannot reach Kafka: {exc}") from None
+            raise InfrastructureUnavailable(
+                f"consumer {self._name} cannot reach Kafka: {exc}"
+            ) from None
         self._task = asyncio.create_task(self._run(), name=f"consumer {self._name}")
         self._task.add_done_callback(self._report_crash)
 
@@ -176,7 +194,11 @@ class ConsumerRunner:
                 logger.warning(
                     "consumer %s holds %d dead letter(s) it never applied, so other services "
                     "may count what this one does not: cascade dlq list --consumer %s",
-                    self._name, unresolved, self._name, extra={"consumer": self._name})
+                    self._name,
+                    unresolved,
+                    self._name,
+                    extra={"consumer": self._name},
+                )
 
     def assignment(self) -> frozenset[TopicPartition]:
         return frozenset(self._kafka.assignment()) if self._kafka is not None else frozenset()
@@ -196,8 +218,12 @@ class ConsumerRunner:
 
     def _report_crash(self, task: asyncio.Task[None]) -> None:
         if not task.cancelled() and (error := task.exception()) is not None:
-            logger.critical("consumer %s stopped on an unexpected error", self._name,
-                            exc_info=error, extra={"consumer": self._name})
+            logger.critical(
+                "consumer %s stopped on an unexpected error",
+                self._name,
+                exc_info=error,
+                extra={"consumer": self._name},
+            )
 
     async def _run(self) -> None:
         failures = 0
@@ -205,8 +231,9 @@ class ConsumerRunner:
             try:
                 healthy = await self._consume_batch()
             except KafkaError as exc:  # fetching or committing: the broker is in trouble
-                logger.warning("consumer %s: Kafka failed: %r", self._name, exc,
-                               extra={"consumer": self._name})
+                logger.warning(
+                    "consumer %s: Kafka failed: %r", self._name, exc, extra={"consumer": self._name}
+                )
                 healthy = False
             failures = 0 if healthy else failures + 1
             if failures:
@@ -214,14 +241,16 @@ class ConsumerRunner:
 
     async def _consume_batch(self) -> bool:
         assert self._kafka is not None
-        batch = await self._kafka.getmany(timeout_ms=self._poll_timeout_ms,
-                                          max_records=self._max_records)
+        batch = await self._kafka.getmany(
+            timeout_ms=self._poll_timeout_ms, max_records=self._max_records
+        )
         self._adapt_fetch_wait(bool(batch))
         async with self._batch_lock:
             # Fetched before a revocation that ran meanwhile: its new owner has it now.
             batch = {tp: records for tp, records in batch.items() if tp not in self._revoked}
             outcomes = await asyncio.gather(
-                *(self._consume_partition(tp, records) for tp, records in batch.items()))
+                *(self._consume_partition(tp, records) for tp, records in batch.items())
+            )
             stalls = [stall for stall in outcomes if stall is not None]
             for stall in stalls:
                 self._rewind(stall)
@@ -257,7 +286,9 @@ class ConsumerRunner:
             return Stall(tp, stalled.offset, stalled.error)
         return None
 
-    async def _handle_run(self, tp: TopicPartition, run: list[tuple[Any, Message, Handler[Any]]]) -> None:
+    async def _handle_run(
+        self, tp: TopicPartition, run: list[tuple[Any, Message, Handler[Any]]]
+    ) -> None:
         if not run:
             return
         if len(run) > 1 or self._handlers.batch is not None:
@@ -283,10 +314,14 @@ class ConsumerRunner:
         """Handle one message alone, or dead-letter it after the retries."""
         try:
             took_effect = await handle_with_retries(
-                self._engine, message, handler, retries=self._settings.consumer_max_retries,
+                self._engine,
+                message,
+                handler,
+                retries=self._settings.consumer_max_retries,
                 backoff=self._retry_backoff,
                 conflict_attempts=self._settings.consumer_conflict_attempts,
-                on_conflict=self._count_conflict)
+                on_conflict=self._count_conflict,
+            )
         except HandlerFailed as failed:
             await self._dead_letter(record, failed.cause)
             return
@@ -304,8 +339,11 @@ class ConsumerRunner:
         the next fetches longer (up to `consumer_idle_fetch_max_wait_ms`); the first
         records back make them short again, so a flow keeps its latency."""
         self._empty_polls = 0 if fetched else self._empty_polls + 1
-        wait_ms = round(self._quiet_backoff.delay(self._empty_polls) * 1000) if self._empty_polls \
+        wait_ms = (
+            round(self._quiet_backoff.delay(self._empty_polls) * 1000)
+            if self._empty_polls
             else self._settings.consumer_fetch_max_wait_ms
+        )
         assert self._kafka is not None
         fetcher = self._kafka._fetcher  # aiokafka reads it for every fetch request it sends
         if fetcher is not None:
@@ -317,9 +355,15 @@ class ConsumerRunner:
     def _rewind(self, stall: Stall) -> None:
         """Read the partition again from the failed message, after a backoff."""
         assert self._kafka is not None
-        logger.warning("consumer %s: %s[%d] stalls at offset %d: %r", self._name,
-                       stall.partition.topic, stall.partition.partition, stall.offset,
-                       stall.error, extra={"consumer": self._name})
+        logger.warning(
+            "consumer %s: %s[%d] stalls at offset %d: %r",
+            self._name,
+            stall.partition.topic,
+            stall.partition.partition,
+            stall.offset,
+            stall.error,
+            extra={"consumer": self._name},
+        )
         with contextlib.suppress(IllegalStateError):  # revoked meanwhile: the new owner resumes
             self._kafka.seek(stall.partition, stall.offset)
 
@@ -335,8 +379,12 @@ class ConsumerRunner:
         try:
             await self._kafka.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
-            logger.info("consumer %s: commit refused after a rebalance: %s", self._name, exc,
-                        extra={"consumer": self._name})
+            logger.info(
+                "consumer %s: commit refused after a rebalance: %s",
+                self._name,
+                exc,
+                extra={"consumer": self._name},
+            )
         for tp, offset in offsets.items():
             if self._processed.get(tp) == offset:
                 del self._processed[tp]

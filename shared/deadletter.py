@@ -37,8 +37,15 @@ from shared.tables import dead_letters
 logger = logging.getLogger("cascade.consumer")
 
 # Added to the original headers of the notification on the dead-letter topic.
-ERROR_HEADERS = ("error_type", "error_message", "original_topic", "original_partition",
-                 "original_offset", "consumer", "failed_at")
+ERROR_HEADERS = (
+    "error_type",
+    "error_message",
+    "original_topic",
+    "original_partition",
+    "original_offset",
+    "consumer",
+    "failed_at",
+)
 MAX_ERROR_MESSAGE = 4_000
 NOTIFY_TIMEOUT_S = 5.0
 UNRESOLVED = text("""
@@ -87,8 +94,9 @@ class DeadLetterWriter:
     """Keeps the messages a consumer gives up on in its database, and notifies its
     dead-letter topic."""
 
-    def __init__(self, settings: Settings, engine: AsyncEngine, consumer: str,
-                 clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, engine: AsyncEngine, consumer: str, clock: Clock
+    ) -> None:
         self._settings, self._engine = settings, engine
         self._consumer, self._clock = consumer, clock
         self._topic = dead_letter_topic(settings, consumer)
@@ -113,18 +121,39 @@ class DeadLetterWriter:
         failed_at = self._clock.now()
         event_type, event_id = _type_and_id_of(original)
         async with self._engine.begin() as conn:
-            await conn.execute(dead_letters.insert().values(
-                consumer=self._consumer, topic=original.topic, partition=original.partition,
-                offset=original.offset, event_id=_uuid_or_none(event_id), event_type=event_type,
-                key=original.key, value=original.value, headers=_encode_headers(original.headers),
-                error_type=type(error).__name__, error_message=str(error)[:MAX_ERROR_MESSAGE],
-                failed_at=failed_at))
+            await conn.execute(
+                dead_letters.insert().values(
+                    consumer=self._consumer,
+                    topic=original.topic,
+                    partition=original.partition,
+                    offset=original.offset,
+                    event_id=_uuid_or_none(event_id),
+                    event_type=event_type,
+                    key=original.key,
+                    value=original.value,
+                    headers=_encode_headers(original.headers),
+                    error_type=type(error).__name__,
+                    error_message=str(error)[:MAX_ERROR_MESSAGE],
+                    failed_at=failed_at,
+                )
+            )
         logger.error(
             "consumer %s dead-lettered %s %s from %s[%d]@%d: %s: %s (cascade dlq list --consumer %s)",
-            self._consumer, event_type or "a message", event_id or "", original.topic,
-            original.partition, original.offset, type(error).__name__, error, self._consumer,
-            extra={"consumer": self._consumer, "error_type": type(error).__name__,
-                   "event_type": event_type, "event_id": event_id},
+            self._consumer,
+            event_type or "a message",
+            event_id or "",
+            original.topic,
+            original.partition,
+            original.offset,
+            type(error).__name__,
+            error,
+            self._consumer,
+            extra={
+                "consumer": self._consumer,
+                "error_type": type(error).__name__,
+                "event_type": event_type,
+                "event_id": event_id,
+            },
         )
         await self._notify(original, error, failed_at)
 
@@ -134,9 +163,12 @@ class DeadLetterWriter:
         try:
             for attempt in range(2):
                 try:
-                    await asyncio.wait_for(self._producer.send_and_wait(
-                        self._topic, value=original.value, key=original.key, headers=headers),
-                        NOTIFY_TIMEOUT_S)
+                    await asyncio.wait_for(
+                        self._producer.send_and_wait(
+                            self._topic, value=original.value, key=original.key, headers=headers
+                        ),
+                        NOTIFY_TIMEOUT_S,
+                    )
                     return
                 except (KafkaError, TimeoutError):
                     if attempt:
@@ -144,8 +176,13 @@ class DeadLetterWriter:
                     # A broker that restarted empty: the topic is made again, never auto-created.
                     await ensure_dead_letter_topic(self._settings, self._consumer)
         except (KafkaError, TimeoutError, InfrastructureUnavailable) as exc:
-            logger.warning("consumer %s: dead-letter topic %s not notified: %r", self._consumer,
-                           self._topic, exc, extra={"consumer": self._consumer})
+            logger.warning(
+                "consumer %s: dead-letter topic %s not notified: %r",
+                self._consumer,
+                self._topic,
+                exc,
+                extra={"consumer": self._consumer},
+            )
 
 
 async def ensure_dead_letter_topic(settings: Settings, consumer: str) -> None:
@@ -172,23 +209,33 @@ async def unresolved_count(engine: AsyncEngine, consumer: str) -> int:
 
 
 async def list_dead_letters(
-    settings: Settings, consumer: str, *, engine: AsyncEngine | None = None,
+    settings: Settings,
+    consumer: str,
+    *,
+    engine: AsyncEngine | None = None,
 ) -> list[DeadLetter]:
     """Every dead letter of `consumer`, oldest first, from its database (the
     consumer's own unless `engine` is given)."""
     try:
         async with _database(settings, consumer, engine) as db, db.connect() as conn:
-            rows = await conn.execute(dead_letters.select().where(
-                dead_letters.c.consumer == consumer).order_by(dead_letters.c.number))
+            rows = await conn.execute(
+                dead_letters.select()
+                .where(dead_letters.c.consumer == consumer)
+                .order_by(dead_letters.c.number)
+            )
             return [_letter_of(row) for row in rows]
     except (SQLAlchemyError, OSError) as exc:
         raise InfrastructureUnavailable(
             f"cannot read the dead letters of {consumer} in its database: "
-            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
 
 
 async def replay_dead_letters(
-    settings: Settings, consumer: str, offsets: list[int] | None = None, *,
+    settings: Settings,
+    consumer: str,
+    offsets: list[int] | None = None,
+    *,
     engine: AsyncEngine | None = None,
 ) -> int:
     """Republish dead letters (all, or those numbered `offsets`) to their original
@@ -207,23 +254,29 @@ async def replay_dead_letters(
         await producer.start()
         for letter in letters:
             await producer.send_and_wait(
-                letter.original_topic, value=letter.value, key=letter.key,
-                partition=letter.original_partition, headers=list(letter.headers),
+                letter.original_topic,
+                value=letter.value,
+                key=letter.key,
+                partition=letter.original_partition,
+                headers=list(letter.headers),
             )
     except (KafkaError, OSError) as exc:
         raise InfrastructureUnavailable(f"cannot replay to Kafka: {exc}") from None
     finally:
         await producer.stop()
     async with _database(settings, consumer, engine) as db, db.begin() as conn:
-        await conn.execute(update(dead_letters).where(
-            dead_letters.c.number.in_([letter.offset for letter in letters]))
-            .values(replays=dead_letters.c.replays + 1, last_replayed_at=func.now()))
+        await conn.execute(
+            update(dead_letters)
+            .where(dead_letters.c.number.in_([letter.offset for letter in letters]))
+            .values(replays=dead_letters.c.replays + 1, last_replayed_at=func.now())
+        )
     return len(letters)
 
 
 @asynccontextmanager
-async def _database(settings: Settings, consumer: str,
-                    engine: AsyncEngine | None) -> AsyncIterator[AsyncEngine]:
+async def _database(
+    settings: Settings, consumer: str, engine: AsyncEngine | None
+) -> AsyncIterator[AsyncEngine]:
     """`engine` as it is, or an engine of the consumer's own database, disposed after."""
     if engine is not None:
         yield engine
@@ -238,12 +291,20 @@ async def _database(settings: Settings, consumer: str,
 
 def _letter_of(row: Any) -> DeadLetter:
     return DeadLetter(
-        offset=row.number, original_topic=row.topic, original_partition=row.partition,
-        original_offset=row.offset, event_type=row.event_type,
-        event_id=str(row.event_id) if row.event_id else None, error_type=row.error_type,
-        error_message=row.error_message, failed_at=row.failed_at, key=row.key, value=row.value,
+        offset=row.number,
+        original_topic=row.topic,
+        original_partition=row.partition,
+        original_offset=row.offset,
+        event_type=row.event_type,
+        event_id=str(row.event_id) if row.event_id else None,
+        error_type=row.error_type,
+        error_message=row.error_message,
+        failed_at=row.failed_at,
+        key=row.key,
+        value=row.value,
         headers=tuple((name, base64.b64decode(value)) for name, value in row.headers),
-        replays=row.replays)
+        replays=row.replays,
+    )
 
 
 def _encode_headers(headers: Any) -> list[list[str]]:

@@ -45,5 +45,11 @@ async def driver_connection(conn: AsyncConnection, statement: str) -> AsyncItera
         if lost:
             await conn.invalidate()
         raise DBAPIError.instance(
-            statement, None, translated, dbapi_error, hide_parameters=True,
-            connection_invalidated=lost, dialect=conn.dialect) from translated.__cause__
+            statement,
+            None,
+            translated,
+            dbapi_error,
+            hide_parameters=True,
+            connection_invalidated=lost,
+            dialect=conn.dialect,
+        ) from translated.__cause__

@@ -95,26 +95,42 @@ class EventStore:
         traceparent = context.traceparent or current_traceparent()
         actor = context.actor.model_dump(mode="json")
         common: dict[str, Any] = {
-            "stream_type": stream_type, "stream_id": stream_id, "occurred_at": occurred_at or now,
-            "recorded_at": now, "actor": actor, "correlation_id": context.correlation_id,
-            "causation_id": context.causation_id, "traceparent": traceparent,
+            "stream_type": stream_type,
+            "stream_id": stream_id,
+            "occurred_at": occurred_at or now,
+            "recorded_at": now,
+            "actor": actor,
+            "correlation_id": context.correlation_id,
+            "causation_id": context.causation_id,
+            "traceparent": traceparent,
         }
         rows: list[dict[str, Any]] = []
         for offset, new_event in enumerate(new_events, start=1):
             row: dict[str, Any] = {
-                **common, "id": uuid7(), "type": new_event.event_type,
-                "schema_version": new_event.schema_version, "version": expected_version + offset,
-                "payload": new_event.model_dump(mode="json"), "prev_hash": prev_hash,
+                **common,
+                "id": uuid7(),
+                "type": new_event.event_type,
+                "schema_version": new_event.schema_version,
+                "version": expected_version + offset,
+                "payload": new_event.model_dump(mode="json"),
+                "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = event_hash(self._key, prev_hash, row)
             rows.append(row)
         positions = await self._insert(conn, common, expected_version, rows)
         # Built from values made here, so not validated again.
-        return [Envelope.model_construct(**{**row, "actor": context.actor, "position": p})
-                for row, p in zip(rows, positions, strict=True)]
+        return [
+            Envelope.model_construct(**{**row, "actor": context.actor, "position": p})
+            for row, p in zip(rows, positions, strict=True)
+        ]
 
-    async def _insert(self, conn: AsyncConnection, common: dict[str, Any], expected: int,
-                      rows: list[dict[str, Any]]) -> list[int]:
+    async def _insert(
+        self,
+        conn: AsyncConnection,
+        common: dict[str, Any],
+        expected: int,
+        rows: list[dict[str, Any]],
+    ) -> list[int]:
         """One statement: the events, and the head moved from `expected` to the
         newest. A racer at the same expected version collides on the unique
         (stream_id, version); a caller whose expected version is ahead of the
@@ -122,14 +138,24 @@ class EventStore:
         transaction (already failed or about to be rolled back) keeps nothing."""
         stream_id, last = common["stream_id"], rows[-1]
         args = (
-            common["stream_type"], stream_id, common["occurred_at"], common["recorded_at"],
-            json.dumps(common["actor"]), common["correlation_id"], common["causation_id"],
+            common["stream_type"],
+            stream_id,
+            common["occurred_at"],
+            common["recorded_at"],
+            json.dumps(common["actor"]),
+            common["correlation_id"],
+            common["causation_id"],
             common["traceparent"],
-            [r["id"] for r in rows], [r["version"] for r in rows], [r["type"] for r in rows],
+            [r["id"] for r in rows],
+            [r["version"] for r in rows],
+            [r["type"] for r in rows],
             [r["schema_version"] for r in rows],
             [json.dumps(r["payload"], separators=(",", ":"), ensure_ascii=False) for r in rows],
-            [r["prev_hash"] for r in rows], [r["hash"] for r in rows],
-            last["version"], last["hash"], expected,
+            [r["prev_hash"] for r in rows],
+            [r["hash"] for r in rows],
+            last["version"],
+            last["hash"],
+            expected,
         )
         try:
             async with driver_connection(conn, APPEND) as driver:

@@ -78,12 +78,14 @@ async def read_committed(
 
 async def backlog(conn: AsyncConnection, after: FeedCursor) -> tuple[int, float]:
     """How many committed events lie beyond `after`, and the age in seconds of the oldest."""
-    row = (await conn.execute(
-        text("""
+    row = (
+        await conn.execute(
+            text("""
             SELECT count(*) AS n,
                    COALESCE(EXTRACT(EPOCH FROM now() - min(recorded_at)), 0) AS age
             FROM events WHERE (tx_id, position) > (CAST(:tx AS xid8), :position)
         """),
-        {"tx": after.tx_id, "position": after.position},
-    )).one()
+            {"tx": after.tx_id, "position": after.position},
+        )
+    ).one()
     return int(row.n), float(row.age)

@@ -35,14 +35,22 @@ returns the events recorded since."""
 router = APIRouter(tags=["events"])
 
 
-@router.get("/v1/events", response_model=Page[Envelope], description=DESCRIPTION,
-            summary="The event feed (auditor, admin)")
+@router.get(
+    "/v1/events",
+    response_model=Page[Envelope],
+    description=DESCRIPTION,
+    summary="The event feed (auditor, admin)",
+)
 async def event_feed(
     request: Request,
     _: AuditorOrAdmin,
-    after: Annotated[str | None, Query(
-        max_length=MAX_CURSOR_LENGTH,
-        description="Opaque: the `next_cursor` of the previous page; omit to start.")] = None,
+    after: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="Opaque: the `next_cursor` of the previous page; omit to start.",
+        ),
+    ] = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> Page[Envelope]:
     start = START

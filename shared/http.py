@@ -41,14 +41,20 @@ def parse_if_match(value: str | None) -> int | None:
     match = _ETAG.match(value.strip())
     if match is None:
         raise InvalidInput(
-            "If-Match must be one ETag this service returned, like \"3\"",
-            errors=[{"field": "header.If-Match", "message": 'expected an ETag like "3"',
-                     "type": "etag_invalid"}],
+            'If-Match must be one ETag this service returned, like "3"',
+            errors=[
+                {
+                    "field": "header.If-Match",
+                    "message": 'expected an ETag like "3"',
+                    "type": "etag_invalid",
+                }
+            ],
         )
     return int(match.group(1))
 
 
 def resource(body: Any, version: int, *, status_code: int = 200) -> JSONResponse:
     """A resource's representation with its version as ETag."""
-    return JSONResponse(jsonable_encoder(body), status_code=status_code,
-                        headers={"ETag": etag(version)})
+    return JSONResponse(
+        jsonable_encoder(body), status_code=status_code, headers={"ETag": etag(version)}
+    )

@@ -25,8 +25,9 @@ def canonical_body(body: bytes) -> bytes:
     """JSON with sorted keys and no spacing, so a retry that serialises the same
     body differently is still the same request; other bodies as they are."""
     try:
-        return json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False).encode()
+        return json.dumps(
+            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
     except (ValueError, RecursionError):
         return body
 
@@ -42,8 +43,9 @@ class IdempotentRequest:
     request_hash: str
 
     @classmethod
-    def of(cls, principal: str, key: str, method: str, path: str, query: str,
-           body: bytes) -> IdempotentRequest:
+    def of(
+        cls, principal: str, key: str, method: str, path: str, query: str, body: bytes
+    ) -> IdempotentRequest:
         digest = hashlib.sha256(f"{method} {path}?{query}\n".encode())
         digest.update(canonical_body(body))
         return cls(principal, key, method, path, digest.hexdigest())
@@ -56,39 +58,62 @@ class IdempotentRequest:
         it then finds the stored response (commit) or takes the key itself
         (rollback: the command changed nothing, so running it again is safe).
         """
-        taken = (await conn.execute(
-            pg_insert(idempotency_keys)
-            .values(principal=self.principal, key=self.key, method=self.method,
-                    path=self.path, request_hash=self.request_hash,
-                    status=0, headers={}, body=b"")
-            .on_conflict_do_nothing()
-            .returning(idempotency_keys.c.key)
-        )).first()
+        taken = (
+            await conn.execute(
+                pg_insert(idempotency_keys)
+                .values(
+                    principal=self.principal,
+                    key=self.key,
+                    method=self.method,
+                    path=self.path,
+                    request_hash=self.request_hash,
+                    status=0,
+                    headers={},
+                    body=b"",
+                )
+                .on_conflict_do_nothing()
+                .returning(idempotency_keys.c.key)
+            )
+        ).first()
         if taken is not None:
             return None
-        stored = (await conn.execute(
-            select(idempotency_keys.c.request_hash, idempotency_keys.c.status,
-                   idempotency_keys.c.headers, idempotency_keys.c.body)
-            .where(idempotency_keys.c.principal == self.principal,
-                   idempotency_keys.c.key == self.key)
-        )).one()
+        stored = (
+            await conn.execute(
+                select(
+                    idempotency_keys.c.request_hash,
+                    idempotency_keys.c.status,
+                    idempotency_keys.c.headers,
+                    idempotency_keys.c.body,
+                ).where(
+                    idempotency_keys.c.principal == self.principal,
+                    idempotency_keys.c.key == self.key,
+                )
+            )
+        ).one()
         if stored.request_hash != self.request_hash:
             raise IdempotencyKeyReused(
                 "this Idempotency-Key was used for another request",
-                errors=[{"field": "header.Idempotency-Key",
-                         "message": "already used with another method, path or body",
-                         "type": "idempotency_key_reused"}],
+                errors=[
+                    {
+                        "field": "header.Idempotency-Key",
+                        "message": "already used with another method, path or body",
+                        "type": "idempotency_key_reused",
+                    }
+                ],
             )
-        return Response(stored.body, stored.status,
-                        headers={**stored.headers, REPLAYED_HEADER: "true"})
+        return Response(
+            stored.body, stored.status, headers={**stored.headers, REPLAYED_HEADER: "true"}
+        )
 
     async def remember(self, conn: AsyncConnection, response: Response) -> None:
         """Store the response on the claimed key, in the command's transaction."""
-        headers = {name: response.headers[name] for name in KEPT_HEADERS
-                   if name in response.headers}
+        headers = {
+            name: response.headers[name] for name in KEPT_HEADERS if name in response.headers
+        }
         await conn.execute(
             update(idempotency_keys)
-            .where(idempotency_keys.c.principal == self.principal,
-                   idempotency_keys.c.key == self.key)
+            .where(
+                idempotency_keys.c.principal == self.principal, idempotency_keys.c.key == self.key
+            )
             .values(status=response.status_code, headers=headers, body=bytes(response.body))
         )

@@ -111,14 +111,22 @@ def decode_message(
     handler = handlers.get(envelope.type)
     if handler is None:
         return None
-    message = Message(consumer, record.topic, record.partition, record.offset,
-                      tuple(record.headers), envelope, decode_event(registry, envelope))
+    message = Message(
+        consumer,
+        record.topic,
+        record.partition,
+        record.offset,
+        tuple(record.headers),
+        envelope,
+        decode_event(registry, envelope),
+    )
     return message, handler
 
 
 def _summary(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
-                     for e in exc.errors()[:5])
+    return "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5]
+    )
 
 
 @dataclass(frozen=True)
@@ -159,8 +167,18 @@ async def claim_all(conn: AsyncConnection, messages: Sequence[Message]) -> list[
         return []
     result = await conn.execute(
         pg_insert(inbox)
-        .values([{"consumer": m.consumer, "event_id": m.envelope.id, "topic": m.topic,
-                  "partition": m.partition, "offset": m.offset} for m in firsts])
+        .values(
+            [
+                {
+                    "consumer": m.consumer,
+                    "event_id": m.envelope.id,
+                    "topic": m.topic,
+                    "partition": m.partition,
+                    "offset": m.offset,
+                }
+                for m in firsts
+            ]
+        )
         .on_conflict_do_nothing()
         .returning(inbox.c.event_id)
     )
@@ -169,7 +187,9 @@ async def claim_all(conn: AsyncConnection, messages: Sequence[Message]) -> list[
 
 
 async def handle_batch(
-    engine: AsyncEngine, messages: Sequence[tuple[Message, Handler[Any]]], handlers: Handlers,
+    engine: AsyncEngine,
+    messages: Sequence[tuple[Message, Handler[Any]]],
+    handlers: Handlers,
 ) -> int:
     """Handle `messages` (of one partition, in order) in one transaction with their
     inbox rows: the batch handler if there is one, else each message's handler in
@@ -189,9 +209,15 @@ async def handle_batch(
                     await _call(handler_of[id(message)], conn, message)
     if fresh:
         first = fresh[0]
-        logger.info("%s handled %d event(s) of %s[%d] from offset %d in one transaction",
-                    first.consumer, len(fresh), first.topic, first.partition, first.offset,
-                    extra={"consumer": first.consumer, "count": len(fresh)})
+        logger.info(
+            "%s handled %d event(s) of %s[%d] from offset %d in one transaction",
+            first.consumer,
+            len(fresh),
+            first.topic,
+            first.partition,
+            first.offset,
+            extra={"consumer": first.consumer, "count": len(fresh)},
+        )
     return len(fresh)
 
 
@@ -208,9 +234,16 @@ async def handle_once(engine: AsyncEngine, message: Message, handler: Handler[An
             trace_id = trace_id_of(span)
             await _call(handler, conn, message)
     logger.info(
-        "%s handled %s %s", message.consumer, message.envelope.type, message.envelope.id,
-        extra={"event_type": message.envelope.type, "event_id": str(message.envelope.id),
-               "consumer": message.consumer, "trace_id": trace_id},
+        "%s handled %s %s",
+        message.consumer,
+        message.envelope.type,
+        message.envelope.id,
+        extra={
+            "event_type": message.envelope.type,
+            "event_id": str(message.envelope.id),
+            "consumer": message.consumer,
+            "trace_id": trace_id,
+        },
     )
     return True
 
@@ -226,8 +259,13 @@ CONFLICT_BACKOFF = Backoff(first_s=0.005, cap_s=0.5, jitter=True)
 
 
 async def handle_with_retries(
-    engine: AsyncEngine, message: Message, handler: Handler[Any], *, retries: int,
-    backoff: Backoff, conflict_attempts: int = 50,
+    engine: AsyncEngine,
+    message: Message,
+    handler: Handler[Any],
+    *,
+    retries: int,
+    backoff: Backoff,
+    conflict_attempts: int = 50,
     on_conflict: Callable[[], None] | None = None,
 ) -> bool:
     """`handle_once`, tried again up to `retries` times after a handler failure,
@@ -248,7 +286,8 @@ async def handle_with_retries(
                 if conflicts >= conflict_attempts:
                     raise StillContended(
                         f"{message.envelope.type} {message.envelope.id} met a version "
-                        f"conflict {conflicts} times: {failed.cause}") from None
+                        f"conflict {conflicts} times: {failed.cause}"
+                    ) from None
                 await asyncio.sleep(CONFLICT_BACKOFF.delay(conflicts - 1))
                 continue
             if failures >= retries:
@@ -264,21 +303,37 @@ async def _call(handler: Handler[Any], conn: AsyncConnection, message: Message) 
         if lost_connection(exc):
             raise InfrastructureUnavailable(f"database connection lost: {exc}") from exc
         if isinstance(exc, VersionConflict):  # ordinary under load: decided again at once
-            logger.info("%s meets a version conflict on %s %s: %s", message.consumer,
-                        message.envelope.type, message.envelope.id, exc,
-                        extra={"event_type": message.envelope.type, "consumer": message.consumer,
-                               "event_id": str(message.envelope.id)})
+            logger.info(
+                "%s meets a version conflict on %s %s: %s",
+                message.consumer,
+                message.envelope.type,
+                message.envelope.id,
+                exc,
+                extra={
+                    "event_type": message.envelope.type,
+                    "consumer": message.consumer,
+                    "event_id": str(message.envelope.id),
+                },
+            )
             raise HandlerFailed(exc) from exc
         logger.warning(
-            "%s failed on %s %s", message.consumer, message.envelope.type, message.envelope.id,
-            exc_info=exc, extra={"event_type": message.envelope.type, "consumer": message.consumer,
-                                 "event_id": str(message.envelope.id)},
+            "%s failed on %s %s",
+            message.consumer,
+            message.envelope.type,
+            message.envelope.id,
+            exc_info=exc,
+            extra={
+                "event_type": message.envelope.type,
+                "consumer": message.consumer,
+                "event_id": str(message.envelope.id),
+            },
         )
         raise HandlerFailed(exc) from exc
 
 
-async def _call_batch(handler: BatchHandler, conn: AsyncConnection,
-                      messages: Sequence[Message]) -> None:
+async def _call_batch(
+    handler: BatchHandler, conn: AsyncConnection, messages: Sequence[Message]
+) -> None:
     if not messages:
         return
     try:
@@ -286,9 +341,14 @@ async def _call_batch(handler: BatchHandler, conn: AsyncConnection,
     except Exception as exc:  # as in _call: the batch is retried one message at a time
         if lost_connection(exc):
             raise InfrastructureUnavailable(f"database connection lost: {exc}") from exc
-        logger.info("%s: a batch of %d failed (%s: %s); handling it one message at a time",
-                    messages[0].consumer, len(messages), type(exc).__name__, exc,
-                    extra={"consumer": messages[0].consumer})
+        logger.info(
+            "%s: a batch of %d failed (%s: %s); handling it one message at a time",
+            messages[0].consumer,
+            len(messages),
+            type(exc).__name__,
+            exc,
+            extra={"consumer": messages[0].consumer},
+        )
         raise HandlerFailed(exc) from exc
 
 
@@ -309,7 +369,8 @@ def consume_span(message: Message) -> Iterator[Span | None]:
         yield None
         return
     with tracer.start_as_current_span(
-        f"consume {message.envelope.type}", context=propagate.extract(carrier),
+        f"consume {message.envelope.type}",
+        context=propagate.extract(carrier),
         kind=SpanKind.CONSUMER,
     ) as span:
         yield span

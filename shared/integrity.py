@@ -26,8 +26,19 @@ GENESIS = "0" * 64
 # The fields an event's hash covers: everything but its storage position and
 # the hash itself.
 HASHED_FIELDS = (
-    "id", "type", "schema_version", "stream_type", "stream_id", "version", "occurred_at",
-    "recorded_at", "actor", "correlation_id", "causation_id", "traceparent", "payload",
+    "id",
+    "type",
+    "schema_version",
+    "stream_type",
+    "stream_id",
+    "version",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "traceparent",
+    "payload",
 )
 
 
@@ -65,11 +76,17 @@ def canonical_json(value: Any) -> bytes:
     The C encoder does the walk; only values it cannot write reach the default
     hook, so JSON-shaped data (every payload: string keys) costs one pass."""
     try:
-        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                          default=_canonical_default)
+        text = json.dumps(
+            value,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            default=_canonical_default,
+        )
     except TypeError:  # keys it cannot sort or write, e.g. UUIDs
-        text = json.dumps(_canonical_value(value), sort_keys=True, separators=(",", ":"),
-                          ensure_ascii=False)
+        text = json.dumps(
+            _canonical_value(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
     return text.encode()
 
 
@@ -103,27 +120,47 @@ class ChainCheck:
         self.stream_id = stream_id
         self._previous_hash, self._expected_version, self._last_version = GENESIS, 1, 0
 
-    def row(self, *, version: int, event_id: Any, event_type: str, prev_hash: str, hash: str,
-            intact: bool) -> list[Break]:
+    def row(
+        self,
+        *,
+        version: int,
+        event_id: Any,
+        event_type: str,
+        prev_hash: str,
+        hash: str,
+        intact: bool,
+    ) -> list[Break]:
         """`intact`: whether the row's content matches its `hash` (see `event_hash`)."""
         breaks: list[Break] = []
         if version > self._expected_version:
-            breaks.append(Break(
-                "missing", self.stream_id, self._expected_version,
-                f"versions {self._expected_version}..{version - 1} are missing before "
-                f"version {version}",
-            ))
+            breaks.append(
+                Break(
+                    "missing",
+                    self.stream_id,
+                    self._expected_version,
+                    f"versions {self._expected_version}..{version - 1} are missing before "
+                    f"version {version}",
+                )
+            )
         if not intact:
-            breaks.append(Break(
-                "altered", self.stream_id, version,
-                f"event {event_id} ({event_type}) does not match its hash: content changed or forged",
-            ))
+            breaks.append(
+                Break(
+                    "altered",
+                    self.stream_id,
+                    version,
+                    f"event {event_id} ({event_type}) does not match its hash: content changed or forged",
+                )
+            )
         elif prev_hash != self._previous_hash:
-            breaks.append(Break(
-                "out_of_order", self.stream_id, version,
-                f"event {event_id} does not follow the event stored before it "
-                "(moved, swapped, or its predecessor removed)",
-            ))
+            breaks.append(
+                Break(
+                    "out_of_order",
+                    self.stream_id,
+                    version,
+                    f"event {event_id} does not follow the event stored before it "
+                    "(moved, swapped, or its predecessor removed)",
+                )
+            )
         self._previous_hash, self._expected_version = hash, version + 1
         self._last_version = version
         return breaks
@@ -133,35 +170,56 @@ class ChainCheck:
         last_version, stream_id = self._last_version, self.stream_id
         if head is None:
             if last_version:
-                return [Break(
-                    "unexpected", stream_id, None,
-                    f"stream has {last_version} version(s) but no recorded head: "
-                    "inserted from outside",
-                )]
+                return [
+                    Break(
+                        "unexpected",
+                        stream_id,
+                        None,
+                        f"stream has {last_version} version(s) but no recorded head: "
+                        "inserted from outside",
+                    )
+                ]
         elif head.version > last_version:
-            return [Break(
-                "missing", stream_id, last_version + 1,
-                f"the head records version {head.version} but the newest stored is "
-                f"{last_version}: the newest event(s) were removed",
-            )]
+            return [
+                Break(
+                    "missing",
+                    stream_id,
+                    last_version + 1,
+                    f"the head records version {head.version} but the newest stored is "
+                    f"{last_version}: the newest event(s) were removed",
+                )
+            ]
         elif head.version < last_version:
-            return [Break(
-                "unexpected", stream_id, head.version + 1,
-                f"events after the recorded head version {head.version}: inserted from outside",
-            )]
+            return [
+                Break(
+                    "unexpected",
+                    stream_id,
+                    head.version + 1,
+                    f"events after the recorded head version {head.version}: inserted from outside",
+                )
+            ]
         elif head.hash != self._previous_hash:
-            return [Break(
-                "head_mismatch", stream_id, head.version,
-                "the newest event is not the one the head recorded: replaced",
-            )]
+            return [
+                Break(
+                    "head_mismatch",
+                    stream_id,
+                    head.version,
+                    "the newest event is not the one the head recorded: replaced",
+                )
+            ]
         return []
 
 
 def check_row(key: bytes, check: ChainCheck, row: Mapping[str, Any]) -> list[Break]:
     """One stored row (every hashed field, `prev_hash` and `hash`) through `check`."""
-    return check.row(version=int(row["version"]), event_id=row["id"], event_type=row["type"],
-                     prev_hash=row["prev_hash"], hash=row["hash"],
-                     intact=event_hash(key, row["prev_hash"], row) == row["hash"])
+    return check.row(
+        version=int(row["version"]),
+        event_id=row["id"],
+        event_type=row["type"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+        intact=event_hash(key, row["prev_hash"], row) == row["hash"],
+    )
 
 
 def verify_stream(

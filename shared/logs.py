@@ -12,7 +12,10 @@ from opentelemetry import trace
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {
-    "message", "asctime", "taskName", "color_message",  # uvicorn's coloured duplicate
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",  # uvicorn's coloured duplicate
 }
 
 

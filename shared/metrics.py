@@ -50,26 +50,35 @@ class ServiceMetrics:
         self.registry = CollectorRegistry()
         self.components: Sequence[Any] = ()
         self.requests = Histogram(
-            "cascade_http_request_seconds", "HTTP request latency",
-            ["service", "method", "route", "status"], registry=self.registry,
+            "cascade_http_request_seconds",
+            "HTTP request latency",
+            ["service", "method", "route", "status"],
+            registry=self.registry,
         )
         self.relay_backlog = Gauge(
-            "cascade_relay_backlog_events", "Committed events not yet published",
-            ["service", "topic"], registry=self.registry,
+            "cascade_relay_backlog_events",
+            "Committed events not yet published",
+            ["service", "topic"],
+            registry=self.registry,
         )
         self.relay_lag = Gauge(
-            "cascade_relay_lag_seconds", "Age of the oldest committed event not yet published",
-            ["service", "topic"], registry=self.registry,
+            "cascade_relay_lag_seconds",
+            "Age of the oldest committed event not yet published",
+            ["service", "topic"],
+            registry=self.registry,
         )
         self.consumer_lag = Gauge(
-            "cascade_consumer_lag_messages", "Messages on a partition not yet fetched",
-            ["service", "consumer", "topic", "partition"], registry=self.registry,
+            "cascade_consumer_lag_messages",
+            "Messages on a partition not yet fetched",
+            ["service", "consumer", "topic", "partition"],
+            registry=self.registry,
         )
         self.unresolved_dead_letters = Gauge(
             "cascade_dead_letters_unresolved",
             "Dead letters whose event the consumer has not handled since: other services "
             "count what this one lacks until they are replayed",
-            ["service", "consumer"], registry=self.registry,
+            ["service", "consumer"],
+            registry=self.registry,
         )
         self.registry.register(_ComponentCounters(self))
 
@@ -83,11 +92,13 @@ class ServiceMetrics:
                 self.relay_lag.labels(self.service, component.topic).set(age)
             if isinstance(component, Consuming):
                 self.unresolved_dead_letters.labels(self.service, component.consumer).set(
-                    await component.unresolved_dead_letters())
+                    await component.unresolved_dead_letters()
+                )
                 for place, lag in (await component.lag()).items():
                     topic, _, partition = place.rpartition(":")
-                    self.consumer_lag.labels(self.service, component.consumer, topic,
-                                             partition).set(lag)
+                    self.consumer_lag.labels(
+                        self.service, component.consumer, topic, partition
+                    ).set(lag)
 
     async def render(self) -> Response:
         await self.refresh()
@@ -101,12 +112,21 @@ class _ComponentCounters(Collector):
         self.metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
-        published = CounterMetricFamily("cascade_relay_published", "Events published (acknowledged)",
-                                        labels=["service", "topic"])
-        handled = CounterMetricFamily("cascade_consumer_handled", "Events handled by a consumer",
-                                      labels=["service", "consumer"])
-        dead = CounterMetricFamily("cascade_dead_letters", "Messages sent to a dead-letter topic",
-                                   labels=["service", "consumer"])
+        published = CounterMetricFamily(
+            "cascade_relay_published",
+            "Events published (acknowledged)",
+            labels=["service", "topic"],
+        )
+        handled = CounterMetricFamily(
+            "cascade_consumer_handled",
+            "Events handled by a consumer",
+            labels=["service", "consumer"],
+        )
+        dead = CounterMetricFamily(
+            "cascade_dead_letters",
+            "Messages sent to a dead-letter topic",
+            labels=["service", "consumer"],
+        )
         service = self.metrics.service
         for component in self.metrics.components:
             if isinstance(component, Publishing):

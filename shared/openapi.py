@@ -7,21 +7,27 @@ from typing import Any
 from shared.problems import PROBLEM
 
 FIELD_ERROR = {
-    "type": "object", "required": ["field", "message", "type"],
+    "type": "object",
+    "required": ["field", "message", "type"],
     "properties": {
-        "field": {"type": "string", "description": "`criteria.0.weight`, `query.limit`, "
-                  "`header.If-Match`; `body` for the body as a whole"},
+        "field": {
+            "type": "string",
+            "description": "`criteria.0.weight`, `query.limit`, "
+            "`header.If-Match`; `body` for the body as a whole",
+        },
         "message": {"type": "string"},
         "type": {"type": "string", "description": "A stable name of the check that failed"},
     },
 }
 PROBLEM_SCHEMA = {
-    "type": "object", "title": "Problem",
+    "type": "object",
+    "title": "Problem",
     "description": "RFC 9457 problem details; a refusal may carry fields of its own "
-                   "(e.g. `remaining_cents`, `organisation_ids`).",
+    "(e.g. `remaining_cents`, `organisation_ids`).",
     "required": ["type", "title", "status", "code", "detail"],
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
         "status": {"type": "integer"},
         "code": {"type": "string", "description": "Stable and machine-readable"},
         "detail": {"type": "string"},
@@ -52,8 +58,10 @@ def problems_of(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     statuses = {503}  # every operation but liveness reads the database
     if operation.get("security"):
         statuses |= {401, 403}
-    names_one = any(p.get("in") == "query" and (p.get("required") or p["name"].endswith("_id"))
-                    for p in operation.get("parameters", []))
+    names_one = any(
+        p.get("in") == "query" and (p.get("required") or p["name"].endswith("_id"))
+        for p in operation.get("parameters", [])
+    )
     if "{" in path or method in WRITES or names_one:
         statuses.add(404)  # the resource, or one the command or the query names
     if operation.get("parameters") or operation.get("requestBody"):
@@ -87,7 +95,8 @@ def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
                 given = responses.get(str(status), {})
                 answer: dict[str, Any] = {
                     "description": given.get("description") or WHY.get(status, "A problem"),
-                    "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+                    "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                }
                 if status in HEADERS:
                     answer["headers"] = HEADERS[status]
                 responses[str(status)] = answer

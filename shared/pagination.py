@@ -53,8 +53,9 @@ def decode_cursor(value: str, shape: type[K], *, field: str = "query.cursor") ->
     except (ValueError, RecursionError):
         raise InvalidCursor(
             "the cursor was not handed out by this list",
-            errors=[{"field": field, "message": "not a cursor of this list",
-                     "type": "invalid_cursor"}],
+            errors=[
+                {"field": field, "message": "not a cursor of this list", "type": "invalid_cursor"}
+            ],
         ) from None
 
 
@@ -87,8 +88,10 @@ def page_request(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,
-        Query(max_length=MAX_CURSOR_LENGTH,
-              description="Opaque: the `next_cursor` of the previous page."),
+        Query(
+            max_length=MAX_CURSOR_LENGTH,
+            description="Opaque: the `next_cursor` of the previous page.",
+        ),
     ] = None,
 ) -> PageRequest:
     return PageRequest(limit, cursor)

@@ -19,15 +19,20 @@ log = logging.getLogger("cascade.http")
 
 
 def body_of(status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
-    return {"type": f"https://cascade.eu/problems/{code}", "title": title, "status": status,
-            "code": code, "detail": detail, **extra}
+    return {
+        "type": f"https://cascade.eu/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
 
 
-def problem(
-    status: int, code: str, title: str, detail: str, **extra: Any
-) -> JSONResponse:
-    return JSONResponse(body_of(status, code, title, detail, **extra), status_code=status,
-                        media_type=PROBLEM)
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    return JSONResponse(
+        body_of(status, code, title, detail, **extra), status_code=status, media_type=PROBLEM
+    )
 
 
 def error_body(error: CascadeError) -> dict[str, Any]:
@@ -47,8 +52,15 @@ def from_error(error: CascadeError) -> JSONResponse:
     return response
 
 
-HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -76,8 +88,13 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem(422, "invalid_input", "Invalid input",
-                       "the request does not match the schema", errors=_field_errors(exc))
+        return problem(
+            422,
+            "invalid_input",
+            "Invalid input",
+            "the request does not match the schema",
+            errors=_field_errors(exc),
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
@@ -93,9 +110,13 @@ def install(app: FastAPI) -> None:
         # Such values pass schema validation, so they are the caller's to fix.
         if str(getattr(exc.orig, "sqlstate", None) or "").startswith("22"):
             log.warning("value refused by the database", extra={"path": request.url.path})
-            return problem(422, "invalid_input", "Invalid input",
-                           "a value cannot be stored (e.g. a NUL character or a number "
-                           "out of range)", errors=[])
+            return problem(
+                422,
+                "invalid_input",
+                "Invalid input",
+                "a value cannot be stored (e.g. a NUL character or a number out of range)",
+                errors=[],
+            )
         if database_unavailable(exc):
             return _unavailable(request, exc.orig or exc)
         return _internal_error(request)
@@ -129,20 +150,29 @@ def database_unavailable(exc: DBAPIError) -> bool:
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or "")
     cause = exc.orig.__cause__ if exc.orig is not None else None
     # The driver's errors carry their SQLSTATE through SQLAlchemy's translation.
-    return (exc.connection_invalidated or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
-            or isinstance(exc.orig, OSError) or isinstance(cause, OSError))
+    return (
+        exc.connection_invalidated
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+        or isinstance(exc.orig, OSError)
+        or isinstance(cause, OSError)
+    )
 
 
 def _unavailable(request: Request, error: BaseException) -> JSONResponse:
     log.warning("database unavailable", extra={"path": request.url.path, "error": str(error)})
-    response = problem(503, "database_unavailable", "Database unavailable",
-                       "the database cannot be reached or takes no more connections; "
-                       "nothing was changed, try again shortly")
+    response = problem(
+        503,
+        "database_unavailable",
+        "Database unavailable",
+        "the database cannot be reached or takes no more connections; "
+        "nothing was changed, try again shortly",
+    )
     response.headers["Retry-After"] = "1"
     return response
 
 
 def _internal_error(request: Request) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    return problem(500, "internal_error", "Internal error",
-                   "an unexpected error occurred; it has been logged")
+    return problem(
+        500, "internal_error", "Internal error", "an unexpected error occurred; it has been logged"
+    )

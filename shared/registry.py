@@ -39,6 +39,8 @@ def default_port(service: str) -> int:
     """The port a service listens on unless told otherwise."""
     if service not in _registered:
         known = ", ".join(_registered) or "none registered"
-        raise ValueError(f"unknown service {service!r} (known: {known}); "
-                         f"set CASCADE_{service.upper()}_PORT or CASCADE_{service.upper()}_URL")
+        raise ValueError(
+            f"unknown service {service!r} (known: {known}); "
+            f"set CASCADE_{service.upper()}_PORT or CASCADE_{service.upper()}_URL"
+        )
     return _registered[service].port

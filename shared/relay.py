@@ -34,8 +34,14 @@ CATCH_UP_POLL_S = 0.02
 BROKER_BACKOFF = Backoff(first_s=0.1, cap_s=3.0)
 # What an unreachable database looks like: a warning, not a traceback.
 DATABASE_OUTAGES = (
-    InfrastructureUnavailable, OSError, TimeoutError, asyncpg.InterfaceError,
-    asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError, OperationalError, InterfaceError,
+    InfrastructureUnavailable,
+    OSError,
+    TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    OperationalError,
+    InterfaceError,
 )
 
 
@@ -153,8 +159,10 @@ class Relay:
                 # the same batch again, so no later event overtakes a failed one.
                 delay = BROKER_BACKOFF.delay(failures)
                 failures += 1
-                log.warning("relay cannot publish; retrying from its checkpoint",
-                            extra={**self._fields(exc), "retry_in_s": delay})
+                log.warning(
+                    "relay cannot publish; retrying from its checkpoint",
+                    extra={**self._fields(exc), "retry_in_s": delay},
+                )
                 await asyncio.sleep(delay)
 
     async def _publish_batch(self, broker: BrokerSession, lock: asyncpg.Connection) -> bool:
@@ -177,7 +185,9 @@ class Relay:
             # Offsets never go back on a log that kept its records: this one restarted empty.
             await self._republish_everything(broker, lock, "acknowledged offsets went back")
             return True
-        ends = {p: max(self._ends.get(p, 0), end) for p, end in {**self._ends, **acknowledged}.items()}
+        ends = {
+            p: max(self._ends.get(p, 0), end) for p, end in {**self._ends, **acknowledged}.items()
+        }
         await self._save_checkpoint(lock, items[-1].cursor, self._published + len(items), ends)
         log.debug("relay published", extra={**self._fields(), "count": len(items)})
         return True
@@ -199,8 +209,11 @@ class Relay:
         if self._published == 0:
             return False
         if count != partitions:
-            reason = "the topic was missing" if count is None else (
-                f"the topic had {count} partitions, not {partitions}")
+            reason = (
+                "the topic was missing"
+                if count is None
+                else (f"the topic had {count} partitions, not {partitions}")
+            )
         elif short := await broker.partitions_short_of(self._ends):
             reason = f"partitions {short} no longer hold what they acknowledged"
         else:
@@ -211,8 +224,11 @@ class Relay:
     async def _republish_everything(
         self, broker: BrokerSession, lock: asyncpg.Connection, reason: str
     ) -> None:
-        log.warning("broker lost the topic's events (%s); republishing from the start", reason,
-                    extra={**self._fields(), "reason": reason})
+        log.warning(
+            "broker lost the topic's events (%s); republishing from the start",
+            reason,
+            extra={**self._fields(), "reason": reason},
+        )
         await broker.recreate_topic()
         await self._save_checkpoint(lock, START, 0, {})
         self.republished_total += 1
@@ -233,11 +249,15 @@ class Relay:
         return cursor, published
 
     async def _stored(self, conn: AsyncConnection) -> tuple[FeedCursor, int, dict[int, int]]:
-        row = (await conn.execute(
-            text("SELECT tx_id::text AS tx, position, published, partition_ends "
-                 "FROM relay_checkpoints WHERE topic = :topic"),
-            {"topic": self.topic},
-        )).first()
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT tx_id::text AS tx, position, published, partition_ends "
+                    "FROM relay_checkpoints WHERE topic = :topic"
+                ),
+                {"topic": self.topic},
+            )
+        ).first()
         if row is None:
             return START, 0, {}
         stored = row.partition_ends
@@ -247,7 +267,10 @@ class Relay:
         return FeedCursor(int(row.tx), row.position), int(row.published), ends
 
     async def _save_checkpoint(
-        self, lock: asyncpg.Connection, cursor: FeedCursor, published: int,
+        self,
+        lock: asyncpg.Connection,
+        cursor: FeedCursor,
+        published: int,
         ends: dict[int, int],
     ) -> None:
         # Through the lock's connection: if that died, so did our leadership, and
@@ -261,15 +284,20 @@ class Relay:
                 position = EXCLUDED.position, published = EXCLUDED.published,
                 partition_ends = EXCLUDED.partition_ends, updated_at = EXCLUDED.updated_at
             """,
-            self.topic, str(cursor.tx_id), cursor.position, published,
+            self.topic,
+            str(cursor.tx_id),
+            cursor.position,
+            published,
             json.dumps({str(p): end for p, end in sorted(ends.items())}),
         )
         self._checkpoint, self._published, self._ends = cursor, published, ends
 
     def _fields(self, exc: BaseException | None = None) -> dict[str, Any]:
         fields: dict[str, Any] = {
-            "topic": self.topic, "database": redact(self._database_url),
-            "checkpoint": self._checkpoint.encode(), "published": self._published,
+            "topic": self.topic,
+            "database": redact(self._database_url),
+            "checkpoint": self._checkpoint.encode(),
+            "published": self._published,
         }
         if exc is not None:
             fields["error"] = f"{type(exc).__name__}: {exc}"

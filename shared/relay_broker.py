@@ -98,8 +98,10 @@ class BrokerSession:
         if not wanted:
             return []
         reader = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap(self.settings), enable_auto_commit=False,
-            auto_offset_reset="none", request_timeout_ms=REQUEST_TIMEOUT_MS,
+            bootstrap_servers=bootstrap(self.settings),
+            enable_auto_commit=False,
+            auto_offset_reset="none",
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
         )
         try:
             await reader.start()
@@ -130,10 +132,14 @@ class BrokerSession:
         sent: list[asyncio.Future[Any]] = []
         try:
             for envelope in envelopes:
-                sent.append(await self._producer.send(
-                    self.topic, encode(envelope), key=envelope.stream_id.encode(),
-                    headers=headers_of(envelope),
-                ))
+                sent.append(
+                    await self._producer.send(
+                        self.topic,
+                        encode(envelope),
+                        key=envelope.stream_id.encode(),
+                        headers=headers_of(envelope),
+                    )
+                )
         except BaseException:
             # The whole batch will be retried; the outcome of what was queued no
             # longer matters, but an unread failure would be logged as a bug.
@@ -148,7 +154,9 @@ class BrokerSession:
         return ends
 
 
-async def _read_back(reader: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> set[TopicPartition]:
+async def _read_back(
+    reader: AIOKafkaConsumer, ends: dict[TopicPartition, int]
+) -> set[TopicPartition]:
     """The partitions of `ends` that still hold a record at `ends[tp] - 1`."""
     reader.assign(list(ends))
     for tp, end in ends.items():

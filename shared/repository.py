@@ -34,10 +34,13 @@ class Repository:
 
     async def find(self, conn: AsyncConnection, cls: type[A], stream_id: str) -> A | None:
         start: A | None = None
-        row = (await conn.execute(
-            select(snapshots.c.version, snapshots.c.state)
-            .where(snapshots.c.stream_id == stream_id, snapshots.c.stream_type == cls.stream_type)
-        )).first()
+        row = (
+            await conn.execute(
+                select(snapshots.c.version, snapshots.c.state).where(
+                    snapshots.c.stream_id == stream_id, snapshots.c.stream_type == cls.stream_type
+                )
+            )
+        ).first()
         if row is not None:
             start = cls.from_snapshot(stream_id, row.version, row.state)
         after = start.version if start is not None else 0
@@ -74,7 +77,11 @@ class Repository:
         state = aggregate.snapshot()
         if state is None:
             return
-        values = {"stream_type": aggregate.stream_type, "version": aggregate.version, "state": state}
+        values = {
+            "stream_type": aggregate.stream_type,
+            "version": aggregate.version,
+            "state": state,
+        }
         await conn.execute(
             pg_insert(snapshots)
             .values(stream_id=aggregate.id, **values)

@@ -15,8 +15,11 @@ from shared.errors import InfrastructureUnavailable
 # `CASCADE_<SERVICE>_DATABASE_URL`, `_PORT` and `_URL` (or `<service>_port=...` given
 # to the constructor): the settings of one service, whichever services there are.
 PER_SERVICE = re.compile(r"^([a-z][a-z0-9]*)_(database_url|port|url)$")
-PER_SERVICE_FIELDS = {"database_url": "service_database_urls", "port": "service_ports",
-                      "url": "service_urls"}
+PER_SERVICE_FIELDS = {
+    "database_url": "service_database_urls",
+    "port": "service_ports",
+    "url": "service_urls",
+}
 
 # Development defaults: fine on a laptop, refused anywhere else (see below).
 DEV_JWT_SECRET = "cascade-development-secret-change-me-0123456789"
@@ -115,8 +118,11 @@ class Settings(BaseSettings):
         data = dict(data)
         gathered: dict[str, dict[str, Any]] = {f: {} for f in PER_SERVICE_FIELDS.values()}
         prefix = cls.model_config.get("env_prefix", "")
-        environment = {k[len(prefix):].lower(): v for k, v in os.environ.items()
-                       if k.upper().startswith(prefix.upper())}
+        environment = {
+            k[len(prefix) :].lower(): v
+            for k, v in os.environ.items()
+            if k.upper().startswith(prefix.upper())
+        }
         cls._fold_flat(environment, gathered)
         for field_name, values in gathered.items():
             given = data.get(field_name)

@@ -41,7 +41,8 @@ NOW = text("now()")
 metadata = MetaData()
 
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("position", BigInteger, primary_key=True, autoincrement=True),
     Column("id", UUID(as_uuid=True), nullable=False),
     Column("stream_type", Text, nullable=False),
@@ -68,7 +69,8 @@ events = Table(
 )
 
 stream_heads = Table(
-    "stream_heads", metadata,
+    "stream_heads",
+    metadata,
     Column("stream_id", Text, primary_key=True),
     Column("stream_type", Text, nullable=False),
     Column("version", Integer, nullable=False),
@@ -76,7 +78,8 @@ stream_heads = Table(
 )
 
 snapshots = Table(
-    "snapshots", metadata,
+    "snapshots",
+    metadata,
     Column("stream_id", Text, primary_key=True),
     Column("stream_type", Text, nullable=False),
     Column("version", Integer, nullable=False),
@@ -85,7 +88,8 @@ snapshots = Table(
 )
 
 relay_checkpoints = Table(
-    "relay_checkpoints", metadata,
+    "relay_checkpoints",
+    metadata,
     Column("topic", Text, primary_key=True),
     Column("tx_id", Xid8, nullable=False),
     Column("position", BigInteger, nullable=False),
@@ -96,7 +100,8 @@ relay_checkpoints = Table(
 )
 
 inbox = Table(
-    "inbox", metadata,
+    "inbox",
+    metadata,
     Column("consumer", Text, nullable=False),
     Column("event_id", UUID(as_uuid=True), nullable=False),
     Column("topic", Text, nullable=False),
@@ -107,7 +112,8 @@ inbox = Table(
 )
 
 dead_letters = Table(
-    "dead_letters", metadata,
+    "dead_letters",
+    metadata,
     # Numbered from 0 per database: what `cascade dlq replay --offset` names.
     Column("number", BigInteger, Identity(always=False, start=0, minvalue=0), primary_key=True),
     Column("consumer", Text, nullable=False),
@@ -128,7 +134,8 @@ dead_letters = Table(
 )
 
 idempotency_keys = Table(
-    "idempotency_keys", metadata,
+    "idempotency_keys",
+    metadata,
     Column("principal", Text, nullable=False),
     Column("key", Text, nullable=False),
     Column("method", Text, nullable=False),

@@ -21,8 +21,11 @@ def configure_tracing(settings: Settings, service: str) -> TracerProvider:
     elif settings.otel_exporter == "otlp":
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        exporter = OTLPSpanExporter(endpoint=settings.otel_endpoint) if settings.otel_endpoint \
+        exporter = (
+            OTLPSpanExporter(endpoint=settings.otel_endpoint)
+            if settings.otel_endpoint
             else OTLPSpanExporter()
+        )
         provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
     return provider

@@ -10,14 +10,16 @@ import jwt
 
 from shared.settings import Settings
 
-Role = Literal[
-    "applicant", "evaluator", "programme_manager", "finance_officer", "auditor", "admin"
-]
+Role = Literal["applicant", "evaluator", "programme_manager", "finance_officer", "auditor", "admin"]
 ROLES: tuple[str, ...] = get_args(Role)
 
 
 def mint_token(
-    settings: Settings, sub: str, roles: Sequence[str], *, name: str | None = None,
+    settings: Settings,
+    sub: str,
+    roles: Sequence[str],
+    *,
+    name: str | None = None,
     lifetime: timedelta = timedelta(hours=12),
 ) -> str:
     """A development token (HS256 with the configured secret) for `sub` with `roles`."""
@@ -27,7 +29,12 @@ def mint_token(
     if settings.jwt_jwks_url:
         raise ValueError("the services verify tokens against a JWKS URL: ask its issuer for one")
     now = datetime.now(UTC)
-    claims: dict[str, object] = {"sub": sub, "roles": list(roles), "iat": now, "exp": now + lifetime}
+    claims: dict[str, object] = {
+        "sub": sub,
+        "roles": list(roles),
+        "iat": now,
+        "exp": now + lifetime,
+    }
     if name:
         claims["name"] = name
     if settings.jwt_issuer:

@@ -10,9 +10,16 @@ from pydantic import AfterValidator, AwareDatetime, Field
 
 MAX_CENTS = 10**15  # ten trillion in major units: far above any programme, far below bigint
 
-Cents = Annotated[int, Field(ge=0, le=MAX_CENTS, strict=True,
-                             description="An amount in minor units (cents): an integer, "
-                             "never a string, a boolean or a number with a fraction or exponent")]
+Cents = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=MAX_CENTS,
+        strict=True,
+        description="An amount in minor units (cents): an integer, "
+        "never a string, a boolean or a number with a fraction or exponent",
+    ),
+]
 """Money: integer minor units. Strict, so `"100"`, `true` and `1e3` are refused."""
 
 

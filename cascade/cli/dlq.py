@@ -42,7 +42,8 @@ def list_command(consumer: ConsumerOption) -> None:
 def replay_command(
     consumer: ConsumerOption,
     offset: Annotated[
-        list[int] | None, typer.Option("--offset", help="A dead letter's offset; repeat for several; default all")
+        list[int] | None,
+        typer.Option("--offset", help="A dead letter's offset; repeat for several; default all"),
     ] = None,
 ) -> None:
     """Republish dead letters to their original topic; the inbox keeps a repeat harmless."""

@@ -34,7 +34,9 @@ def check_service(name: str) -> None:
 
 @app.command()
 def up(
-    state_dir: Annotated[str, typer.Option(help="Where the embedded database and logs live")] = ".cascade",
+    state_dir: Annotated[
+        str, typer.Option(help="Where the embedded database and logs live")
+    ] = ".cascade",
     log_to_files: Annotated[bool, typer.Option(help="Write service logs to files only")] = False,
 ) -> None:
     """Start the whole stack locally: PostgreSQL, the broker, topics, migrations, four services."""
@@ -62,7 +64,9 @@ def serve(
 
 @app.command()
 def gateway(
-    port: Annotated[int | None, typer.Option(help="Defaults to CASCADE_GATEWAY_PORT (8000)")] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Defaults to CASCADE_GATEWAY_PORT (8000)")
+    ] = None,
 ) -> None:
     """Serve the built console and route /api/<service>/... to the services (one origin)."""
     from cascade.gateway import serve_gateway
@@ -113,7 +117,9 @@ def token(
 
 @audit_app.command("verify")
 def audit_verify(
-    service: Annotated[list[str] | None, typer.Option("--service", help="Repeatable; default all owners of events")] = None,
+    service: Annotated[
+        list[str] | None, typer.Option("--service", help="Repeatable; default all owners of events")
+    ] = None,
 ) -> None:
     """Check each service's stored events against their integrity chain."""
     from cascade.cli.audit import verify_services
@@ -133,8 +139,9 @@ def demo(
     applications_url: Annotated[str | None, typer.Option()] = None,
     payments_url: Annotated[str | None, typer.Option()] = None,
     reporting_url: Annotated[str | None, typer.Option()] = None,
-    keep_running: Annotated[bool, typer.Option(
-        help="Leave a stack the demo started running afterwards")] = False,
+    keep_running: Annotated[
+        bool, typer.Option(help="Leave a stack the demo started running afterwards")
+    ] = False,
     state_dir: Annotated[str, typer.Option(help="For a stack the demo starts")] = ".cascade",
 ) -> None:
     """Play a realistic programme through the public APIs and print its report."""
@@ -142,8 +149,12 @@ def demo(
     from cascade.demo.run import demo as run
 
     settings = load_settings()
-    given = {"calls": calls_url, "applications": applications_url, "payments": payments_url,
-             "reporting": reporting_url}
+    given = {
+        "calls": calls_url,
+        "applications": applications_url,
+        "payments": payments_url,
+        "reporting": reporting_url,
+    }
     urls = {s: url or f"http://{settings.host}:{settings.port_of(s)}" for s, url in given.items()}
     try:
         run(settings, urls, smes, seed, keep_running, state_dir)

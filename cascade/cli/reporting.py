@@ -46,8 +46,14 @@ def operator_errors() -> tuple[type[BaseException], ...]:
     from services.reporting.feeds import FeedUnavailable
     from services.reporting.rebuild import RebuildRunning
 
-    return (RebuildRunning, FeedUnavailable, InfrastructureUnavailable, SQLAlchemyError,
-            KafkaError, OSError)
+    return (
+        RebuildRunning,
+        FeedUnavailable,
+        InfrastructureUnavailable,
+        SQLAlchemyError,
+        KafkaError,
+        OSError,
+    )
 
 
 async def rebuild(settings: Settings, *, from_topics: bool, from_feeds: bool) -> RebuildResult:
@@ -66,8 +72,13 @@ async def rebuild(settings: Settings, *, from_topics: bool, from_feeds: bool) ->
 
     feeds = http_clients(settings)
     engine = make_engine(settings.database_url_of("reporting"), pool_size=2)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     try:
         with Progress(*columns, console=console) as progress:
             job = Rebuild(settings, engine, feeds=feeds, progress=RichProgress(progress))
@@ -78,10 +89,16 @@ async def rebuild(settings: Settings, *, from_topics: bool, from_feeds: bool) ->
 
 @reporting_app.command("rebuild")
 def rebuild_command(
-    from_feeds: Annotated[bool, typer.Option(
-        "--from-feeds", help="Also read each service's /v1/events feed (before the topics)")] = False,
-    topics: Annotated[bool, typer.Option(
-        "--topics/--no-topics", help="Read the event topics from their beginning")] = True,
+    from_feeds: Annotated[
+        bool,
+        typer.Option(
+            "--from-feeds", help="Also read each service's /v1/events feed (before the topics)"
+        ),
+    ] = False,
+    topics: Annotated[
+        bool,
+        typer.Option("--topics/--no-topics", help="Read the event topics from their beginning"),
+    ] = True,
 ) -> None:
     """Rebuild every projection beside the live one, then swap it in."""
     settings = load_settings()
@@ -92,4 +109,5 @@ def rebuild_command(
         return
     console.print(
         f"[green]generation {result.generation} active[/]: {result.events_read} events read, "
-        f"{result.records} records, {result.skipped} skipped, checksum {result.checksum}")
+        f"{result.records} records, {result.skipped} skipped, checksum {result.checksum}"
+    )

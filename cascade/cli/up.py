@@ -30,8 +30,13 @@ from shared.errors import InfrastructureUnavailable
 from shared.settings import Settings
 
 console = Console()
-COLOURS = {"calls": "cyan", "applications": "magenta", "payments": "green", "reporting": "yellow",
-           GATEWAY: "blue"}
+COLOURS = {
+    "calls": "cyan",
+    "applications": "magenta",
+    "payments": "green",
+    "reporting": "yellow",
+    GATEWAY: "blue",
+}
 
 
 @dataclass
@@ -86,15 +91,20 @@ def run_stack(settings: Settings, state_dir: str, *, log_to_files: bool = False)
         env = prepare_infrastructure(settings, state, stack)
         for service in NAMES:
             stack.processes[service] = spawn(service, env, state, log_to_files)
-        stack.processes[GATEWAY] = spawn(GATEWAY, env, state, log_to_files,
-                                         command=("gateway",))
+        stack.processes[GATEWAY] = spawn(GATEWAY, env, state, log_to_files, command=("gateway",))
         ready = wait_until_ready(settings, stack, stopping)
         if ready:
             # The URL of a server we started is ours to print; a configured one
             # may hold a password that does not belong on a screen.
             database = env["DATABASE_URL"] if stack.postgres else redact(env["DATABASE_URL"])
-            show_ready(settings, state, time.monotonic() - started, log_to_files,
-                       database, env["KAFKA_BOOTSTRAP_SERVERS"])
+            show_ready(
+                settings,
+                state,
+                time.monotonic() - started,
+                log_to_files,
+                database,
+                env["KAFKA_BOOTSTRAP_SERVERS"],
+            )
             while not stopping.is_set() and all(p.poll() is None for p in stack.processes.values()):
                 stopping.wait(0.5)
         died = [s for s, p in stack.processes.items() if p.poll() is not None]
@@ -129,8 +139,9 @@ def prepare_infrastructure(settings: Settings, state: Path, stack: Stack) -> dic
         # tansu has no idempotent producer; Apache Kafka does.
         env["CASCADE_KAFKA_ENABLE_IDEMPOTENCE"] = "false"
     env["KAFKA_BOOTSTRAP_SERVERS"] = servers
-    effective = settings.model_copy(update={"database_url": db_url,
-                                            "kafka_bootstrap_servers": servers})
+    effective = settings.model_copy(
+        update={"database_url": db_url, "kafka_bootstrap_servers": servers}
+    )
     asyncio.run(_topics_and_migrations(effective))
     return env
 
@@ -150,19 +161,28 @@ async def _topics_and_migrations(settings: Settings) -> None:
         console.print(f"{service}: database {redact(url)} migrated")
 
 
-def spawn(service: str, env: dict[str, str], state: Path, log_to_files: bool,
-          command: tuple[str, ...] | None = None) -> subprocess.Popen[bytes]:
+def spawn(
+    service: str,
+    env: dict[str, str],
+    state: Path,
+    log_to_files: bool,
+    command: tuple[str, ...] | None = None,
+) -> subprocess.Popen[bytes]:
     """`cascade serve <service>` (or another `cascade` command) as a child process."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "cascade", *(command or ("serve", service))],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         # Own session: Ctrl-C reaches only us, and we stop the children in order;
         # and should we die without stopping them, the kernel stops them.
-        start_new_session=True, preexec_fn=die_with_parent(),
+        start_new_session=True,
+        preexec_fn=die_with_parent(),
     )
     log_file = (state / "logs" / f"{service}.log").open("ab")
-    threading.Thread(target=_pump, args=(service, proc.stdout, log_file, not log_to_files),
-                     daemon=True).start()
+    threading.Thread(
+        target=_pump, args=(service, proc.stdout, log_file, not log_to_files), daemon=True
+    ).start()
     return proc
 
 
@@ -179,18 +199,23 @@ def _pump(service: str, stream: IO[bytes] | None, log_file: IO[bytes], echo: boo
                 console.print(text, highlight=False, soft_wrap=True)
 
 
-def wait_until_ready(settings: Settings, stack: Stack, stopping: threading.Event,
-                     timeout: float = 120.0) -> bool:
-    checks = {**{s: f"{url_of(settings, s)}/readyz" for s in NAMES},
-              GATEWAY: f"{gateway_url(settings)}/api/config"}
+def wait_until_ready(
+    settings: Settings, stack: Stack, stopping: threading.Event, timeout: float = 120.0
+) -> bool:
+    checks = {
+        **{s: f"{url_of(settings, s)}/readyz" for s in NAMES},
+        GATEWAY: f"{gateway_url(settings)}/api/config",
+    }
     pending = set(checks)
     deadline = time.monotonic() + timeout
     with httpx.Client(timeout=2.0) as client:
         while pending and not stopping.is_set():
             for service in sorted(pending):
                 if stack.processes[service].poll() is not None:
-                    console.print(f"[red]{service} exited with code "
-                                  f"{stack.processes[service].returncode}; see its log[/]")
+                    console.print(
+                        f"[red]{service} exited with code "
+                        f"{stack.processes[service].returncode}; see its log[/]"
+                    )
                     return False
                 try:
                     if client.get(checks[service]).status_code == 200:
@@ -198,7 +223,9 @@ def wait_until_ready(settings: Settings, stack: Stack, stopping: threading.Event
                 except httpx.HTTPError:
                     pass
             if time.monotonic() > deadline:
-                console.print(f"[red]not ready after {timeout:.0f}s: {', '.join(sorted(pending))}[/]")
+                console.print(
+                    f"[red]not ready after {timeout:.0f}s: {', '.join(sorted(pending))}[/]"
+                )
                 return False
             stopping.wait(0.25)
     return not pending
@@ -212,8 +239,14 @@ def gateway_url(settings: Settings) -> str:
     return f"http://{settings.host}:{settings.gateway_port}"
 
 
-def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bool,
-               database_url: str, kafka_servers: str) -> None:
+def show_ready(
+    settings: Settings,
+    state: Path,
+    seconds: float,
+    log_to_files: bool,
+    database_url: str,
+    kafka_servers: str,
+) -> None:
     table = Table(title=f"Cascade is ready ({seconds:.1f} s)")
     for column in ("service", "URL", "state", "docs"):
         table.add_column(column)
@@ -222,14 +255,24 @@ def show_ready(settings: Settings, state: Path, seconds: float, log_to_files: bo
         table.add_row(service, url, "[green]ready[/]", f"{url}/docs")
     console_url = gateway_url(settings)
     built = (console_dist(settings) / "index.html").is_file()
-    table.add_row("console", console_url, "[green]ready[/]" if built else "[red]not built[/]",
-                  f"{console_url}/signin; APIs at {console_url}/api/<service>/")
+    table.add_row(
+        "console",
+        console_url,
+        "[green]ready[/]" if built else "[red]not built[/]",
+        f"{console_url}/signin; APIs at {console_url}/api/<service>/",
+    )
     console.print(table)
-    console.print("Mint a development token:  [bold]cascade token --role programme_manager --sub alice[/]")
+    console.print(
+        "Mint a development token:  [bold]cascade token --role programme_manager --sub alice[/]"
+    )
     # Other commands (audit verify, reporting rebuild, dlq) reach this stack with these.
-    console.print("Other cascade commands against this stack:  [bold]export "
-                  f"DATABASE_URL='{database_url}' "
-                  f"KAFKA_BOOTSTRAP_SERVERS={kafka_servers}[/]", soft_wrap=True)
+    console.print(
+        "Other cascade commands against this stack:  [bold]export "
+        f"DATABASE_URL='{database_url}' "
+        f"KAFKA_BOOTSTRAP_SERVERS={kafka_servers}[/]",
+        soft_wrap=True,
+    )
     where = f"{state / 'logs'}/<service>.log"
-    console.print(f"Logs: {'in ' + where if log_to_files else 'above, and in ' + where}.  "
-                  "Stop with Ctrl-C.")
+    console.print(
+        f"Logs: {'in ' + where if log_to_files else 'above, and in ' + where}.  Stop with Ctrl-C."
+    )

@@ -10,8 +10,9 @@ MANAGER = Person("pm-ada", ("programme_manager",))
 FINANCE = (Person("fo-bruno", ("finance_officer",)), Person("fo-chiara", ("finance_officer",)))
 AUDITOR = Person("auditor-ines", ("auditor",))
 # The programme's standing pool of evaluators: the same people in every run.
-EVALUATORS = tuple(Person(f"ev-{name}", ("evaluator",))
-                   for name in ("dana", "emil", "farah", "goran", "hana"))
+EVALUATORS = tuple(
+    Person(f"ev-{name}", ("evaluator",)) for name in ("dana", "emil", "farah", "goran", "hana")
+)
 
 
 def applicant(sub: str) -> Person:

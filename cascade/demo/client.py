@@ -38,8 +38,9 @@ class Cascade:
         # The events every command recorded: what reporting must have applied
         # before the demo's figures can be read.
         self.event_ids: list[str] = []
-        self._clients = {name: httpx.AsyncClient(base_url=url, timeout=timeout)
-                         for name, url in urls.items()}
+        self._clients = {
+            name: httpx.AsyncClient(base_url=url, timeout=timeout) for name, url in urls.items()
+        }
 
     async def aclose(self) -> None:
         await asyncio.gather(*(c.aclose() for c in self._clients.values()))
@@ -51,37 +52,60 @@ class Cascade:
 
     async def ready(self) -> list[str]:
         """The services that do not answer `/readyz` with 200."""
+
         async def check(name: str, client: httpx.AsyncClient) -> str | None:
             try:
                 return None if (await client.get("/readyz")).status_code == 200 else name
             except httpx.HTTPError:
                 return name
+
         answers = await asyncio.gather(*(check(n, c) for n, c in self._clients.items()))
         return [name for name in answers if name is not None]
 
-    async def send(self, service: str, who: Person, method: str, path: str,
-                   body: Json | None = None, *, expect: Collection[int] = (200, 201),
-                   params: dict[str, Any] | None = None) -> httpx.Response:
+    async def send(
+        self,
+        service: str,
+        who: Person,
+        method: str,
+        path: str,
+        body: Json | None = None,
+        *,
+        expect: Collection[int] = (200, 201),
+        params: dict[str, Any] | None = None,
+    ) -> httpx.Response:
         """One request; an answer outside `expect` stops the demo with its problem."""
         headers = self.headers(who)
         if method == "POST":
             # A retry after a lost answer must not act twice; and each command
             # starts its own trace, as a frontend's would (W3C traceparent).
-            headers = {**headers, "Idempotency-Key": str(uuid.uuid4()),
-                       "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01"}
-        answer = await self._clients[service].request(method, path, json=body, params=params,
-                                                      headers=headers)
+            headers = {
+                **headers,
+                "Idempotency-Key": str(uuid.uuid4()),
+                "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
+            }
+        answer = await self._clients[service].request(
+            method, path, json=body, params=params, headers=headers
+        )
         if answer.status_code not in expect:
-            raise DemoError(f"{method} {service}{path} as {who.sub}: {answer.status_code} "
-                            f"{answer.text[:500]}")
+            raise DemoError(
+                f"{method} {service}{path} as {who.sub}: {answer.status_code} {answer.text[:500]}"
+            )
         if method == "POST" and answer.headers.get("content-type", "").endswith("json"):
             self.event_ids.extend(answer.json().get("event_ids", []))
         return answer
 
-    async def post(self, service: str, who: Person, path: str, body: Json | None = None,
-                   *, expect: Collection[int] = (200, 201)) -> Json:
-        answer = await self.send(service, who, "POST", path, body if body is not None else {},
-                                 expect=expect)
+    async def post(
+        self,
+        service: str,
+        who: Person,
+        path: str,
+        body: Json | None = None,
+        *,
+        expect: Collection[int] = (200, 201),
+    ) -> Json:
+        answer = await self.send(
+            service, who, "POST", path, body if body is not None else {}, expect=expect
+        )
         result: Json = answer.json()
         return result
 
@@ -94,15 +118,17 @@ class Cascade:
         found: list[Json] = []
         cursor: str | None = None
         while True:
-            page = await self.get(service, who, path, limit=500, **params,
-                                  **({"cursor": cursor} if cursor else {}))
+            page = await self.get(
+                service, who, path, limit=500, **params, **({"cursor": cursor} if cursor else {})
+            )
             found.extend(page["items"])
             if (cursor := page.get("next_cursor")) is None:
                 return found
 
 
-async def until(check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60.0,
-                interval: float = 0.2) -> None:
+async def until(
+    check: Callable[[], Awaitable[bool]], what: str, timeout: float = 60.0, interval: float = 0.2
+) -> None:
     """Wait for `check` to hold: the services agree through events, a little later."""
     deadline = time.monotonic() + timeout
     while not await check():

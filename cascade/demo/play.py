@@ -29,8 +29,9 @@ CONCURRENCY = 8
 
 
 class Player:
-    def __init__(self, cascade: Cascade, population: Population, run: str,
-                 progress: Progress | None = None):
+    def __init__(
+        self, cascade: Cascade, population: Population, run: str, progress: Progress | None = None
+    ):
         self.api = cascade
         self.people = population
         self.run = run  # tells this run's calls and evaluators from earlier runs'
@@ -74,23 +75,35 @@ class Player:
     # --- programme manager: the programme and its calls ---------------------------------
 
     async def set_up_programme(self) -> None:
-        programme = await self.api.post("calls", MANAGER, "/v1/programmes",
-                                        programme_body(self.run))
+        programme = await self.api.post(
+            "calls", MANAGER, "/v1/programmes", programme_body(self.run)
+        )
         self.played.programme_id, self.played.currency = programme["id"], programme["currency"]
         opens = datetime.now(UTC) + timedelta(seconds=2)
         closes = opens + timedelta(hours=2)  # the manager closes it early once all are in
-        ranked = await self.api.post("calls", MANAGER, "/v1/calls", ranked_call_body(
-            programme["id"], self.run, opens, closes))
-        vouchers = await self.api.post("calls", MANAGER, "/v1/calls", voucher_call_body(
-            programme["id"], self.run, opens, closes))
+        ranked = await self.api.post(
+            "calls",
+            MANAGER,
+            "/v1/calls",
+            ranked_call_body(programme["id"], self.run, opens, closes),
+        )
+        vouchers = await self.api.post(
+            "calls",
+            MANAGER,
+            "/v1/calls",
+            voucher_call_body(programme["id"], self.run, opens, closes),
+        )
         self.played.ranked_call_id, self.played.voucher_call_id = ranked["id"], vouchers["id"]
         for call in (ranked, vouchers):
             await self.api.post("calls", MANAGER, f"/v1/calls/{call['id']}/publish")
 
         async def both_open() -> bool:
-            states = [(await self.api.get("calls", MANAGER, f"/v1/calls/{c['id']}"))["status"]
-                      for c in (ranked, vouchers)]
+            states = [
+                (await self.api.get("calls", MANAGER, f"/v1/calls/{c['id']}"))["status"]
+                for c in (ranked, vouchers)
+            ]
             return states == ["open", "open"]
+
         await until(both_open, "the calls to open")
 
     # --- SMEs: organisations and applications ----------------------------------------------
@@ -98,9 +111,11 @@ class Player:
     async def register_organisations(self) -> None:
         async def register(n: int) -> str:
             sme = self.people.smes[n]
-            created = await self.api.post("applications", applicant(sme.sub), "/v1/organisations",
-                                          sme.body())
+            created = await self.api.post(
+                "applications", applicant(sme.sub), "/v1/organisations", sme.body()
+            )
             return str(created["id"])
+
         self.played.organisations = await self._each(register, range(len(self.people.smes)))
 
     async def apply_to_ranked_call(self) -> None:
@@ -113,9 +128,10 @@ class Player:
             submitted = await self._submit(draft, proposal)
             if proposal.fate == "withdraw":
                 submitted = await self.api.post(
-                    "applications", self._lead(proposal),
-                    f"/v1/applications/{draft['id']}/withdraw")
+                    "applications", self._lead(proposal), f"/v1/applications/{draft['id']}/withdraw"
+                )
             self.played.ranked[n] = submitted
+
         await self._each(apply, on_time)
 
     async def apply_for_vouchers(self) -> None:
@@ -126,24 +142,40 @@ class Player:
             n, draft = item
             proposal = self.people.vouchers[n]
             answer = await self.api.send(
-                "applications", self._lead(proposal), "POST",
-                f"/v1/applications/{draft['id']}/submit", {}, expect=(200, 409))
+                "applications",
+                self._lead(proposal),
+                "POST",
+                f"/v1/applications/{draft['id']}/submit",
+                {},
+                expect=(200, 409),
+            )
             body = answer.json()
-            self.played.vouchers[n] = body.get("application", body) if answer.status_code == 409 \
-                else body
+            self.played.vouchers[n] = (
+                body.get("application", body) if answer.status_code == 409 else body
+            )
+
         # All at once, as a voucher call's opening morning looks.
         await asyncio.gather(*(submit(item) for item in enumerate(drafts)))
 
     async def close_ranked_call(self) -> None:
         call_id = self.played.ranked_call_id
-        await self.api.post("calls", MANAGER, f"/v1/calls/{call_id}/close",
-                            {"reason": "all expected proposals are in"})
+        await self.api.post(
+            "calls",
+            MANAGER,
+            f"/v1/calls/{call_id}/close",
+            {"reason": "all expected proposals are in"},
+        )
         [late] = [p for p in self.people.ranked if p.fate == "late"]
         draft = await self._draft(call_id, late, must_accept=False)
         if draft:
-            answer = await self.api.send("applications", self._lead(late), "POST",
-                                         f"/v1/applications/{draft['id']}/submit", {},
-                                         expect=(200, 409))
+            answer = await self.api.send(
+                "applications",
+                self._lead(late),
+                "POST",
+                f"/v1/applications/{draft['id']}/submit",
+                {},
+                expect=(200, 409),
+            )
             self.played.late_refused = answer.json().get("code") == "call_closed"
             if answer.status_code == 200:
                 # Applications had not yet heard of the early closing (it arrives as an
@@ -158,17 +190,28 @@ class Player:
         conflicted = self.played.organisations[self.people.ranked[0].lead]
         for n, evaluator in enumerate(EVALUATORS):
             conflicts = [conflicted] if n == 0 else []
-            answer = await self.api.send("applications", MANAGER, "POST", "/v1/evaluators", {
-                "sub": evaluator.sub, "name": f"Dr {evaluator.sub[3:].title()}",
-                "conflicts": conflicts}, expect=(201, 409))
+            answer = await self.api.send(
+                "applications",
+                MANAGER,
+                "POST",
+                "/v1/evaluators",
+                {
+                    "sub": evaluator.sub,
+                    "name": f"Dr {evaluator.sub[3:].title()}",
+                    "conflicts": conflicts,
+                },
+                expect=(201, 409),
+            )
             if answer.status_code == 409:  # registered by an earlier run: declare anew
                 if answer.json().get("code") != "evaluator_exists":
                     raise DemoError(f"evaluator refused: {answer.text[:300]}")
                 for organisation_id in conflicts:
                     await self.api.post(
-                        "applications", MANAGER,
+                        "applications",
+                        MANAGER,
                         f"/v1/evaluators/{answer.json()['evaluator_id']}/conflicts",
-                        {"organisation_id": organisation_id})
+                        {"organisation_id": organisation_id},
+                    )
         await until(lambda: self._assign(call_id), "the call's closing to reach applications")
         by_application = {a["id"]: n for n, a in self.played.ranked.items()}
         given: dict[str, int] = {}
@@ -183,27 +226,46 @@ class Player:
                     if item["state"] not in ("assigned", "accepted") or item["call_id"] != call_id:
                         continue
                     progress = True
-                    if item["state"] == "assigned" and not declined_one and evaluator == EVALUATORS[1]:
+                    if (
+                        item["state"] == "assigned"
+                        and not declined_one
+                        and evaluator == EVALUATORS[1]
+                    ):
                         declined_one = True
                         self.played.assignments_declined += 1
-                        await self.api.post("applications", evaluator,
-                                            f"/v1/assignments/{item['id']}/decline",
-                                            {"reason": "a former colleague leads the consortium"})
+                        await self.api.post(
+                            "applications",
+                            evaluator,
+                            f"/v1/assignments/{item['id']}/decline",
+                            {"reason": "a former colleague leads the consortium"},
+                        )
                         continue
                     if item["state"] == "assigned":
-                        await self.api.post("applications", evaluator,
-                                            f"/v1/assignments/{item['id']}/accept",
-                                            {"no_conflict": True})
+                        await self.api.post(
+                            "applications",
+                            evaluator,
+                            f"/v1/assignments/{item['id']}/accept",
+                            {"no_conflict": True},
+                        )
                     application_id = item["application_id"]
                     k = given.get(application_id, 0)
                     given[application_id] = k + 1
-                    excellence, impact, implementation = \
-                        self.people.scores[by_application[application_id]][k % 2]
-                    await self.api.post("applications", evaluator,
-                                        f"/v1/applications/{application_id}/evaluations",
-                                        {"scores": {"excellence": excellence, "impact": impact,
-                                                    "implementation": implementation},
-                                         "comment": "Clear work plan; realistic budget."})
+                    excellence, impact, implementation = self.people.scores[
+                        by_application[application_id]
+                    ][k % 2]
+                    await self.api.post(
+                        "applications",
+                        evaluator,
+                        f"/v1/applications/{application_id}/evaluations",
+                        {
+                            "scores": {
+                                "excellence": excellence,
+                                "impact": impact,
+                                "implementation": implementation,
+                            },
+                            "comment": "Clear work plan; realistic budget.",
+                        },
+                    )
             if not progress:
                 return
 
@@ -216,21 +278,31 @@ class Player:
         """The first winner of the ranked call declines (a reserve is promoted);
         every other selected application is signed, the promoted ones too."""
         for call_id in (self.played.ranked_call_id, self.played.voucher_call_id):
-            while selected := await self.api.items("applications", MANAGER, "/v1/applications",
-                                                   call_id=call_id, status="selected"):
+            while selected := await self.api.items(
+                "applications", MANAGER, "/v1/applications", call_id=call_id, status="selected"
+            ):
                 for application in selected:
                     who = applicant(self._sub_of_org(application["lead_organisation_id"]))
                     if call_id == self.played.ranked_call_id and not self.played.declined:
-                        await self.api.post("applications", who,
-                                            f"/v1/applications/{application['id']}/decline",
-                                            {"reason": "we merged with another cluster member"})
+                        await self.api.post(
+                            "applications",
+                            who,
+                            f"/v1/applications/{application['id']}/decline",
+                            {"reason": "we merged with another cluster member"},
+                        )
                         self.played.declined.append(application["id"])
                         break
-                    signed = await self.api.send("applications", who, "POST",
-                                                 f"/v1/applications/{application['id']}/sign", {})
+                    signed = await self.api.send(
+                        "applications",
+                        who,
+                        "POST",
+                        f"/v1/applications/{application['id']}/sign",
+                        {},
+                    )
                     self.played.contracted.append(application["id"])
-                    self.played.sign_traces[application["id"]] = \
-                        signed.request.headers["traceparent"].split("-")[1]
+                    self.played.sign_traces[application["id"]] = signed.request.headers[
+                        "traceparent"
+                    ].split("-")[1]
 
     # --- finance: grants, four-eyes payments, reports, a recovery -------------------------
 
@@ -240,6 +312,7 @@ class Player:
         async def limited(item: T) -> Any:
             async with self._limit:
                 return await act(item)
+
         return list(await asyncio.gather(*(limited(i) for i in items)))
 
     def _lead(self, proposal: Proposal) -> Person:
@@ -250,35 +323,60 @@ class Player:
 
     async def _draft(self, call_id: str, proposal: Proposal, *, must_accept: bool = True) -> Json:
         organisations = self.played.organisations
-        answer = await self.api.send("applications", self._lead(proposal), "POST", "/v1/applications", {
-            "call_id": call_id, "lead_organisation_id": organisations[proposal.lead],
-            "partner_organisation_ids": [organisations[p] for p in proposal.partners],
-            "title": proposal.title, "summary": "A cluster SME's project for the programme.",
-            "requested_cents": proposal.requested_cents, "trl": proposal.trl,
-            "objectives": list(proposal.objectives)}, expect=(201,) if must_accept else (201, 409))
+        answer = await self.api.send(
+            "applications",
+            self._lead(proposal),
+            "POST",
+            "/v1/applications",
+            {
+                "call_id": call_id,
+                "lead_organisation_id": organisations[proposal.lead],
+                "partner_organisation_ids": [organisations[p] for p in proposal.partners],
+                "title": proposal.title,
+                "summary": "A cluster SME's project for the programme.",
+                "requested_cents": proposal.requested_cents,
+                "trl": proposal.trl,
+                "objectives": list(proposal.objectives),
+            },
+            expect=(201,) if must_accept else (201, 409),
+        )
         body: Json = answer.json()
         return body if answer.status_code == 201 else {}
 
     async def _submit(self, draft: Json, proposal: Proposal) -> Json:
         for partner in proposal.partners:  # each partner consents to being named
             invitation = await self.api.post(
-                "applications", self._lead(proposal),
+                "applications",
+                self._lead(proposal),
                 f"/v1/organisations/{self.played.organisations[partner]}/invitations",
-                {"application_id": draft["id"]})
-            await self.api.post("applications", applicant(self.people.smes[partner].sub),
-                                f"/v1/invitations/{invitation['id']}/accept")
-        answer = await self.api.send("applications", self._lead(proposal), "POST",
-                                     f"/v1/applications/{draft['id']}/submit", {})
+                {"application_id": draft["id"]},
+            )
+            await self.api.post(
+                "applications",
+                applicant(self.people.smes[partner].sub),
+                f"/v1/invitations/{invitation['id']}/accept",
+            )
+        answer = await self.api.send(
+            "applications",
+            self._lead(proposal),
+            "POST",
+            f"/v1/applications/{draft['id']}/submit",
+            {},
+        )
         body: Json = answer.json()
         return body
 
     async def _assign(self, call_id: str) -> bool:
         """Assign the evaluators; False while applications has not yet heard that
         the call closed."""
-        answer = await self.api.send("applications", MANAGER, "POST",
-                                     f"/v1/calls/{call_id}/assignments", {},
-                                     expect=(200, 201, 409))
+        answer = await self.api.send(
+            "applications",
+            MANAGER,
+            "POST",
+            f"/v1/calls/{call_id}/assignments",
+            {},
+            expect=(200, 201, 409),
+        )
         if answer.status_code == 409 and answer.json().get("code") != "call_not_closed":
             raise DemoError(f"assignments refused: {answer.text[:300]}")
         return answer.status_code != 409
-

@@ -12,21 +12,62 @@ from datetime import date
 
 # Country, legal form, VAT prefix, weight: where the SMEs of an EU cluster come from.
 EU_COUNTRIES: tuple[tuple[str, str, str, int], ...] = (
-    ("FR", "SAS", "FR", 16), ("DE", "GmbH", "DE", 15), ("IT", "S.r.l.", "IT", 12),
-    ("ES", "S.L.", "ES", 11), ("BE", "BV", "BE", 6), ("NL", "B.V.", "NL", 7),
-    ("PL", "sp. z o.o.", "PL", 8), ("PT", "Lda", "PT", 5), ("AT", "GmbH", "ATU", 5),
-    ("SE", "AB", "SE", 5), ("CZ", "s.r.o.", "CZ", 4), ("GR", "IKE", "EL", 3),
+    ("FR", "SAS", "FR", 16),
+    ("DE", "GmbH", "DE", 15),
+    ("IT", "S.r.l.", "IT", 12),
+    ("ES", "S.L.", "ES", 11),
+    ("BE", "BV", "BE", 6),
+    ("NL", "B.V.", "NL", 7),
+    ("PL", "sp. z o.o.", "PL", 8),
+    ("PT", "Lda", "PT", 5),
+    ("AT", "GmbH", "ATU", 5),
+    ("SE", "AB", "SE", 5),
+    ("CZ", "s.r.o.", "CZ", 4),
+    ("GR", "IKE", "EL", 3),
 )
 # Outside the calls' eligible countries: these applications must be found ineligible.
 NON_EU_COUNTRIES: tuple[tuple[str, str, str], ...] = (("NO", "AS", "NO"), ("CH", "AG", "CHE"))
 SIZES: tuple[tuple[str, int], ...] = (("micro", 35), ("small", 40), ("medium", 25))
 TAGS: tuple[tuple[str, float], ...] = (
-    ("aeronautics", 0.45), ("space", 0.25), ("defence", 0.2), ("cybersecurity", 0.1))
-NAME_STEMS = ("Aero", "Astra", "Nova", "Stella", "Orbi", "Vega", "Quanta", "Helix", "Vector",
-              "Lumen", "Terra", "Cirrus", "Boreal", "Zenith", "Kinetic", "Photon", "Falco",
-              "Argo", "Meridian", "Sigma")
-NAME_ENDINGS = ("tech", "dyne", "works", "systems", "labs", "motion", "composites",
-                "avionics", "sense", "forge")
+    ("aeronautics", 0.45),
+    ("space", 0.25),
+    ("defence", 0.2),
+    ("cybersecurity", 0.1),
+)
+NAME_STEMS = (
+    "Aero",
+    "Astra",
+    "Nova",
+    "Stella",
+    "Orbi",
+    "Vega",
+    "Quanta",
+    "Helix",
+    "Vector",
+    "Lumen",
+    "Terra",
+    "Cirrus",
+    "Boreal",
+    "Zenith",
+    "Kinetic",
+    "Photon",
+    "Falco",
+    "Argo",
+    "Meridian",
+    "Sigma",
+)
+NAME_ENDINGS = (
+    "tech",
+    "dyne",
+    "works",
+    "systems",
+    "labs",
+    "motion",
+    "composites",
+    "avionics",
+    "sense",
+    "forge",
+)
 OBJECTIVES = ("network", "innovate", "adopt", "train", "go_international")
 
 
@@ -45,10 +86,15 @@ class Sme:
 
     def body(self) -> dict[str, object]:
         """The `POST /v1/organisations` body."""
-        return {"name": self.name, "country": self.country, "size": self.size,
-                "registered_on": self.registered_on.isoformat(), "tags": list(self.tags),
-                **({"pic": self.pic} if self.pic else {}),
-                **({"vat_id": self.vat_id} if self.vat_id else {})}
+        return {
+            "name": self.name,
+            "country": self.country,
+            "size": self.size,
+            "registered_on": self.registered_on.isoformat(),
+            "tags": list(self.tags),
+            **({"pic": self.pic} if self.pic else {}),
+            **({"vat_id": self.vat_id} if self.vat_id else {}),
+        }
 
 
 @dataclass(frozen=True)
@@ -95,33 +141,57 @@ def generate(smes: int, seed: int, run: str = "") -> Population:
     leads = list(range(ranked_count - 3)) + [smes - 1, smes - 2, smes - 3]
     for lead in leads:
         partners = _partners(rng, cast, lead, ranked_count) if rng.random() < 0.3 else ()
-        population.ranked.append(Proposal(
-            lead, partners, _title(rng), rng.randrange(20, 61) * 1_000_00,
-            rng.randint(3, 5), _objectives(rng)))
+        population.ranked.append(
+            Proposal(
+                lead,
+                partners,
+                _title(rng),
+                rng.randrange(20, 61) * 1_000_00,
+                rng.randint(3, 5),
+                _objectives(rng),
+            )
+        )
     # One proposal withdrawn after submission, one submitted after the deadline.
     population.ranked[1] = _with_fate(population.ranked[1], "withdraw")
-    population.ranked.append(Proposal(ranked_count - 3, (), _title(rng), 30_000_00, 4,
-                                      ("innovate",), fate="late"))
+    population.ranked.append(
+        Proposal(ranked_count - 3, (), _title(rng), 30_000_00, 4, ("innovate",), fate="late")
+    )
     for index, _proposal in enumerate(population.ranked):
         # Mostly good proposals, as in a real call; some fall below a threshold.
         population.scores[index] = [(_score(rng), _score(rng), _score(rng)) for _ in range(2)]
     for lead in range(ranked_count, smes - 3):
         if rng.random() < 0.8:
-            population.vouchers.append(Proposal(
-                lead, (), f"Green voucher: {_title(rng).lower()}", 10_000_00,
-                rng.randint(5, 8), ("adopt",)))
+            population.vouchers.append(
+                Proposal(
+                    lead,
+                    (),
+                    f"Green voucher: {_title(rng).lower()}",
+                    10_000_00,
+                    rng.randint(5, 8),
+                    ("adopt",),
+                )
+            )
     return population
 
 
-def _sme(rng: random.Random, n: int, pic: int, suffix: str, *,
-         country: tuple[str, str, str] | None = None, size: str | None = None) -> Sme:
+def _sme(
+    rng: random.Random,
+    n: int,
+    pic: int,
+    suffix: str,
+    *,
+    country: tuple[str, str, str] | None = None,
+    size: str | None = None,
+) -> Sme:
     code, form, vat = country or _weighted_country(rng)
     name = f"{rng.choice(NAME_STEMS)}{rng.choice(NAME_ENDINGS)} {n + 1:03d} {form}"
     # A few undertakings are known by their VAT id only; the rest by PIC (and most by both).
     by_vat_only = rng.random() < 0.1
     has_vat = by_vat_only or rng.random() < 0.6
     return Sme(
-        sub=f"sme-{n + 1:03d}{suffix}", name=name, country=code,
+        sub=f"sme-{n + 1:03d}{suffix}",
+        name=name,
+        country=code,
         size=size or _weighted(rng, SIZES),
         pic=None if by_vat_only else str(pic),
         vat_id=f"{vat}{pic % 10**9:09d}" if has_vat else None,
@@ -149,10 +219,18 @@ def _score(rng: random.Random) -> int:
 
 
 def _title(rng: random.Random) -> str:
-    subject = rng.choice(("Composite wing ribs", "Satellite thermal control",
-                          "Drone swarm navigation", "Additive titanium brackets",
-                          "Secure avionics gateway", "Hydrogen-ready test bench",
-                          "Predictive maintenance twin", "Radiation-hard sensors"))
+    subject = rng.choice(
+        (
+            "Composite wing ribs",
+            "Satellite thermal control",
+            "Drone swarm navigation",
+            "Additive titanium brackets",
+            "Secure avionics gateway",
+            "Hydrogen-ready test bench",
+            "Predictive maintenance twin",
+            "Radiation-hard sensors",
+        )
+    )
     return f"{subject} for small series"
 
 
@@ -161,5 +239,12 @@ def _objectives(rng: random.Random) -> tuple[str, ...]:
 
 
 def _with_fate(proposal: Proposal, fate: str) -> Proposal:
-    return Proposal(proposal.lead, proposal.partners, proposal.title, proposal.requested_cents,
-                    proposal.trl, proposal.objectives, fate)
+    return Proposal(
+        proposal.lead,
+        proposal.partners,
+        proposal.title,
+        proposal.requested_cents,
+        proposal.trl,
+        proposal.objectives,
+        fate,
+    )

@@ -20,19 +20,23 @@ async def caught_up(api: Cascade, event_ids: list[str], timeout: float = 180.0) 
     """Wait until reporting has applied the events the demo's commands recorded and,
     per source, as many events as the source's feed holds (which also covers what
     the services did by themselves, such as grants and due instalments)."""
+
     async def commands_applied() -> bool:
         for start in range(0, len(event_ids), 100):
-            answer = await api.get("reporting", AUDITOR, "/v1/watermarks",
-                                   event_id=event_ids[start:start + 100])
+            answer = await api.get(
+                "reporting", AUDITOR, "/v1/watermarks", event_id=event_ids[start : start + 100]
+            )
             if not answer.get("applied", True):
                 return False
         return True
+
     await until(commands_applied, "reporting to apply the demo's commands", timeout)
     sizes = {service: await feed_size(api, service) for service in EVENT_OWNERS}
 
     async def sources_applied() -> bool:
         sources = (await api.get("reporting", AUDITOR, "/v1/watermarks"))["sources"]
         return all(sources[s]["events_applied"] >= n for s, n in sizes.items())
+
     await until(sources_applied, "reporting to apply every source's events", timeout)
     return sizes
 
@@ -42,8 +46,13 @@ async def feed(api: Cascade, service: str) -> list[Json]:
     found: list[Json] = []
     after = None
     while True:
-        page = await api.get(service, AUDITOR, "/v1/events", limit=500,
-                             **({"after": after} if after is not None else {}))
+        page = await api.get(
+            service,
+            AUDITOR,
+            "/v1/events",
+            limit=500,
+            **({"after": after} if after is not None else {}),
+        )
         if not page["items"]:
             return found
         found += page["items"]
@@ -61,8 +70,11 @@ def money(cents: int | None, currency: str | None) -> str:
 def render(report: Json) -> Group:
     currency = report.get("currency")
     amounts = Table(title="Money", show_header=False)
-    for label, key in (("committed", "committed_cents"), ("paid", "paid_cents"),
-                       ("recovered", "recovered_cents")):
+    for label, key in (
+        ("committed", "committed_cents"),
+        ("paid", "paid_cents"),
+        ("recovered", "recovered_cents"),
+    ):
         amounts.add_row(label, money(report.get(key), currency))
     headline = Table(title="The programme", show_header=False)
     for label, value in (
@@ -81,10 +93,14 @@ def render(report: Json) -> Group:
     statuses.add_column("applications", justify="right")
     for status, n in sorted(report.get("applications", {}).items()):
         statuses.add_row(status, str(n))
-    return Group(headline, amounts, statuses,
-                 _breakdown("By country", report.get("by_country", {}), currency),
-                 _breakdown("By objective", report.get("by_objective", {}), currency),
-                 _breakdown("By call kind", report.get("by_call_kind", {}), currency))
+    return Group(
+        headline,
+        amounts,
+        statuses,
+        _breakdown("By country", report.get("by_country", {}), currency),
+        _breakdown("By objective", report.get("by_objective", {}), currency),
+        _breakdown("By call kind", report.get("by_call_kind", {}), currency),
+    )
 
 
 def render_cases(played: Played) -> Table:
@@ -95,12 +111,17 @@ def render_cases(played: Played) -> Table:
         if a.get("status") == "ineligible":
             failed = next((o for o in a.get("eligibility", []) if not o["passed"]), None)
             table.add_row("ineligible", failed["reason"] if failed else "-")
-    table.add_row("withdrawn after submitting",
-                  str(sum(a.get("status") == "withdrawn" for a in submitted)))
-    table.add_row("submitted after the deadline", "refused: call_closed" if played.late_refused
-                  else "not refused!")
-    table.add_row("kept in reserve when the vouchers ran out",
-                  str(sum(a.get("status") == "reserve" for a in played.vouchers.values())))
+    table.add_row(
+        "withdrawn after submitting", str(sum(a.get("status") == "withdrawn" for a in submitted))
+    )
+    table.add_row(
+        "submitted after the deadline",
+        "refused: call_closed" if played.late_refused else "not refused!",
+    )
+    table.add_row(
+        "kept in reserve when the vouchers ran out",
+        str(sum(a.get("status") == "reserve" for a in played.vouchers.values())),
+    )
     table.add_row("assignments declined for a conflict", str(played.assignments_declined))
     table.add_row("awards declined (a reserve promoted)", str(len(played.declined)))
     table.add_row("payments failed and ordered again", str(played.failed_payments))
@@ -114,9 +135,13 @@ def _breakdown(title: str, lines: dict[str, Any], currency: str | None) -> Table
     for column in ("applications", "contracted", "committed", "paid"):
         table.add_column(column, justify="right")
     for key, line in sorted(lines.items()):
-        table.add_row(key, str(line.get("applications", 0)), str(line.get("contracted", 0)),
-                      money(line.get("committed_cents"), currency),
-                      money(line.get("paid_cents"), currency))
+        table.add_row(
+            key,
+            str(line.get("applications", 0)),
+            str(line.get("contracted", 0)),
+            money(line.get("committed_cents"), currency),
+            money(line.get("paid_cents"), currency),
+        )
     return table
 
 

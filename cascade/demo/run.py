@@ -32,34 +32,50 @@ async def run_demo(settings: Settings, urls: dict[str, str], smes: int, seed: in
     api = Cascade(settings, urls)
     started = time.monotonic()
     try:
-        with Progress(TextColumn("{task.description:<40}"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                      console=console) as progress:
+        with Progress(
+            TextColumn("{task.description:<40}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
             played = await Player(api, population, run, progress).play()
             waiting = progress.add_task("reporting catches up", total=1)
             sizes = await caught_up(api, api.event_ids)
             progress.advance(waiting)
-        console.print(f"[bold]{smes} SMEs (seed {seed}): {len(api.event_ids)} commands' events, "
-                      f"{sum(sizes.values())} events in all, played in "
-                      f"{time.monotonic() - started:.1f} s[/]")
+        console.print(
+            f"[bold]{smes} SMEs (seed {seed}): {len(api.event_ids)} commands' events, "
+            f"{sum(sizes.values())} events in all, played in "
+            f"{time.monotonic() - started:.1f} s[/]"
+        )
         console.print(render_cases(played))
         await print_report(api, console, played.programme_id)
-        console.print(f"Programme {played.programme_id}; the story of one grant: "
-                      f"{urls['reporting']}/v1/audit/trail/applications/{played.contracted[0]}")
+        console.print(
+            f"Programme {played.programme_id}; the story of one grant: "
+            f"{urls['reporting']}/v1/audit/trail/applications/{played.contracted[0]}"
+        )
     finally:
         await api.aclose()
 
 
-def demo(settings: Settings, urls: dict[str, str], smes: int, seed: int,
-         keep_running: bool, state_dir: str) -> None:
+def demo(
+    settings: Settings,
+    urls: dict[str, str],
+    smes: int,
+    seed: int,
+    keep_running: bool,
+    state_dir: str,
+) -> None:
     """Play against the services at `urls`; start `cascade up` first if none answers."""
     missing = asyncio.run(_not_ready(settings, urls))
     if not missing:
         asyncio.run(run_demo(settings, urls, smes, seed))
         return
     if len(missing) < len(urls):
-        raise DemoError(f"some services answer and others do not ({', '.join(missing)}): "
-                        "start the whole stack with `cascade up`, or give every URL")
+        raise DemoError(
+            f"some services answer and others do not ({', '.join(missing)}): "
+            "start the whole stack with `cascade up`, or give every URL"
+        )
     with _stack(state_dir, keep_running):
         asyncio.run(_wait_ready(settings, urls))
         asyncio.run(run_demo(settings, urls, smes, seed))
@@ -90,15 +106,27 @@ def _stack(state_dir: str, keep_running: bool) -> Iterator[None]:
     console.print(f"No stack answers: starting `cascade up` (output in {log}) ...")
     with log.open("ab") as out:
         stack = subprocess.Popen(
-            [sys.executable, "-m", "cascade.cli.main", "up", "--state-dir", state_dir,
-             "--log-to-files"], stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ),
-            start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "cascade.cli.main",
+                "up",
+                "--state-dir",
+                state_dir,
+                "--log-to-files",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ),
+            start_new_session=True,
+        )
     try:
         yield
     finally:
         if keep_running:
-            console.print(f"The stack keeps running (process {stack.pid}); stop it with "
-                          f"`kill {stack.pid}`.")
+            console.print(
+                f"The stack keeps running (process {stack.pid}); stop it with `kill {stack.pid}`."
+            )
         else:
             console.print("stopping the stack the demo started ...")
             stack.send_signal(signal.SIGTERM)

@@ -65,9 +65,17 @@ class LocalBroker:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = out = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [binary, "broker", "--listener-url", listener, "--advertised-listener-url", listener,
-             # A new cluster id per start: the broker keeps nothing across restarts.
-             "--cluster-id", f"cascade-{uuid.uuid4().hex[:12]}"],
+            [
+                binary,
+                "broker",
+                "--listener-url",
+                listener,
+                "--advertised-listener-url",
+                listener,
+                # A new cluster id per start: the broker keeps nothing across restarts.
+                "--cluster-id",
+                f"cascade-{uuid.uuid4().hex[:12]}",
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -51,7 +51,9 @@ def start_postgres_watchdog(pgdata: Path) -> subprocess.Popen[bytes]:
     """A process that stops the PostgreSQL of `pgdata` once this process is gone."""
     return subprocess.Popen(
         [sys.executable, "-m", "cascade.local.lifeline", str(os.getpid()), str(pgdata)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         # Its own session: the Ctrl-C meant for `cascade up` must not stop it first.
         start_new_session=True,
     )

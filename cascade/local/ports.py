@@ -17,7 +17,12 @@ def describe_holders(ports: list[int]) -> str:
     except psutil.AccessDenied:
         return "Stop what uses them (`ss -ltnp` names it) or set CASCADE_<SERVICE>_PORT."
     for conn in connections:
-        if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port in ports and conn.pid:
+        if (
+            conn.status == psutil.CONN_LISTEN
+            and conn.laddr
+            and conn.laddr.port in ports
+            and conn.pid
+        ):
             holders.setdefault(conn.pid, []).append(conn.laddr.port)
     if not holders:
         return "Stop what uses them or set CASCADE_<SERVICE>_PORT."
@@ -29,8 +34,14 @@ def describe_holders(ports: list[int]) -> str:
             command = "?"
         lines.append(f"pid {pid} holds {', '.join(map(str, sorted(set(held))))}: {command[:160]}")
     stale = any("cascade" in line for line in lines)
-    hint = ("These look like a stack left from an earlier `cascade up`" if stale
-            else "Held by other programs")
-    return (f"{hint}:\n  " + "\n  ".join(lines)
-            + f"\nStop them with: kill {' '.join(str(pid) for pid in sorted(holders))}"
-            + "  (or set CASCADE_<SERVICE>_PORT)")
+    hint = (
+        "These look like a stack left from an earlier `cascade up`"
+        if stale
+        else "Held by other programs"
+    )
+    return (
+        f"{hint}:\n  "
+        + "\n  ".join(lines)
+        + f"\nStop them with: kill {' '.join(str(pid) for pid in sorted(holders))}"
+        + "  (or set CASCADE_<SERVICE>_PORT)"
+    )

@@ -21,7 +21,7 @@ def served(cmdline: list[str]) -> tuple[str, int | None] | None:
     """(service, --port or None) when `cmdline` is `cascade serve <service> ...`."""
     for i, arg in enumerate(cmdline[:-2]):
         if Path(arg).name == "cascade" and cmdline[i + 1] == "serve":
-            service, options = cmdline[i + 2], cmdline[i + 3:]
+            service, options = cmdline[i + 2], cmdline[i + 3 :]
             for j, option in enumerate(options):
                 if option == "--port" and j + 1 < len(options):
                     return service, int(options[j + 1])

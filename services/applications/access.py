@@ -26,8 +26,9 @@ async def require_lead_member(conn: AsyncConnection, sub: str, application: Appl
         raise NotAMember("only members of the application's lead organisation may do this")
 
 
-async def require_organisation_reader(conn: AsyncConnection, user: Principal,
-                                      organisation_id: str) -> None:
+async def require_organisation_reader(
+    conn: AsyncConnection, user: Principal, organisation_id: str
+) -> None:
     """403 unless the caller's work needs the organisation: staff, its members,
     members of an organisation it shares an application with, and evaluators
     assigned to one of its applications (to judge a conflict of interest)."""
@@ -39,10 +40,19 @@ async def require_organisation_reader(conn: AsyncConnection, user: Principal,
     theirs = applications.c.organisation_ids.contains([organisation_id])
     shared = exists().where(theirs, applications.c.organisation_ids.overlap(sorted(mine)))
     assigned = exists().where(
-        theirs, assignments.c.application_id == applications.c.id,
-        evaluators.c.id == assignments.c.evaluator_id, evaluators.c.sub == user.sub)
-    if (mine and user.has_any_role(frozenset({"applicant"})) and await conn.scalar(select(shared))
-            or user.has_any_role(frozenset({"evaluator"})) and await conn.scalar(select(assigned))):
+        theirs,
+        assignments.c.application_id == applications.c.id,
+        evaluators.c.id == assignments.c.evaluator_id,
+        evaluators.c.sub == user.sub,
+    )
+    if (
+        mine
+        and user.has_any_role(frozenset({"applicant"}))
+        and await conn.scalar(select(shared))
+        or user.has_any_role(frozenset({"evaluator"}))
+        and await conn.scalar(select(assigned))
+    ):
         return
-    raise NotAMember("only members of the organisation, of organisations it applies with, "
-                     "and staff may see it")
+    raise NotAMember(
+        "only members of the organisation, of organisations it applies with, and staff may see it"
+    )

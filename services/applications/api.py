@@ -39,6 +39,7 @@ def is_staff(user: Principal) -> bool:
 
 # --- organisations ------------------------------------------------------------------
 
+
 @router.post("/organisations", status_code=201, response_model=views.OrganisationView)
 async def register_organisation(
     body: RegisterOrganisation, _: Applicant, command: CommandDep
@@ -54,8 +55,9 @@ async def add_member(
 
 
 @router.get("/organisations/{organisation_id}", response_model=views.OrganisationView)
-async def get_organisation(organisation_id: UUID, user: CurrentUser,
-                           chassis: ChassisDep) -> Response:
+async def get_organisation(
+    organisation_id: UUID, user: CurrentUser, chassis: ChassisDep
+) -> Response:
     """For its members, members of organisations it applies with, evaluators
     assigned to its applications, and staff."""
     async with chassis.engine.connect() as conn:
@@ -69,40 +71,49 @@ async def my_organisations(user: CurrentUser, chassis: ChassisDep, page: PageQue
     """The organisations the caller is a member of (registered or added to)."""
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
-        rows = await views.organisations_of(conn, user.sub, after=str(after[0]) if after else None,
-                                            limit=page.fetch)
+        rows = await views.organisations_of(
+            conn, user.sub, after=str(after[0]) if after else None, limit=page.fetch
+        )
     return page.page(rows, key=lambda row: (row["id"],))
 
 
-@router.post("/organisations/{organisation_id}/invitations", status_code=201,
-             response_model=partners.InvitationView,
-             responses={409: {"description": "`not_a_partner`, `already_invited`, "
-                              "`not_a_draft`"}})
-async def invite_partner(organisation_id: UUID, body: InvitePartner, _: Applicant,
-                         command: CommandDep) -> Response:
+@router.post(
+    "/organisations/{organisation_id}/invitations",
+    status_code=201,
+    response_model=partners.InvitationView,
+    responses={409: {"description": "`not_a_partner`, `already_invited`, `not_a_draft`"}},
+)
+async def invite_partner(
+    organisation_id: UUID, body: InvitePartner, _: Applicant, command: CommandDep
+) -> Response:
     """A member of the application's lead invites a partner it names to consent."""
     return await command.execute(lambda uow: partners.invite(uow, organisation_id, body))
 
 
-@router.get("/organisations/{organisation_id}/invitations",
-            response_model=list[partners.InvitationView])
-async def list_invitations(organisation_id: UUID, user: Applicant,
-                           chassis: ChassisDep) -> list[Any]:
+@router.get(
+    "/organisations/{organisation_id}/invitations", response_model=list[partners.InvitationView]
+)
+async def list_invitations(
+    organisation_id: UUID, user: Applicant, chassis: ChassisDep
+) -> list[Any]:
     """The invitations the organisation received (its members)."""
     async with chassis.engine.connect() as conn:
         await access.require_member_of(conn, user.sub, str(organisation_id))
         return await partners.of_organisation(conn, str(organisation_id))
 
 
-@router.post("/invitations/{invitation_id}/accept", response_model=partners.InvitationView,
-             responses={409: {"description": "`already_accepted`"}})
-async def accept_invitation(invitation_id: UUID, _: Applicant,
-                            command: CommandDep) -> Response:
+@router.post(
+    "/invitations/{invitation_id}/accept",
+    response_model=partners.InvitationView,
+    responses={409: {"description": "`already_accepted`"}},
+)
+async def accept_invitation(invitation_id: UUID, _: Applicant, command: CommandDep) -> Response:
     """A member of the invited organisation consents to the application naming it."""
     return await command.execute(lambda uow: partners.accept(uow, invitation_id))
 
 
 # --- applications -------------------------------------------------------------------
+
 
 @router.post("/applications", status_code=201, response_model=views.ApplicationView)
 async def draft_application(body: DraftApplication, _: Applicant, command: CommandDep) -> Response:
@@ -114,39 +125,49 @@ async def edit_application(
     application_id: UUID, body: ApplicationFields, _: Applicant, command: CommandDep
 ) -> Response:
     command.require_if_match()
-    return await command.execute(
-        lambda uow: handlers.edit_application(uow, application_id, body))
+    return await command.execute(lambda uow: handlers.edit_application(uow, application_id, body))
 
 
-@router.post("/applications/{application_id}/submit", response_model=views.ApplicationView,
-             responses={409: {"description": "`call_closed` (also once a first-come call's budget "
-                              "and reserve list are full), `already_submitted`, `partner_consent_missing`, or "
-                              "`budget_exhausted` / `beneficiary_limit` (the application is "
-                              "then kept in reserve, under `application`)"}})
-async def submit_application(application_id: UUID, _: Applicant,
-                             command: CommandDep) -> Response:
+@router.post(
+    "/applications/{application_id}/submit",
+    response_model=views.ApplicationView,
+    responses={
+        409: {
+            "description": "`call_closed` (also once a first-come call's budget "
+            "and reserve list are full), `already_submitted`, `partner_consent_missing`, or "
+            "`budget_exhausted` / `beneficiary_limit` (the application is "
+            "then kept in reserve, under `application`)"
+        }
+    },
+)
+async def submit_application(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
     return await click_day.of(command.chassis).submit(command, application_id)
 
 
 @router.post("/applications/{application_id}/withdraw", response_model=views.ApplicationView)
-async def withdraw_application(
-    application_id: UUID, _: Applicant, command: CommandDep
-) -> Response:
+async def withdraw_application(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.withdraw(uow, application_id))
 
 
 @router.get("/applications", response_model=Page[views.ApplicationView])
 async def list_applications(
-    user: CurrentUser, chassis: ChassisDep, page: PageQuery, call_id: UUID | None = None,
+    user: CurrentUser,
+    chassis: ChassisDep,
+    page: PageQuery,
+    call_id: UUID | None = None,
     status: Annotated[list[ApplicationStatus] | None, Query()] = None,
 ) -> Page[Any]:
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
         mine = None if is_staff(user) else await views.member_of(conn, user.sub)
         rows = await views.list_applications(
-            conn, after=str(after[0]) if after else None, limit=page.fetch,
-            organisation_ids=mine, call_id=str(call_id) if call_id else None,
-            statuses=list(status) if status else None)
+            conn,
+            after=str(after[0]) if after else None,
+            limit=page.fetch,
+            organisation_ids=mine,
+            call_id=str(call_id) if call_id else None,
+            statuses=list(status) if status else None,
+        )
     return page.page(rows, key=lambda row: (row["id"],))
 
 
@@ -154,9 +175,11 @@ async def list_applications(
 async def get_application(application_id: UUID, user: CurrentUser, chassis: ChassisDep) -> Response:
     async with chassis.engine.connect() as conn:
         row = await views.application_row(conn, str(application_id))
-        readable = is_staff(user) or set(row.organisation_ids) & await views.member_of(
-            conn, user.sub) or await review_views.may_read(conn, str(application_id), user.sub)
+        readable = (
+            is_staff(user)
+            or set(row.organisation_ids) & await views.member_of(conn, user.sub)
+            or await review_views.may_read(conn, str(application_id), user.sub)
+        )
         if not readable:
-            raise NotAMember("only members of the application's organisations "
-                                      "may see it")
+            raise NotAMember("only members of the application's organisations may see it")
     return resource(row.body, row.version)

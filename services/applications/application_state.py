@@ -78,7 +78,11 @@ class ApplicationState(Aggregate):
 
     @apply.register
     def _submitted(self, event: ApplicationSubmitted) -> None:
-        self.status, self.receipt, self.submitted_at = "submitted", event.receipt, event.submitted_at
+        self.status, self.receipt, self.submitted_at = (
+            "submitted",
+            event.receipt,
+            event.submitted_at,
+        )
         self.lead = event.lead
 
     @apply.register
@@ -103,8 +107,10 @@ class ApplicationState(Aggregate):
     @apply.register(AssignmentAccepted)
     @apply.register(AssignmentDeclined)
     @apply.register(EvaluationSubmitted)
-    def _panel(self, event: EvaluatorAssigned | AssignmentAccepted | AssignmentDeclined
-               | EvaluationSubmitted) -> None:
+    def _panel(
+        self,
+        event: EvaluatorAssigned | AssignmentAccepted | AssignmentDeclined | EvaluationSubmitted,
+    ) -> None:
         self.panel.apply(event)
         if isinstance(event, EvaluatorAssigned):
             self.status = "under_evaluation"

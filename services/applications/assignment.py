@@ -39,10 +39,13 @@ def choose(evaluators: Iterable[EvaluatorSlot], need: Need) -> list[str]:
     """The `need.count` least-loaded evaluators free of conflict for the
     application (ties: the smaller evaluator id, i.e. the earlier registered);
     fewer when not enough are free."""
-    free = [e for e in evaluators
-            if e.evaluator_id not in need.excluded and not e.conflicts & need.organisation_ids]
+    free = [
+        e
+        for e in evaluators
+        if e.evaluator_id not in need.excluded and not e.conflicts & need.organisation_ids
+    ]
     free.sort(key=lambda e: (e.load, e.evaluator_id))
-    return [e.evaluator_id for e in free[:need.count]]
+    return [e.evaluator_id for e in free[: need.count]]
 
 
 def plan(evaluators: Sequence[EvaluatorSlot], needs: Sequence[Need]) -> dict[str, list[str]]:
@@ -52,16 +55,19 @@ def plan(evaluators: Sequence[EvaluatorSlot], needs: Sequence[Need]) -> dict[str
     loads: dict[str, int] = {e.evaluator_id: e.load for e in evaluators}
     chosen: dict[str, list[str]] = {}
     for need in needs:
-        current = [EvaluatorSlot(e.evaluator_id, e.conflicts, loads[e.evaluator_id])
-                   for e in evaluators]
+        current = [
+            EvaluatorSlot(e.evaluator_id, e.conflicts, loads[e.evaluator_id]) for e in evaluators
+        ]
         picked = choose(current, need)
         if len(picked) < need.count:
             raise NotEnoughEvaluators(
                 f"application {need.application_id} needs {need.count} evaluators free of "
                 f"conflict with its organisations, and only {len(picked)} are",
-                application_id=need.application_id, needed=need.count, available=len(picked))
+                application_id=need.application_id,
+                needed=need.count,
+                available=len(picked),
+            )
         for evaluator_id in picked:
             loads[evaluator_id] += 1
         chosen[need.application_id] = picked
     return chosen
-

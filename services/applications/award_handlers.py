@@ -26,8 +26,16 @@ from shared.errors import RuleViolation
 from shared.events import Envelope
 from shared.eventstore import CommandContext
 
-RANKED = ("evaluated", "rejected", "selected", "reserve", "contracted", "declined",
-          "award_refused", "withdrawn")
+RANKED = (
+    "evaluated",
+    "rejected",
+    "selected",
+    "reserve",
+    "contracted",
+    "declined",
+    "award_refused",
+    "withdrawn",
+)
 
 
 STAGES = ("open", "assigned", "ranked", "selected")
@@ -37,10 +45,14 @@ async def _stage(uow: UnitOfWork, call: replica.CallReplica, expected: str) -> i
     """The stage's version; 409 `already_<stage>` past it, `not_<expected>` before."""
     stage, version = await review_views.stage_of(uow.conn, call.id)
     if stage != expected:
-        code = (f"already_{stage}" if STAGES.index(stage) > STAGES.index(expected)
-                else f"not_{expected}")
-        raise RuleViolation(f"the call's evaluation is {stage}, not {expected}", code=code,
-                            stage=stage)
+        code = (
+            f"already_{stage}"
+            if STAGES.index(stage) > STAGES.index(expected)
+            else f"not_{expected}"
+        )
+        raise RuleViolation(
+            f"the call's evaluation is {stage}, not {expected}", code=code, stage=stage
+        )
     return version
 
 
@@ -48,35 +60,58 @@ async def rank_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     call = await replica.find(uow.conn, str(call_id), lock=True)
     version = await _stage(uow, call, "assigned")
     rows = await views.of_call(uow.conn, call.id, ("under_evaluation",))
-    applications = {row.id: await uow.chassis.repository.get(uow.conn, Application, row.id)
-                    for row in rows}
+    applications = {
+        row.id: await uow.chassis.repository.get(uow.conn, Application, row.id) for row in rows
+    }
     pending = [a.id for a in applications.values() if a.panel.pending or not a.panel.evaluations]
     if pending:
-        raise EvaluationsPending(f"{len(pending)} applications still await evaluations",
-                                 application_ids=pending)
+        raise EvaluationsPending(
+            f"{len(pending)} applications still await evaluations", application_ids=pending
+        )
     now = _now(uow)
-    ranking = rank(call.terms.criteria, call.terms.pass_threshold, [
-        Scored(a.id, a.receipt or 0, tuple(s.scores for s in a.panel.evaluations))
-        for a in applications.values()])
+    ranking = rank(
+        call.terms.criteria,
+        call.terms.pass_threshold,
+        [
+            Scored(a.id, a.receipt or 0, tuple(s.scores for s in a.panel.evaluations))
+            for a in applications.values()
+        ],
+    )
     for ranked in ranking:
         applications[ranked.application_id].rank(ranked, now)
         await save(uow, applications[ranked.application_id])
     await review_views.set_stage(uow.conn, call.id, "ranked", version + 1)
-    return CommandResult(200, {"call_id": call.id, "stage": "ranked",
-                               "items": await ranking_items(uow.conn, call.id)},
-                         version + 1, [e.id for e in uow.recorded])
+    return CommandResult(
+        200,
+        {"call_id": call.id, "stage": "ranked", "items": await ranking_items(uow.conn, call.id)},
+        version + 1,
+        [e.id for e in uow.recorded],
+    )
 
 
 async def ranking_items(conn: AsyncConnection, call_id: str) -> list[dict[str, Any]]:
     """The call's ranked applications: passed by rank, then the rejected by score."""
-    bodies = [row.body for row in await views.of_call(conn, call_id, RANKED)
-              if row.body.get("score") is not None]
-    items = [{"application_id": b["id"], "receipt": b["receipt"], "rank": b["rank"],
-             "score": b["score"], "criterion_scores": b["criterion_scores"],
-             "reason": b["ranking_reason"], "status": b["status"],
-             "reserve_rank": b["reserve_rank"], "requested_cents": b["requested_cents"],
-             "amount_cents": b["amount_cents"],
-             "lead_organisation_id": b["lead_organisation_id"]} for b in bodies]
+    bodies = [
+        row.body
+        for row in await views.of_call(conn, call_id, RANKED)
+        if row.body.get("score") is not None
+    ]
+    items = [
+        {
+            "application_id": b["id"],
+            "receipt": b["receipt"],
+            "rank": b["rank"],
+            "score": b["score"],
+            "criterion_scores": b["criterion_scores"],
+            "reason": b["ranking_reason"],
+            "status": b["status"],
+            "reserve_rank": b["reserve_rank"],
+            "requested_cents": b["requested_cents"],
+            "amount_cents": b["amount_cents"],
+            "lead_organisation_id": b["lead_organisation_id"],
+        }
+        for b in bodies
+    ]
     return sorted(items, key=ranking_key)
 
 
@@ -92,10 +127,12 @@ async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     """Down the ranking within the budget; the others that passed form the reserve list."""
     call = await replica.find(uow.conn, str(call_id), lock=True)
     version = await _stage(uow, call, "ranked")
-    rows = sorted(await views.of_call(uow.conn, call.id, ("evaluated",)),
-                  key=lambda row: row.body["rank"])
-    applications = {row.id: await uow.chassis.repository.get(uow.conn, Application, row.id)
-                    for row in rows}
+    rows = sorted(
+        await views.of_call(uow.conn, call.id, ("evaluated",)), key=lambda row: row.body["rank"]
+    )
+    applications = {
+        row.id: await uow.chassis.repository.get(uow.conn, Application, row.id) for row in rows
+    }
     money = await budget_store.load(uow.conn, uow.chassis.repository, call)
     chosen = select([_contender(a) for a in applications.values()], money.budget())
     reserve = reserve_ranks(chosen)
@@ -103,45 +140,75 @@ async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     for decision in chosen:
         a = applications[decision.application_id]
         if decision.selected:
-            a.select(decision.amount_cents, money.commit(decision.amount_cents),
-                     f"ranked {a.ranked.rank if a.ranked else '?'}: {decision.reason}", now)
+            a.select(
+                decision.amount_cents,
+                money.commit(decision.amount_cents),
+                f"ranked {a.ranked.rank if a.ranked else '?'}: {decision.reason}",
+                now,
+            )
         else:
-            code: ReserveCode = ("beneficiary_limit" if decision.reason_code == "beneficiary_limit"
-                                 else "below_budget_line")
+            code: ReserveCode = (
+                "beneficiary_limit"
+                if decision.reason_code == "beneficiary_limit"
+                else "below_budget_line"
+            )
             a.reserve(code, decision.reason, reserve[a.id], now)
         await save(uow, a)
     await budget_store.save(uow.conn, uow.chassis.repository, money, uow.context)
     await review_views.set_stage(uow.conn, call.id, "selected", version + 1)
-    return CommandResult(200, {"call_id": call.id, "stage": "selected",
-                               "committed_cents": money.committed_cents,
-                               "items": await ranking_items(uow.conn, call.id)},
-                         version + 1, [e.id for e in uow.recorded])
+    return CommandResult(
+        200,
+        {
+            "call_id": call.id,
+            "stage": "selected",
+            "committed_cents": money.committed_cents,
+            "items": await ranking_items(uow.conn, call.id),
+        },
+        version + 1,
+        [e.id for e in uow.recorded],
+    )
 
 
 def _contender(a: Application) -> Contender:
     return Contender(a.id, a.lead_organisation_id, a.requested_cents)
 
 
-async def release_and_promote(conn: AsyncConnection, chassis: Chassis,
-                              context: CommandContext, call_id: str, freed_cents: int,
-                              freed_by: str, now: datetime) -> list[Envelope]:
+async def release_and_promote(
+    conn: AsyncConnection,
+    chassis: Chassis,
+    context: CommandContext,
+    call_id: str,
+    freed_cents: int,
+    freed_by: str,
+    now: datetime,
+) -> list[Envelope]:
     """Give `freed_cents` back to the call's money (the application that freed it
     already saved) and select from the reserve list, in order, what it now funds."""
     call = await replica.find(conn, call_id, lock=True)
     money = await budget_store.load(conn, chassis.repository, call)
     money.release(freed_cents)
-    rows = sorted(await views.of_call(conn, call.id, ("reserve",)),
-                  key=lambda row: (row.body.get("reserve_rank") is None,
-                                   row.body.get("reserve_rank") or 0, row.receipt))
+    rows = sorted(
+        await views.of_call(conn, call.id, ("reserve",)),
+        key=lambda row: (
+            row.body.get("reserve_rank") is None,
+            row.body.get("reserve_rank") or 0,
+            row.receipt,
+        ),
+    )
     reserves = {row.id: await chassis.repository.get(conn, Application, row.id) for row in rows}
     recorded: list[Envelope] = []
     for decision in select([_contender(a) for a in reserves.values()], money.budget()):
         if not decision.selected:
             continue
         a = reserves[decision.application_id]
-        a.select(decision.amount_cents, money.commit(decision.amount_cents),
-                 f"promoted from reserve place {a.reserve_rank}: application "
-                 f"{freed_by} freed its budget, and {decision.reason}", now, freed_by=freed_by)
+        a.select(
+            decision.amount_cents,
+            money.commit(decision.amount_cents),
+            f"promoted from reserve place {a.reserve_rank}: application "
+            f"{freed_by} freed its budget, and {decision.reason}",
+            now,
+            freed_by=freed_by,
+        )
         recorded.extend(await chassis.repository.save(conn, a, context))
         await views.save_application(conn, a)
     recorded.extend(await budget_store.save(conn, chassis.repository, money, context))
@@ -155,16 +222,19 @@ async def withdraw(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     return await _release(uow, a, a.withdraw(now), now)
 
 
-async def _release(uow: UnitOfWork, a: Application, freed_cents: int,
-                   now: datetime) -> CommandResult:
+async def _release(
+    uow: UnitOfWork, a: Application, freed_cents: int, now: datetime
+) -> CommandResult:
     """Save the application that gave up `freed_cents` and promote the reserve list."""
     result = await _save(uow, a)
     if not freed_cents:
         return result
-    uow.recorded.extend(await release_and_promote(uow.conn, uow.chassis, uow.context, a.call_id,
-                                                  freed_cents, a.id, now))
-    return CommandResult(result.status, result.body, result.version,
-                         [e.id for e in uow.recorded])
+    uow.recorded.extend(
+        await release_and_promote(
+            uow.conn, uow.chassis, uow.context, a.call_id, freed_cents, a.id, now
+        )
+    )
+    return CommandResult(result.status, result.body, result.version, [e.id for e in uow.recorded])
 
 
 async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:

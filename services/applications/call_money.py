@@ -90,8 +90,14 @@ class CallMoney(Aggregate):
         (and once the list is full, refuse every later submission, as the calls
         service closes the call)."""
         if self.reserve_full:
-            return FirstCome("refused", 0, self.committed_cents, self.available_cents,
-                             "the reserve list is full", self._closed())
+            return FirstCome(
+                "refused",
+                0,
+                self.committed_cents,
+                self.available_cents,
+                "the reserve list is full",
+                self._closed(),
+            )
         decision = decide(Contender("", organisation_id, requested_cents), self.budget())
         if decision.selected:
             return self._funded(decision)
@@ -102,10 +108,12 @@ class CallMoney(Aggregate):
         self.figures.reserved += 1
         if decision.reason_code == "beneficiary_limit":
             problem: CascadeError = BeneficiaryLimit(
-                f"{decision.reason}: the application is kept in reserve")
+                f"{decision.reason}: the application is kept in reserve"
+            )
         else:
             problem = BudgetExhausted(
-                "the call's budget is used up: the application is kept in reserve")
+                "the call's budget is used up: the application is kept in reserve"
+            )
         answer = self._answer("reserved", decision, problem)
         if self.exhausted:
             self._reserve_has_no_room(now)
@@ -124,36 +132,55 @@ class CallMoney(Aggregate):
         """The limits of the next awards; selection spends it (shares `awarded`
         and `holders` with this object, so the caller commits what it selects)."""
         f = self.figures
-        return Budget(self.available_cents, f.max_grant_cents, f.cap_cents, f.awarded,
-                      f.holders)
+        return Budget(self.available_cents, f.max_grant_cents, f.cap_cents, f.awarded, f.holders)
 
     def _closed(self) -> CallClosed:
-        return CallClosed("the call's budget is used up and its reserve list is full: it "
-                          "takes no more submissions", reserve_limit=self.figures.reserve_limit)
+        return CallClosed(
+            "the call's budget is used up and its reserve list is full: it "
+            "takes no more submissions",
+            reserve_limit=self.figures.reserve_limit,
+        )
 
     def _funded(self, decision: Decision) -> FirstCome:
         self.figures.committed_cents += decision.amount_cents
         return self._answer("selected", decision, None)
 
-    def _answer(self, outcome: Outcome, decision: Decision,
-                problem: CascadeError | None) -> FirstCome:
-        return FirstCome(outcome, decision.amount_cents, self.committed_cents,
-                         self.available_cents, decision.reason, problem)
+    def _answer(
+        self, outcome: Outcome, decision: Decision, problem: CascadeError | None
+    ) -> FirstCome:
+        return FirstCome(
+            outcome,
+            decision.amount_cents,
+            self.committed_cents,
+            self.available_cents,
+            decision.reason,
+            problem,
+        )
 
     def _exhaust(self, now: datetime) -> None:
         if not self.exhausted:
-            self.record(CallBudgetExhausted(
-                call_id=self.call_id, committed_cents=self.committed_cents,
-                budget_cents=self.figures.budget_cents, exhausted_at=now))
+            self.record(
+                CallBudgetExhausted(
+                    call_id=self.call_id,
+                    committed_cents=self.committed_cents,
+                    budget_cents=self.figures.budget_cents,
+                    exhausted_at=now,
+                )
+            )
 
     def _reserve_has_no_room(self, now: datetime) -> bool:
         limit = self.figures.reserve_limit
         if limit is None or self.figures.reserved < limit:
             return False
         if not self.reserve_full:
-            self.record(CallReserveListFull(call_id=self.call_id,
-                                            reserved=self.figures.reserved,
-                                            reserve_limit=limit, full_at=now))
+            self.record(
+                CallReserveListFull(
+                    call_id=self.call_id,
+                    reserved=self.figures.reserved,
+                    reserve_limit=limit,
+                    full_at=now,
+                )
+            )
         return True
 
     # --- state -------------------------------------------------------------------

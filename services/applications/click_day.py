@@ -68,7 +68,8 @@ class Waiting:
     context: CommandContext
     idempotent: IdempotentRequest | None
     answer: asyncio.Future[Response] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future())
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
 
 
 class ClickDay:
@@ -89,8 +90,11 @@ class ClickDay:
 
     def arrive(self) -> Arrival:
         """Taken first, before any await: the order of arrival at this instance."""
-        arrival = Arrival(instance=self.instance, sequence=next(self._sequence),
-                          arrived_at=self.chassis.clock.now())
+        arrival = Arrival(
+            instance=self.instance,
+            sequence=next(self._sequence),
+            arrived_at=self.chassis.clock.now(),
+        )
         self._checking.add(arrival.sequence)
         return arrival
 
@@ -109,18 +113,24 @@ class ClickDay:
         call_id = waiting.application.call_id
         self._queues.setdefault(call_id, []).append(waiting)
         if call_id not in self._workers:
-            self._workers[call_id] = asyncio.create_task(self._work(call_id),
-                                                         name=f"click day {call_id}")
+            self._workers[call_id] = asyncio.create_task(
+                self._work(call_id), name=f"click day {call_id}"
+            )
         return await waiting.answer
 
-    async def _checked(self, command: CommandRequest, application_id: UUID,
-                       arrival: Arrival) -> Waiting:
+    async def _checked(
+        self, command: CommandRequest, application_id: UUID, arrival: Arrival
+    ) -> Waiting:
         """Everything that needs no budget, outside any lock; refusals raise here."""
         chassis = self.chassis
         async with chassis.engine.connect() as conn:
-            uow = UnitOfWork(conn, chassis, command.principal,
-                             CommandContext(actor=command.principal.actor),
-                             command.expected_version)
+            uow = UnitOfWork(
+                conn,
+                chassis,
+                command.principal,
+                CommandContext(actor=command.principal.actor),
+                command.expected_version,
+            )
             application = await uow.load(Application, str(application_id))
             await access.require_lead_member(conn, uow.principal.sub, application)
             application.require_draft("submit")
@@ -128,15 +138,26 @@ class ClickDay:
             call = await replica.find(conn, application.call_id)
             call.refuse_unless_open(chassis.clock.now())
             lead = await _organisation(uow, application.lead_organisation_id)
-            partners = [await _organisation(uow, p)
-                        for p in application.partner_organisation_ids]
+            partners = [await _organisation(uow, p) for p in application.partner_organisation_ids]
             awarded = await views.awarded_in_programme(
-                conn, call.programme_id, [lead.id, *(p.id for p in partners)])
-        candidate = Candidate(_member(lead), tuple(_member(p) for p in partners),
-                              application.trl, application.requested_cents, awarded)
-        return Waiting(arrival, application, lead.ref, tuple(p.ref for p in partners),
-                       assess(call.terms.eligibility, candidate), uow.context,
-                       command.idempotent)
+                conn, call.programme_id, [lead.id, *(p.id for p in partners)]
+            )
+        candidate = Candidate(
+            _member(lead),
+            tuple(_member(p) for p in partners),
+            application.trl,
+            application.requested_cents,
+            awarded,
+        )
+        return Waiting(
+            arrival,
+            application,
+            lead.ref,
+            tuple(p.ref for p in partners),
+            assess(call.terms.eligibility, candidate),
+            uow.context,
+            command.idempotent,
+        )
 
     async def _ready(self, call_id: str) -> list[Waiting]:
         """The call's queued submissions that no earlier arrival still being
@@ -158,8 +179,9 @@ class ClickDay:
                 try:
                     await self._decide(call_id, batch)
                 except Exception:
-                    log.warning("batch of %d failed; deciding one at a time", len(batch),
-                                exc_info=True)
+                    log.warning(
+                        "batch of %d failed; deciding one at a time", len(batch), exc_info=True
+                    )
                     for waiting in batch:
                         try:
                             await self._decide(call_id, [waiting], reload=True)
@@ -199,16 +221,16 @@ class ClickDay:
                     a = await chassis.repository.get(conn, Application, a.id)
                 if a.id in seen or a.status != "draft":
                     # Submitted since it was checked: twice in one batch, or elsewhere.
-                    refused = AlreadySubmitted("cannot submit a submitted application",
-                                               application_status="submitted")
+                    refused = AlreadySubmitted(
+                        "cannot submit a submitted application", application_status="submitted"
+                    )
                     answers.append((waiting, refused))
                     if request is not None:
                         release.append(request)
                         by_key[(request.principal, request.key)] = refused
                     continue
                 seen.add(a.id)
-                result, recorded_application = await self._one(conn, money, call, a, waiting,
-                                                               now)
+                result, recorded_application = await self._one(conn, money, call, a, waiting, now)
                 if recorded_application:
                     saved.append(a)
                 response: Response = result.response()
@@ -229,9 +251,15 @@ class ClickDay:
             else:
                 waiting.answer.set_result(answer)
 
-    async def _one(self, conn: AsyncConnection, money: CallMoney, call: replica.CallReplica,
-                   a: Application, waiting: Waiting,
-                   now: datetime) -> tuple[CommandResult, bool]:
+    async def _one(
+        self,
+        conn: AsyncConnection,
+        money: CallMoney,
+        call: replica.CallReplica,
+        a: Application,
+        waiting: Waiting,
+        now: datetime,
+    ) -> tuple[CommandResult, bool]:
         """One submission's decision in the batch's transaction: its answer, and
         whether the application recorded events (its view is then written)."""
         repository = self.chassis.repository
@@ -242,18 +270,34 @@ class ClickDay:
         if money.pending:  # a milestone this submission reached (budget exhausted, list full)
             recorded = await repository.save(conn, money, waiting.context)
         if decided is not None and decided.outcome == "refused":
-            return CommandResult(409, views.application_view(a), a.version,
-                                 [e.id for e in recorded], refusal=decided.problem,
-                                 refused_with="application"), False
-        a.submit(waiting.lead, waiting.partners, money.receive(), waiting.outcomes,
-                 call.rules_version, now, arrival=waiting.arrival)
+            return CommandResult(
+                409,
+                views.application_view(a),
+                a.version,
+                [e.id for e in recorded],
+                refusal=decided.problem,
+                refused_with="application",
+            ), False
+        a.submit(
+            waiting.lead,
+            waiting.partners,
+            money.receive(),
+            waiting.outcomes,
+            call.rules_version,
+            now,
+            arrival=waiting.arrival,
+        )
         if decided is not None:
             record_first_come(a, decided, now)
         recorded = [*recorded, *await repository.save(conn, a, waiting.context)]
-        result = CommandResult(200, views.application_view(a), a.version,
-                               [e.id for e in recorded],
-                               refusal=decided.problem if decided else None,
-                               refused_with="application")
+        result = CommandResult(
+            200,
+            views.application_view(a),
+            a.version,
+            [e.id for e in recorded],
+            refusal=decided.problem if decided else None,
+            refused_with="application",
+        )
         return result, True
 
 
@@ -262,16 +306,23 @@ async def _replay(engine: AsyncEngine, idempotent: IdempotentRequest | None) -> 
     if idempotent is None:
         return None
     async with engine.connect() as conn:
-        stored = (await conn.execute(
-            select(idempotency_keys.c.request_hash, idempotency_keys.c.status,
-                   idempotency_keys.c.headers, idempotency_keys.c.body)
-            .where(idempotency_keys.c.principal == idempotent.principal,
-                   idempotency_keys.c.key == idempotent.key,
-                   idempotency_keys.c.status != 0))).first()
+        stored = (
+            await conn.execute(
+                select(
+                    idempotency_keys.c.request_hash,
+                    idempotency_keys.c.status,
+                    idempotency_keys.c.headers,
+                    idempotency_keys.c.body,
+                ).where(
+                    idempotency_keys.c.principal == idempotent.principal,
+                    idempotency_keys.c.key == idempotent.key,
+                    idempotency_keys.c.status != 0,
+                )
+            )
+        ).first()
     if stored is None or stored.request_hash != idempotent.request_hash:
         return None  # none yet, or another request's key: the batch's claim says so
-    return Response(stored.body, stored.status,
-                    headers={**stored.headers, REPLAYED_HEADER: "true"})
+    return Response(stored.body, stored.status, headers={**stored.headers, REPLAYED_HEADER: "true"})
 
 
 _INSTANCES: WeakKeyDictionary[AsyncEngine, ClickDay] = WeakKeyDictionary()

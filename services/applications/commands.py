@@ -41,9 +41,11 @@ class AddMember(Command):
 
 class ApplicationFields(Command):
     partner_organisation_ids: tuple[UUID, ...] | None = Field(
-        default=None, max_length=100,
+        default=None,
+        max_length=100,
         description="The partners, each of which must accept an invitation before the "
-        "application is submitted; an edit that leaves it out keeps the partners")
+        "application is submitted; an edit that leaves it out keeps the partners",
+    )
     title: str = Field(min_length=1, max_length=300)
     summary: str = Field(default="", max_length=20_000)
     requested_cents: Cents
@@ -62,6 +64,7 @@ class InvitePartner(Command):
 
 # --- evaluation and agreements ------------------------------------------------------
 
+
 class RegisterEvaluator(Command):
     sub: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=300)
@@ -74,7 +77,8 @@ class DeclareConflict(Command):
 
 class AcceptAssignment(Command):
     no_conflict: Literal[True] = Field(
-        description="The evaluator declares no conflict of interest with the application")
+        description="The evaluator declares no conflict of interest with the application"
+    )
 
 
 class DeclineAssignment(Command):

@@ -46,9 +46,19 @@ from services.applications.organisations import Organisation
 from services.applications.scoring import Ranked
 
 __all__ = ["Application", "Organisation"]
-WITHDRAWABLE: frozenset[ApplicationStatus] = frozenset({
-    "draft", "submitted", "eligible", "ineligible", "under_evaluation", "evaluated",
-    "selected", "reserve", "rejected"})
+WITHDRAWABLE: frozenset[ApplicationStatus] = frozenset(
+    {
+        "draft",
+        "submitted",
+        "eligible",
+        "ineligible",
+        "under_evaluation",
+        "evaluated",
+        "selected",
+        "reserve",
+        "rejected",
+    }
+)
 Cause = Literal["initial", "divergence", "replacement"]
 ReserveCode = Literal["below_budget_line", "beneficiary_limit"]
 
@@ -59,156 +69,313 @@ class Application(ApplicationState):
 
     # --- the applicant -----------------------------------------------------------
 
-    def draft(self, call_id: str, programme_id: str, lead_organisation_id: str,
-              partners: tuple[str, ...], title: str, summary: str, requested_cents: int,
-              trl: int, objectives: tuple[Objective, ...], now: datetime) -> None:
+    def draft(
+        self,
+        call_id: str,
+        programme_id: str,
+        lead_organisation_id: str,
+        partners: tuple[str, ...],
+        title: str,
+        summary: str,
+        requested_cents: int,
+        trl: int,
+        objectives: tuple[Objective, ...],
+        now: datetime,
+    ) -> None:
         _distinct_members(lead_organisation_id, partners)
-        self.record(ApplicationDrafted(
-            application_id=self.id, call_id=call_id, programme_id=programme_id,
-            lead_organisation_id=lead_organisation_id, partner_organisation_ids=partners,
-            title=title, summary=summary, requested_cents=requested_cents, trl=trl,
-            objectives=objectives, drafted_at=now))
+        self.record(
+            ApplicationDrafted(
+                application_id=self.id,
+                call_id=call_id,
+                programme_id=programme_id,
+                lead_organisation_id=lead_organisation_id,
+                partner_organisation_ids=partners,
+                title=title,
+                summary=summary,
+                requested_cents=requested_cents,
+                trl=trl,
+                objectives=objectives,
+                drafted_at=now,
+            )
+        )
 
-    def edit(self, partners: tuple[str, ...], title: str, summary: str, requested_cents: int,
-             trl: int, objectives: tuple[Objective, ...]) -> None:
+    def edit(
+        self,
+        partners: tuple[str, ...],
+        title: str,
+        summary: str,
+        requested_cents: int,
+        trl: int,
+        objectives: tuple[Objective, ...],
+    ) -> None:
         self.require_draft("edit")
         _distinct_members(self.lead_organisation_id, partners)
-        self.record(ApplicationEdited(
-            application_id=self.id, partner_organisation_ids=partners, title=title,
-            summary=summary, requested_cents=requested_cents, trl=trl, objectives=objectives))
+        self.record(
+            ApplicationEdited(
+                application_id=self.id,
+                partner_organisation_ids=partners,
+                title=title,
+                summary=summary,
+                requested_cents=requested_cents,
+                trl=trl,
+                objectives=objectives,
+            )
+        )
 
-    def submit(self, lead: OrganisationRef, partners: tuple[OrganisationRef, ...], receipt: int,
-               outcomes: tuple[RuleOutcome, ...], rules_version: int, now: datetime,
-               arrival: Arrival | None = None) -> None:
+    def submit(
+        self,
+        lead: OrganisationRef,
+        partners: tuple[OrganisationRef, ...],
+        receipt: int,
+        outcomes: tuple[RuleOutcome, ...],
+        rules_version: int,
+        now: datetime,
+        arrival: Arrival | None = None,
+    ) -> None:
         self.require_draft("submit")
-        self.record(ApplicationSubmitted(
-            application_id=self.id, call_id=self.call_id, programme_id=self.programme_id,
-            lead=lead, partners=partners, requested_cents=self.requested_cents, trl=self.trl,
-            objectives=self.objectives, receipt=receipt, submitted_at=now, arrival=arrival))
-        self.record(EligibilityAssessed(
-            application_id=self.id, call_id=self.call_id,
-            eligible=all(o.passed for o in outcomes), rules_version=rules_version,
-            outcomes=outcomes, assessed_at=now))
+        self.record(
+            ApplicationSubmitted(
+                application_id=self.id,
+                call_id=self.call_id,
+                programme_id=self.programme_id,
+                lead=lead,
+                partners=partners,
+                requested_cents=self.requested_cents,
+                trl=self.trl,
+                objectives=self.objectives,
+                receipt=receipt,
+                submitted_at=now,
+                arrival=arrival,
+            )
+        )
+        self.record(
+            EligibilityAssessed(
+                application_id=self.id,
+                call_id=self.call_id,
+                eligible=all(o.passed for o in outcomes),
+                rules_version=rules_version,
+                outcomes=outcomes,
+                assessed_at=now,
+            )
+        )
 
     def withdraw(self, now: datetime) -> int:
         """Withdraw; the selected amount this frees (0 if none)."""
         if self.status == "contracted":
-            raise AlreadyContracted("the agreement is signed: a contracted application cannot "
-                                    "be withdrawn")
+            raise AlreadyContracted(
+                "the agreement is signed: a contracted application cannot be withdrawn"
+            )
         if self.status not in WITHDRAWABLE:
-            raise NotWithdrawable(f"a {self.status} application cannot be withdrawn",
-                                  application_status=self.status)
+            raise NotWithdrawable(
+                f"a {self.status} application cannot be withdrawn", application_status=self.status
+            )
         freed = self.amount_cents if self.status == "selected" else 0
-        self.record(ApplicationWithdrawn(
-            application_id=self.id, call_id=self.call_id, previous_status=self.status,
-            freed_cents=freed, withdrawn_at=now))
+        self.record(
+            ApplicationWithdrawn(
+                application_id=self.id,
+                call_id=self.call_id,
+                previous_status=self.status,
+                freed_cents=freed,
+                withdrawn_at=now,
+            )
+        )
         return freed
 
     def require_draft(self, action: str) -> None:
         if self.status != "draft":
             error = AlreadySubmitted if action == "submit" else NotADraft
-            raise error(f"cannot {action} a {self.status} application",
-                        application_status=self.status)
+            raise error(
+                f"cannot {action} a {self.status} application", application_status=self.status
+            )
 
     # --- first come, first served ------------------------------------------------
 
     def select_on_receipt(self, amount_cents: int, committed_cents: int, now: datetime) -> None:
         """First come, first served: funded at once."""
         assert self.status == "eligible"
-        self.record(ApplicationSelected(
-            application_id=self.id, award=self.award(amount_cents),
-            cause="first_come_first_served",
-            reason=f"eligible, received as number {self.receipt}, and the budget allowed it",
-            committed_cents=committed_cents, selected_at=now))
+        self.record(
+            ApplicationSelected(
+                application_id=self.id,
+                award=self.award(amount_cents),
+                cause="first_come_first_served",
+                reason=f"eligible, received as number {self.receipt}, and the budget allowed it",
+                committed_cents=committed_cents,
+                selected_at=now,
+            )
+        )
 
     def reserve_for_lack_of_budget(self, available_cents: int, now: datetime) -> None:
-        self.record(ApplicationReserved(
-            application_id=self.id, call_id=self.call_id, reason_code="budget_exhausted",
-            reason=f"eligible, but only {available_cents / 100:,.2f} of the call's budget is "
-                   f"left for {self.requested_cents / 100:,.2f} requested",
-            reserved_at=now))
+        self.record(
+            ApplicationReserved(
+                application_id=self.id,
+                call_id=self.call_id,
+                reason_code="budget_exhausted",
+                reason=f"eligible, but only {available_cents / 100:,.2f} of the call's budget is "
+                f"left for {self.requested_cents / 100:,.2f} requested",
+                reserved_at=now,
+            )
+        )
 
     def reserve_over_beneficiary_limit(self, reason: str, now: datetime) -> None:
-        self.record(ApplicationReserved(
-            application_id=self.id, call_id=self.call_id, reason_code="beneficiary_limit",
-            reason=reason, reserved_at=now))
+        self.record(
+            ApplicationReserved(
+                application_id=self.id,
+                call_id=self.call_id,
+                reason_code="beneficiary_limit",
+                reason=reason,
+                reserved_at=now,
+            )
+        )
 
     # --- evaluation and ranking --------------------------------------------------
 
-    def assign(self, assignment_id: str, evaluator_id: str, cause: Cause,
-               now: datetime) -> None:
+    def assign(self, assignment_id: str, evaluator_id: str, cause: Cause, now: datetime) -> None:
         if self.status not in ("eligible", "under_evaluation"):
-            raise NotUnderEvaluation(f"a {self.status} application is not evaluated",
-                                     application_status=self.status)
-        self.record(EvaluatorAssigned(assignment_id=assignment_id, application_id=self.id,
-                                      call_id=self.call_id, evaluator_id=evaluator_id,
-                                      cause=cause, assigned_at=now))
+            raise NotUnderEvaluation(
+                f"a {self.status} application is not evaluated", application_status=self.status
+            )
+        self.record(
+            EvaluatorAssigned(
+                assignment_id=assignment_id,
+                application_id=self.id,
+                call_id=self.call_id,
+                evaluator_id=evaluator_id,
+                cause=cause,
+                assigned_at=now,
+            )
+        )
 
     def accept_assignment(self, assignment_id: str, evaluator_id: str, now: datetime) -> None:
         self.record(self.panel.accepted(assignment_id, self.id, evaluator_id, now))
 
-    def decline_assignment(self, assignment_id: str, evaluator_id: str, reason: str,
-                           now: datetime) -> None:
+    def decline_assignment(
+        self, assignment_id: str, evaluator_id: str, reason: str, now: datetime
+    ) -> None:
         self.record(self.panel.declined(assignment_id, self.id, evaluator_id, reason, now))
 
-    def evaluate(self, evaluator_id: str, scores: Mapping[str, float], total: float,
-                 comment: str, now: datetime) -> str:
+    def evaluate(
+        self,
+        evaluator_id: str,
+        scores: Mapping[str, float],
+        total: float,
+        comment: str,
+        now: datetime,
+    ) -> str:
         """Record the evaluator's scores (already checked against the call): the
         assignment id."""
         if self.status != "under_evaluation":
-            raise NotUnderEvaluation(f"a {self.status} application takes no more evaluations",
-                                     application_status=self.status)
+            raise NotUnderEvaluation(
+                f"a {self.status} application takes no more evaluations",
+                application_status=self.status,
+            )
         seat = self.panel.scoring_seat(evaluator_id)
-        self.record(EvaluationSubmitted(
-            application_id=self.id, call_id=self.call_id, assignment_id=seat.assignment_id,
-            evaluator_id=evaluator_id, scores=dict(scores), total=total, comment=comment,
-            submitted_at=now))
+        self.record(
+            EvaluationSubmitted(
+                application_id=self.id,
+                call_id=self.call_id,
+                assignment_id=seat.assignment_id,
+                evaluator_id=evaluator_id,
+                scores=dict(scores),
+                total=total,
+                comment=comment,
+                submitted_at=now,
+            )
+        )
         return seat.assignment_id
 
     def rank(self, ranked: Ranked, now: datetime) -> None:
-        self.record(ApplicationRanked(
-            application_id=self.id, call_id=self.call_id, rank=ranked.rank, score=ranked.score,
-            criterion_scores=ranked.criterion_scores, passed=ranked.passed,
-            reason=ranked.reason, ranked_at=now))
+        self.record(
+            ApplicationRanked(
+                application_id=self.id,
+                call_id=self.call_id,
+                rank=ranked.rank,
+                score=ranked.score,
+                criterion_scores=ranked.criterion_scores,
+                passed=ranked.passed,
+                reason=ranked.reason,
+                ranked_at=now,
+            )
+        )
         if not ranked.passed:
-            self.record(ApplicationRejected(application_id=self.id, call_id=self.call_id,
-                                            reason_code="below_threshold", reason=ranked.reason,
-                                            rejected_at=now))
+            self.record(
+                ApplicationRejected(
+                    application_id=self.id,
+                    call_id=self.call_id,
+                    reason_code="below_threshold",
+                    reason=ranked.reason,
+                    rejected_at=now,
+                )
+            )
 
-    def select(self, amount_cents: int, committed_cents: int, reason: str, now: datetime,
-               freed_by: str | None = None) -> None:
+    def select(
+        self,
+        amount_cents: int,
+        committed_cents: int,
+        reason: str,
+        now: datetime,
+        freed_by: str | None = None,
+    ) -> None:
         """Selected down the ranking, or promoted from the reserve list (`freed_by`)."""
         if self.status not in ("evaluated", "reserve"):
-            raise NotSelectable(f"a {self.status} application cannot be selected",
-                                application_status=self.status)
-        self.record(ApplicationSelected(
-            application_id=self.id, award=self.award(amount_cents),
-            cause="ranking" if freed_by is None else "promoted", reason=reason,
-            freed_by=freed_by, score=self.ranked.score if self.ranked else None,
-            committed_cents=committed_cents, selected_at=now))
+            raise NotSelectable(
+                f"a {self.status} application cannot be selected", application_status=self.status
+            )
+        self.record(
+            ApplicationSelected(
+                application_id=self.id,
+                award=self.award(amount_cents),
+                cause="ranking" if freed_by is None else "promoted",
+                reason=reason,
+                freed_by=freed_by,
+                score=self.ranked.score if self.ranked else None,
+                committed_cents=committed_cents,
+                selected_at=now,
+            )
+        )
 
-    def reserve(self, reason_code: ReserveCode, reason: str, reserve_rank: int,
-                now: datetime) -> None:
-        self.record(ApplicationReserved(
-            application_id=self.id, call_id=self.call_id, reason_code=reason_code,
-            reason=reason, reserve_rank=reserve_rank, reserved_at=now))
+    def reserve(
+        self, reason_code: ReserveCode, reason: str, reserve_rank: int, now: datetime
+    ) -> None:
+        self.record(
+            ApplicationReserved(
+                application_id=self.id,
+                call_id=self.call_id,
+                reason_code=reason_code,
+                reason=reason,
+                reserve_rank=reserve_rank,
+                reserved_at=now,
+            )
+        )
 
     # --- the agreement -----------------------------------------------------------
 
     def sign(self, now: datetime) -> None:
         self._require_selected("signed")
         assert self.lead is not None
-        self.record(ApplicationContracted(
-            application_id=self.id, call_id=self.call_id, programme_id=self.programme_id,
-            organisation=self.lead, objectives=self.objectives, amount_cents=self.amount_cents,
-            contracted_at=now))
+        self.record(
+            ApplicationContracted(
+                application_id=self.id,
+                call_id=self.call_id,
+                programme_id=self.programme_id,
+                organisation=self.lead,
+                objectives=self.objectives,
+                amount_cents=self.amount_cents,
+                contracted_at=now,
+            )
+        )
 
     def decline(self, reason: str, now: datetime) -> int:
         """The applicant turns the award down: the amount freed."""
         self._require_selected("declined")
-        self.record(ApplicationDeclined(application_id=self.id, call_id=self.call_id,
-                                        amount_cents=self.amount_cents, reason=reason,
-                                        declined_at=now))
+        self.record(
+            ApplicationDeclined(
+                application_id=self.id,
+                call_id=self.call_id,
+                amount_cents=self.amount_cents,
+                reason=reason,
+                declined_at=now,
+            )
+        )
         return self.amount_cents
 
     def refuse_award(self, reason_code: str, reason: str, now: datetime) -> int:
@@ -216,21 +383,35 @@ class Application(ApplicationState):
         (0, and nothing recorded, when the application is not contracted: a replay)."""
         if self.status != "contracted":
             return 0
-        self.record(ApplicationAwardRefused(
-            application_id=self.id, call_id=self.call_id, amount_cents=self.amount_cents,
-            reason_code=reason_code, reason=reason, refused_at=now))
+        self.record(
+            ApplicationAwardRefused(
+                application_id=self.id,
+                call_id=self.call_id,
+                amount_cents=self.amount_cents,
+                reason_code=reason_code,
+                reason=reason,
+                refused_at=now,
+            )
+        )
         return self.amount_cents
 
     def award(self, amount_cents: int) -> Award:
         assert self.lead is not None
-        return Award(call_id=self.call_id, programme_id=self.programme_id,
-                     organisation=self.lead, objectives=self.objectives,
-                     requested_cents=self.requested_cents, amount_cents=amount_cents)
+        return Award(
+            call_id=self.call_id,
+            programme_id=self.programme_id,
+            organisation=self.lead,
+            objectives=self.objectives,
+            requested_cents=self.requested_cents,
+            amount_cents=amount_cents,
+        )
 
     def _require_selected(self, action: str) -> None:
         if self.status != "selected":
-            raise NotSelected(f"only a selected application can be {action}, not a "
-                              f"{self.status} one", application_status=self.status)
+            raise NotSelected(
+                f"only a selected application can be {action}, not a {self.status} one",
+                application_status=self.status,
+            )
 
 
 def _distinct_members(lead: str, partners: tuple[str, ...]) -> None:

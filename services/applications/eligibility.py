@@ -69,8 +69,10 @@ def _country(rule: ApplicantCountryIn, candidate: Candidate) -> tuple[bool, str]
     country = candidate.lead.ref.country
     if country in rule.countries:
         return True, f"{candidate.lead.ref.name} is established in {country}, an eligible country."
-    return False, (f"{candidate.lead.ref.name} is established in {country}, which is not one "
-                   f"of {', '.join(rule.countries)}.")
+    return False, (
+        f"{candidate.lead.ref.name} is established in {country}, which is not one "
+        f"of {', '.join(rule.countries)}."
+    )
 
 
 @_check.register
@@ -78,8 +80,10 @@ def _size(rule: ApplicantSizeIn, candidate: Candidate) -> tuple[bool, str]:
     size = candidate.lead.ref.size
     if size in rule.sizes:
         return True, f"{candidate.lead.ref.name} is a {size} enterprise, an eligible size."
-    return False, (f"{candidate.lead.ref.name} is a {size} enterprise; the call is for "
-                   f"{' or '.join(rule.sizes)} enterprises.")
+    return False, (
+        f"{candidate.lead.ref.name} is a {size} enterprise; the call is for "
+        f"{' or '.join(rule.sizes)} enterprises."
+    )
 
 
 @_check.register
@@ -106,23 +110,30 @@ def _consortium(rule: Consortium, candidate: Candidate) -> tuple[bool, str]:
     if len(members) < rule.min_members:
         failures.append(f"it has {len(members)} member(s), fewer than {rule.min_members}")
     if len(countries) < rule.min_distinct_countries:
-        failures.append(f"its members come from {len(countries)} countr"
-                        f"{'y' if len(countries) == 1 else 'ies'}, fewer than "
-                        f"{rule.min_distinct_countries}")
+        failures.append(
+            f"its members come from {len(countries)} countr"
+            f"{'y' if len(countries) == 1 else 'ies'}, fewer than "
+            f"{rule.min_distinct_countries}"
+        )
     for tag in rule.required_tags:
         if not any(tag in m.tags for m in members):
             failures.append(f"no member is tagged {tag}")
     if failures:
         return False, f"The consortium is not eligible: {'; '.join(failures)}."
-    return True, (f"The consortium has {len(members)} members from {len(countries)} countries"
-                  + (f", with {', '.join(rule.required_tags)}" if rule.required_tags else "")
-                  + ".")
+    return True, (
+        f"The consortium has {len(members)} members from {len(countries)} countries"
+        + (f", with {', '.join(rule.required_tags)}" if rule.required_tags else "")
+        + "."
+    )
 
 
 @_check.register
 def _one_award(rule: OneAwardPerBeneficiaryInProgramme, candidate: Candidate) -> tuple[bool, str]:
-    awarded = [m.ref.name for m in candidate.members
-               if m.ref.organisation_id in candidate.awarded_in_programme]
+    awarded = [
+        m.ref.name
+        for m in candidate.members
+        if m.ref.organisation_id in candidate.awarded_in_programme
+    ]
     if awarded:
         return False, f"Already awarded in this programme: {', '.join(awarded)}."
     return True, "No member has an award in this programme yet."
@@ -132,6 +143,9 @@ def _one_award(rule: OneAwardPerBeneficiaryInProgramme, candidate: Candidate) ->
 def _registered(rule: RegisteredBefore, candidate: Candidate) -> tuple[bool, str]:
     late = [m for m in candidate.members if m.registered_on >= rule.date]
     if late:
-        return False, "; ".join(f"{m.ref.name} was registered on {m.registered_on.isoformat()}, "
-                                f"not before {rule.date.isoformat()}" for m in late) + "."
+        return False, "; ".join(
+            f"{m.ref.name} was registered on {m.registered_on.isoformat()}, "
+            f"not before {rule.date.isoformat()}"
+            for m in late
+        ) + "."
     return True, f"Every member was registered before {rule.date.isoformat()}."

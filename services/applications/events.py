@@ -22,8 +22,20 @@ from shared.values import Cents, Instant
 Size = Literal["micro", "small", "medium", "large"]
 Objective = Literal["network", "innovate", "adopt", "train", "go_international"]
 ApplicationStatus = Literal[
-    "draft", "submitted", "eligible", "ineligible", "under_evaluation", "evaluated",
-    "selected", "reserve", "rejected", "contracted", "declined", "withdrawn", "award_refused"]
+    "draft",
+    "submitted",
+    "eligible",
+    "ineligible",
+    "under_evaluation",
+    "evaluated",
+    "selected",
+    "reserve",
+    "rejected",
+    "contracted",
+    "declined",
+    "withdrawn",
+    "award_refused",
+]
 
 
 class Data(BaseModel):
@@ -75,6 +87,7 @@ class CallReserveListFull(Event):
 
 # --- organisations and evaluators ---------------------------------------------------
 
+
 @event("applications.OrganisationRegistered")
 class OrganisationRegistered(Event):
     """A legal person applying for funding; `registered_by` (the first member) is personal."""
@@ -118,6 +131,7 @@ class ConflictDeclared(Event):
 
 
 # --- applications -------------------------------------------------------------------
+
 
 @event("applications.ApplicationDrafted")
 class ApplicationDrafted(Event):

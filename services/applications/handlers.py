@@ -49,20 +49,35 @@ async def _application(uow: UnitOfWork, application_id: UUID) -> Application:
 async def _save(uow: UnitOfWork, application: Application, status: int = 200) -> CommandResult:
     await uow.save(application)
     view = await views.save_application(uow.conn, application)
-    return uow.result(application, view, status=status,
-                      location=f"/v1/applications/{application.id}" if status == 201 else None)
+    return uow.result(
+        application,
+        view,
+        status=status,
+        location=f"/v1/applications/{application.id}" if status == 201 else None,
+    )
 
 
 # --- organisations ------------------------------------------------------------------
 
+
 async def register_organisation(uow: UnitOfWork, cmd: RegisterOrganisation) -> CommandResult:
     organisation = Organisation(str(uuid7()))
-    organisation.register(cmd.name, cmd.country, cmd.size, cmd.pic, cmd.vat_id,
-                          cmd.registered_on, cmd.tags, uow.principal.sub, _now(uow))
+    organisation.register(
+        cmd.name,
+        cmd.country,
+        cmd.size,
+        cmd.pic,
+        cmd.vat_id,
+        cmd.registered_on,
+        cmd.tags,
+        uow.principal.sub,
+        _now(uow),
+    )
     await uow.save(organisation)
     view = await views.save_organisation(uow.conn, organisation)
-    return uow.result(organisation, view, status=201,
-                      location=f"/v1/organisations/{organisation.id}")
+    return uow.result(
+        organisation, view, status=201, location=f"/v1/organisations/{organisation.id}"
+    )
 
 
 async def add_member(uow: UnitOfWork, organisation_id: UUID, cmd: AddMember) -> CommandResult:
@@ -75,6 +90,7 @@ async def add_member(uow: UnitOfWork, organisation_id: UUID, cmd: AddMember) -> 
 
 # --- applications -------------------------------------------------------------------
 
+
 async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandResult:
     call = await replica.find(uow.conn, str(cmd.call_id))
     lead = str(cmd.lead_organisation_id)
@@ -85,29 +101,43 @@ async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandRe
         await _organisation(uow, partner)
     _objectives_of_call(cmd, call)
     application = Application(str(uuid7()))
-    application.draft(call.id, call.programme_id, lead, partners, cmd.title, cmd.summary,
-                      cmd.requested_cents, cmd.trl, cmd.objectives, _now(uow))
+    application.draft(
+        call.id,
+        call.programme_id,
+        lead,
+        partners,
+        cmd.title,
+        cmd.summary,
+        cmd.requested_cents,
+        cmd.trl,
+        cmd.objectives,
+        _now(uow),
+    )
     return await _save(uow, application, status=201)
 
 
-async def edit_application(uow: UnitOfWork, application_id: UUID,
-                           cmd: ApplicationFields) -> CommandResult:
+async def edit_application(
+    uow: UnitOfWork, application_id: UUID, cmd: ApplicationFields
+) -> CommandResult:
     application = await _application(uow, application_id)
-    partners = application.partner_organisation_ids if cmd.partner_organisation_ids is None \
+    partners = (
+        application.partner_organisation_ids
+        if cmd.partner_organisation_ids is None
         else tuple(str(p) for p in cmd.partner_organisation_ids)
+    )
     for partner in partners:
         await _organisation(uow, partner)
     _objectives_of_call(cmd, await replica.find(uow.conn, application.call_id))
-    application.edit(partners, cmd.title, cmd.summary, cmd.requested_cents, cmd.trl,
-                     cmd.objectives)
+    application.edit(partners, cmd.title, cmd.summary, cmd.requested_cents, cmd.trl, cmd.objectives)
     return await _save(uow, application)
 
 
 def _objectives_of_call(cmd: ApplicationFields, call: replica.CallReplica) -> None:
     outside = [o for o in cmd.objectives if o not in call.terms.objectives]
     if outside:
-        raise ObjectiveNotInCall(f"not objectives of the call: {', '.join(outside)}",
-                                 objectives=outside)
+        raise ObjectiveNotInCall(
+            f"not objectives of the call: {', '.join(outside)}", objectives=outside
+        )
 
 
 def record_first_come(application: Application, decided: FirstCome, now: datetime) -> None:

@@ -40,19 +40,43 @@ class Invitation(Aggregate):
     def _accepted(self, event: PartnerInvitationAccepted) -> None:
         self.status, self.accepted_at = "accepted", event.accepted_at
 
-    def invite(self, application_id: str, call_id: str, lead_organisation_id: str,
-               partners: tuple[str, ...], organisation_id: str, by: str, now: datetime) -> None:
+    def invite(
+        self,
+        application_id: str,
+        call_id: str,
+        lead_organisation_id: str,
+        partners: tuple[str, ...],
+        organisation_id: str,
+        by: str,
+        now: datetime,
+    ) -> None:
         if organisation_id not in partners:
-            raise RuleViolation("only an organisation the application names as a partner "
-                                "can be invited: name it first", code="not_a_partner")
-        self.record(PartnerInvited(
-            invitation_id=self.id, application_id=application_id, call_id=call_id,
-            lead_organisation_id=lead_organisation_id, organisation_id=organisation_id,
-            invited_by=by, invited_at=now))
+            raise RuleViolation(
+                "only an organisation the application names as a partner "
+                "can be invited: name it first",
+                code="not_a_partner",
+            )
+        self.record(
+            PartnerInvited(
+                invitation_id=self.id,
+                application_id=application_id,
+                call_id=call_id,
+                lead_organisation_id=lead_organisation_id,
+                organisation_id=organisation_id,
+                invited_by=by,
+                invited_at=now,
+            )
+        )
 
     def accept(self, by: str, now: datetime) -> None:
         if self.status == "accepted":
             raise RuleViolation("the invitation was accepted already", code="already_accepted")
-        self.record(PartnerInvitationAccepted(
-            invitation_id=self.id, application_id=self.application_id,
-            organisation_id=self.organisation_id, accepted_by=by, accepted_at=now))
+        self.record(
+            PartnerInvitationAccepted(
+                invitation_id=self.id,
+                application_id=self.application_id,
+                organisation_id=self.organisation_id,
+                accepted_by=by,
+                accepted_at=now,
+            )
+        )

@@ -9,8 +9,10 @@ from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 
 TITLE = "Cascade applications"
-DESCRIPTION = ("Organisations, applications, eligibility, evaluation, ranking, selection and "
-               "agreements. Writes `applications.events`.")
+DESCRIPTION = (
+    "Organisations, applications, eligibility, evaluation, ranking, selection and "
+    "agreements. Writes `applications.events`."
+)
 SOURCES = ("calls", "payments")
 
 
@@ -25,11 +27,18 @@ def consumer(chassis: Chassis) -> list[Component]:
 def definition(*, consume: bool = True) -> ServiceDefinition:
     """The applications service; tests that need no call replica leave out the consumer."""
     return ServiceDefinition(
-        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
+        name=NAME,
+        title=TITLE,
+        description=DESCRIPTION,
+        port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        tables=tables.metadata,
         consumes=SOURCES if consume else (),
-        routers=[api.router, review_api.router, asyncapi_router("applications", title=TITLE,
-                                             description=DESCRIPTION)],
+        routers=[
+            api.router,
+            review_api.router,
+            asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
+        ],
         components=[consumer] if consume else [],
     )
 

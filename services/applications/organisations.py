@@ -47,24 +47,53 @@ class Organisation(Aggregate):
     def _member_added(self, event: OrganisationMemberAdded) -> None:
         self.members.add(event.member_sub)
 
-    def register(self, name: str, country: str, size: Size, pic: str | None, vat_id: str | None,
-                 registered_on: date, tags: tuple[str, ...], by: str, now: datetime) -> None:
+    def register(
+        self,
+        name: str,
+        country: str,
+        size: Size,
+        pic: str | None,
+        vat_id: str | None,
+        registered_on: date,
+        tags: tuple[str, ...],
+        by: str,
+        now: datetime,
+    ) -> None:
         if pic is None and vat_id is None:
-            raise RuleViolation("an organisation needs a PIC or a VAT id", code="identifier_required")
-        self.record(OrganisationRegistered(
-            organisation_id=self.id, name=name, country=country, size=size, pic=pic,
-            vat_id=vat_id, registered_on=registered_on, tags=tags, registered_by=by,
-            registered_at=now))
+            raise RuleViolation(
+                "an organisation needs a PIC or a VAT id", code="identifier_required"
+            )
+        self.record(
+            OrganisationRegistered(
+                organisation_id=self.id,
+                name=name,
+                country=country,
+                size=size,
+                pic=pic,
+                vat_id=vat_id,
+                registered_on=registered_on,
+                tags=tags,
+                registered_by=by,
+                registered_at=now,
+            )
+        )
 
     def add_member(self, sub: str, now: datetime) -> None:
         if sub not in self.members:
-            self.record(OrganisationMemberAdded(organisation_id=self.id, member_sub=sub,
-                                                added_at=now))
+            self.record(
+                OrganisationMemberAdded(organisation_id=self.id, member_sub=sub, added_at=now)
+            )
 
     @property
     def ref(self) -> OrganisationRef:
-        return OrganisationRef(organisation_id=self.id, name=self.name, country=self.country,
-                               size=self.size, pic=self.pic, vat_id=self.vat_id)
+        return OrganisationRef(
+            organisation_id=self.id,
+            name=self.name,
+            country=self.country,
+            size=self.size,
+            pic=self.pic,
+            vat_id=self.vat_id,
+        )
 
 
 class Evaluator(Aggregate):
@@ -88,12 +117,21 @@ class Evaluator(Aggregate):
         self.conflicts = (*self.conflicts, event.organisation_id)
 
     def register(self, sub: str, name: str, conflicts: tuple[str, ...], now: datetime) -> None:
-        self.record(EvaluatorRegistered(evaluator_id=self.id, sub=sub, name=name,
-                                        conflicts=tuple(dict.fromkeys(conflicts)),
-                                        registered_at=now))
+        self.record(
+            EvaluatorRegistered(
+                evaluator_id=self.id,
+                sub=sub,
+                name=name,
+                conflicts=tuple(dict.fromkeys(conflicts)),
+                registered_at=now,
+            )
+        )
 
     def declare_conflict(self, organisation_id: str, now: datetime) -> None:
         """Declare a conflict with an organisation (nothing new if already declared)."""
         if organisation_id not in self.conflicts:
-            self.record(ConflictDeclared(evaluator_id=self.id, organisation_id=organisation_id,
-                                         declared_at=now))
+            self.record(
+                ConflictDeclared(
+                    evaluator_id=self.id, organisation_id=organisation_id, declared_at=now
+                )
+            )

@@ -40,8 +40,9 @@ class Panel:
 
     def apply(self, event: PanelEvent) -> None:
         if isinstance(event, EvaluatorAssigned):
-            self.seats[event.assignment_id] = Seat(event.assignment_id, event.evaluator_id,
-                                                   event.cause)
+            self.seats[event.assignment_id] = Seat(
+                event.assignment_id, event.evaluator_id, event.cause
+            )
             return
         seat = self.seats[event.assignment_id]
         if isinstance(event, AssignmentAccepted):
@@ -78,8 +79,10 @@ class Panel:
         raise NotAssigned("you are not assigned to evaluate this application")
 
     def may_read(self, evaluator_id: str) -> bool:
-        return any(s.evaluator_id == evaluator_id and s.state in ("accepted", "evaluated")
-                   for s in self.seats.values())
+        return any(
+            s.evaluator_id == evaluator_id and s.state in ("accepted", "evaluated")
+            for s in self.seats.values()
+        )
 
     # --- checks before an event ---------------------------------------------------
 
@@ -89,29 +92,43 @@ class Panel:
             raise NotAssigned("this assignment is not yours")
         return seat
 
-    def accepted(self, assignment_id: str, application_id: str, evaluator_id: str,
-                 now: datetime) -> AssignmentAccepted:
+    def accepted(
+        self, assignment_id: str, application_id: str, evaluator_id: str, now: datetime
+    ) -> AssignmentAccepted:
         seat = self.seat(assignment_id, evaluator_id)
         if seat.state != "assigned":
             raise RuleViolation(f"the assignment is {seat.state}", code=f"already_{seat.state}")
-        return AssignmentAccepted(assignment_id=assignment_id, application_id=application_id,
-                                  evaluator_id=evaluator_id, accepted_at=now)
+        return AssignmentAccepted(
+            assignment_id=assignment_id,
+            application_id=application_id,
+            evaluator_id=evaluator_id,
+            accepted_at=now,
+        )
 
-    def declined(self, assignment_id: str, application_id: str, evaluator_id: str,
-                 reason: str, now: datetime) -> AssignmentDeclined:
+    def declined(
+        self, assignment_id: str, application_id: str, evaluator_id: str, reason: str, now: datetime
+    ) -> AssignmentDeclined:
         seat = self.seat(assignment_id, evaluator_id)
         if seat.state not in ("assigned", "accepted"):
             raise RuleViolation(f"the assignment is {seat.state}", code=f"already_{seat.state}")
-        return AssignmentDeclined(assignment_id=assignment_id, application_id=application_id,
-                                  evaluator_id=evaluator_id, reason=reason, declined_at=now)
+        return AssignmentDeclined(
+            assignment_id=assignment_id,
+            application_id=application_id,
+            evaluator_id=evaluator_id,
+            reason=reason,
+            declined_at=now,
+        )
 
     def scoring_seat(self, evaluator_id: str) -> Seat:
         """The seat an evaluation goes to: assigned to the caller and accepted."""
         seat = self.seat_of(evaluator_id)
         if seat.state == "assigned":
-            raise RuleViolation("accept the assignment (declaring no conflict of interest) "
-                                "before scoring", code="assignment_not_accepted")
+            raise RuleViolation(
+                "accept the assignment (declaring no conflict of interest) before scoring",
+                code="assignment_not_accepted",
+            )
         if seat.state == "evaluated":
-            raise RuleViolation("you have already evaluated this application",
-                                code="already_evaluated")
+            raise RuleViolation(
+                "you have already evaluated this application", code="already_evaluated"
+            )
         return seat

@@ -47,7 +47,8 @@ class CallReplica:
                 f"call {self.terms.code} does not accept submissions at {now.isoformat()} "
                 f"(it is {self.status}, open from {self.terms.opens_at.isoformat()} "
                 f"until {self.terms.closes_at.isoformat()})",
-                closes_at=self.terms.closes_at.isoformat())
+                closes_at=self.terms.closes_at.isoformat(),
+            )
 
     @property
     def available_cents(self) -> int:
@@ -65,28 +66,44 @@ async def find(conn: AsyncConnection, call_id: str, *, lock: bool = False) -> Ca
     row = (await conn.execute(query.with_for_update() if lock else query)).first()
     if row is None:
         raise NotFound(f"no call {call_id} (or not yet known to this service)")
-    return CallReplica(row.id, row.programme_id, row.status, row.rules_version,
-                       calls.CallTerms.model_validate(row.terms), row.received,
-                       row.committed_cents, row.exhausted)
+    return CallReplica(
+        row.id,
+        row.programme_id,
+        row.status,
+        row.rules_version,
+        calls.CallTerms.model_validate(row.terms),
+        row.received,
+        row.committed_cents,
+        row.exhausted,
+    )
 
 
-async def save_tally(conn: AsyncConnection, call_id: str, received: int, committed_cents: int,
-                     exhausted: bool) -> None:
+async def save_tally(
+    conn: AsyncConnection, call_id: str, received: int, committed_cents: int, exhausted: bool
+) -> None:
     """The call's running figures, as its money (`call_money`) left them."""
-    await conn.execute(update(call_replicas).where(call_replicas.c.id == call_id).values(
-        received=received, committed_cents=committed_cents, exhausted=exhausted))
+    await conn.execute(
+        update(call_replicas)
+        .where(call_replicas.c.id == call_id)
+        .values(received=received, committed_cents=committed_cents, exhausted=exhausted)
+    )
 
 
 async def programme_cap(conn: AsyncConnection, programme_id: str) -> int | None:
     """The programme's per-beneficiary cap (None: none, or the programme unknown)."""
-    return await conn.scalar(select(programme_replicas.c.per_beneficiary_cap_cents)
-                             .where(programme_replicas.c.id == programme_id))
+    return await conn.scalar(
+        select(programme_replicas.c.per_beneficiary_cap_cents).where(
+            programme_replicas.c.id == programme_id
+        )
+    )
 
 
 # --- the consumer of calls.events ---------------------------------------------------
 
 STATUS_OF: dict[type[Event], str] = {
-    calls.CallPublished: "published", calls.CallOpened: "open", calls.CallClosed: "closed",
+    calls.CallPublished: "published",
+    calls.CallOpened: "open",
+    calls.CallClosed: "closed",
     calls.CallCancelled: "cancelled",
 }
 
@@ -95,34 +112,44 @@ def handlers(chassis: Chassis) -> Handlers:
     on = Handlers()
 
     @on.on(calls.ProgrammeCreated.event_type)
-    async def programme(conn: AsyncConnection, envelope: Envelope,
-                        e: calls.ProgrammeCreated) -> None:
-        await conn.execute(pg_insert(programme_replicas)
-                           .values(id=e.programme_id,
-                                   per_beneficiary_cap_cents=e.per_beneficiary_cap_cents)
-                           .on_conflict_do_nothing(index_elements=[programme_replicas.c.id]))
+    async def programme(
+        conn: AsyncConnection, envelope: Envelope, e: calls.ProgrammeCreated
+    ) -> None:
+        await conn.execute(
+            pg_insert(programme_replicas)
+            .values(id=e.programme_id, per_beneficiary_cap_cents=e.per_beneficiary_cap_cents)
+            .on_conflict_do_nothing(index_elements=[programme_replicas.c.id])
+        )
 
     @on.on(calls.CallDrafted.event_type)
     async def drafted(conn: AsyncConnection, envelope: Envelope, e: calls.CallDrafted) -> None:
-        values = {"programme_id": e.programme_id, "status": "draft",
-                  "rules_version": e.rules_version, "terms": e.terms.model_dump(mode="json"),
-                  "version": envelope.version}
-        await conn.execute(pg_insert(call_replicas)
-                           .values(id=e.call_id, received=0, committed_cents=0, exhausted=False,
-                                   **values)
-                           .on_conflict_do_nothing(index_elements=[call_replicas.c.id]))
+        values = {
+            "programme_id": e.programme_id,
+            "status": "draft",
+            "rules_version": e.rules_version,
+            "terms": e.terms.model_dump(mode="json"),
+            "version": envelope.version,
+        }
+        await conn.execute(
+            pg_insert(call_replicas)
+            .values(id=e.call_id, received=0, committed_cents=0, exhausted=False, **values)
+            .on_conflict_do_nothing(index_elements=[call_replicas.c.id])
+        )
 
-    async def change(envelope: Envelope, conn: AsyncConnection, call_id: str,
-                     **values: Any) -> None:
+    async def change(
+        envelope: Envelope, conn: AsyncConnection, call_id: str, **values: Any
+    ) -> None:
         # Per-stream order is kept by the topic; the version guard makes a replay harmless.
-        await conn.execute(update(call_replicas)
-                           .where(call_replicas.c.id == call_id,
-                                  call_replicas.c.version < envelope.version)
-                           .values(version=envelope.version, **values))
+        await conn.execute(
+            update(call_replicas)
+            .where(call_replicas.c.id == call_id, call_replicas.c.version < envelope.version)
+            .values(version=envelope.version, **values)
+        )
 
     async def terms(conn: AsyncConnection, call_id: str) -> dict[str, Any]:
         found = await conn.scalar(
-            select(call_replicas.c.terms).where(call_replicas.c.id == call_id))
+            select(call_replicas.c.terms).where(call_replicas.c.id == call_id)
+        )
         return dict(found or {})
 
     @on.on(calls.CallUpdated.event_type)
@@ -130,15 +157,18 @@ def handlers(chassis: Chassis) -> Handlers:
         await change(envelope, conn, e.call_id, terms=e.terms.model_dump(mode="json"))
 
     @on.on(calls.CallDeadlineExtended.event_type)
-    async def extended(conn: AsyncConnection, envelope: Envelope,
-                       e: calls.CallDeadlineExtended) -> None:
+    async def extended(
+        conn: AsyncConnection, envelope: Envelope, e: calls.CallDeadlineExtended
+    ) -> None:
         current = await terms(conn, e.call_id)
-        await change(envelope, conn, e.call_id,
-                     terms={**current, "closes_at": e.closes_at.isoformat()})
+        await change(
+            envelope, conn, e.call_id, terms={**current, "closes_at": e.closes_at.isoformat()}
+        )
 
     @on.on(calls.CallBudgetAmended.event_type)
-    async def amended(conn: AsyncConnection, envelope: Envelope,
-                      e: calls.CallBudgetAmended) -> None:
+    async def amended(
+        conn: AsyncConnection, envelope: Envelope, e: calls.CallBudgetAmended
+    ) -> None:
         current = await terms(conn, e.call_id)
         await change(envelope, conn, e.call_id, terms={**current, "budget_cents": e.budget_cents})
 
@@ -150,4 +180,5 @@ def handlers(chassis: Chassis) -> Handlers:
 def _status_handler(change: Any, status: str) -> Any:
     async def handle(conn: AsyncConnection, envelope: Envelope, e: Any) -> None:
         await change(envelope, conn, e.call_id, status=status)
+
     return handle

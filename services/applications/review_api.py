@@ -27,28 +27,33 @@ router = APIRouter(prefix="/v1", tags=["evaluation"])
 
 
 @router.post("/evaluators", status_code=201, response_model=review_views.EvaluatorView)
-async def register_evaluator(body: RegisterEvaluator, _: ProgrammeManager,
-                             command: CommandDep) -> Response:
+async def register_evaluator(
+    body: RegisterEvaluator, _: ProgrammeManager, command: CommandDep
+) -> Response:
     return await command.execute(lambda uow: review_handlers.register_evaluator(uow, body))
 
 
 @router.post("/evaluators/{evaluator_id}/conflicts", response_model=review_views.EvaluatorView)
-async def declare_conflict(evaluator_id: UUID, body: DeclareConflict, _: EvaluatorOrManager,
-                           command: CommandDep) -> Response:
+async def declare_conflict(
+    evaluator_id: UUID, body: DeclareConflict, _: EvaluatorOrManager, command: CommandDep
+) -> Response:
     return await command.execute(
-        lambda uow: review_handlers.declare_conflict(uow, evaluator_id, body))
+        lambda uow: review_handlers.declare_conflict(uow, evaluator_id, body)
+    )
 
 
-@router.post("/calls/{call_id}/assignments",
-             responses={409: {"description": "`call_not_closed`, `already_assigned`, "
-                              "`conflict_of_interest`"}})
+@router.post(
+    "/calls/{call_id}/assignments",
+    responses={
+        409: {"description": "`call_not_closed`, `already_assigned`, `conflict_of_interest`"}
+    },
+)
 async def assign(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: review_handlers.assign_call(uow, call_id))
 
 
 @router.get("/me/assignments", response_model=Page[dict[str, Any]])
-async def my_assignments(user: Evaluator, chassis: ChassisDep,
-                         page: PageQuery) -> Page[Any]:
+async def my_assignments(user: Evaluator, chassis: ChassisDep, page: PageQuery) -> Page[Any]:
     """My assignments with their state; the application itself once accepted."""
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
@@ -56,49 +61,64 @@ async def my_assignments(user: Evaluator, chassis: ChassisDep,
         if evaluator_id is None:
             raise NotAssigned("you are not a registered evaluator")
         rows = await review_views.assignments_of(
-            conn, evaluator_id, after=str(after[0]) if after else None, limit=page.fetch)
+            conn, evaluator_id, after=str(after[0]) if after else None, limit=page.fetch
+        )
         items = []
         for row in rows:
             readable = row.state in ("accepted", "evaluated")
-            application = (await views.application_row(conn, row.application_id)).body \
-                if readable else None
+            application = (
+                (await views.application_row(conn, row.application_id)).body if readable else None
+            )
             items.append({**row.body, "application": application})
     return page.page(items, key=lambda item: (item["id"],))
 
 
 @router.post("/assignments/{assignment_id}/accept")
-async def accept(assignment_id: UUID, body: AcceptAssignment, _: Evaluator,
-                 command: CommandDep) -> Response:
+async def accept(
+    assignment_id: UUID, body: AcceptAssignment, _: Evaluator, command: CommandDep
+) -> Response:
     return await command.execute(
-        lambda uow: review_handlers.accept_assignment(uow, assignment_id, body))
+        lambda uow: review_handlers.accept_assignment(uow, assignment_id, body)
+    )
 
 
 @router.post("/assignments/{assignment_id}/decline")
-async def decline_assignment(assignment_id: UUID, body: DeclineAssignment, _: Evaluator,
-                             command: CommandDep) -> Response:
+async def decline_assignment(
+    assignment_id: UUID, body: DeclineAssignment, _: Evaluator, command: CommandDep
+) -> Response:
     return await command.execute(
-        lambda uow: review_handlers.decline_assignment(uow, assignment_id, body))
+        lambda uow: review_handlers.decline_assignment(uow, assignment_id, body)
+    )
 
 
-@router.post("/applications/{application_id}/evaluations", status_code=201,
-             responses={403: {"description": "`not_assigned`"},
-                        422: {"description": "`unknown_criterion`, `score_out_of_range`, "
-                              "`missing_score`"}})
-async def evaluate(application_id: UUID, body: SubmitEvaluation, _: Evaluator,
-                   command: CommandDep) -> Response:
+@router.post(
+    "/applications/{application_id}/evaluations",
+    status_code=201,
+    responses={
+        403: {"description": "`not_assigned`"},
+        422: {"description": "`unknown_criterion`, `score_out_of_range`, `missing_score`"},
+    },
+)
+async def evaluate(
+    application_id: UUID, body: SubmitEvaluation, _: Evaluator, command: CommandDep
+) -> Response:
     return await command.execute(
-        lambda uow: review_handlers.submit_evaluation(uow, application_id, body))
+        lambda uow: review_handlers.submit_evaluation(uow, application_id, body)
+    )
 
 
-@router.post("/calls/{call_id}/ranking",
-             responses={409: {"description": "`evaluations_pending`, `not_assigned`, `already_ranked`"}})
+@router.post(
+    "/calls/{call_id}/ranking",
+    responses={409: {"description": "`evaluations_pending`, `not_assigned`, `already_ranked`"}},
+)
 async def rank(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.rank_call(uow, call_id))
 
 
 @router.get("/calls/{call_id}/ranking")
-async def ranking(call_id: UUID, _: ManagerOrAuditor, chassis: ChassisDep,
-                  page: PageQuery) -> dict[str, Any]:
+async def ranking(
+    call_id: UUID, _: ManagerOrAuditor, chassis: ChassisDep, page: PageQuery
+) -> dict[str, Any]:
     """The ranking in pages of `limit`, in ranking order."""
     after = page.after(tuple[bool, int, float, int])  # award_handlers.RankingKey
     async with chassis.engine.connect() as conn:
@@ -106,23 +126,37 @@ async def ranking(call_id: UUID, _: ManagerOrAuditor, chassis: ChassisDep,
         items = await award_handlers.ranking_items(conn, str(call_id))
     following = [i for i in items if after is None or award_handlers.ranking_key(i) > after]
     listed = page.page(following[: page.fetch], award_handlers.ranking_key)
-    return {"call_id": str(call_id), "stage": stage, "items": listed.items,
-            "next_cursor": listed.next_cursor}
+    return {
+        "call_id": str(call_id),
+        "stage": stage,
+        "items": listed.items,
+        "next_cursor": listed.next_cursor,
+    }
 
 
-@router.post("/calls/{call_id}/selection", responses={409: {"description": "`not_ranked`, `already_selected`"}})
+@router.post(
+    "/calls/{call_id}/selection",
+    responses={409: {"description": "`not_ranked`, `already_selected`"}},
+)
 async def selection(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.select_call(uow, call_id))
 
 
-@router.post("/applications/{application_id}/sign", response_model=views.ApplicationView,
-             responses={409: {"description": "`not_selected`"}})
+@router.post(
+    "/applications/{application_id}/sign",
+    response_model=views.ApplicationView,
+    responses={409: {"description": "`not_selected`"}},
+)
 async def sign(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.sign(uow, application_id))
 
 
-@router.post("/applications/{application_id}/decline", response_model=views.ApplicationView,
-             responses={409: {"description": "`not_selected`"}})
-async def decline(application_id: UUID, body: DeclineAward, _: Applicant,
-                  command: CommandDep) -> Response:
+@router.post(
+    "/applications/{application_id}/decline",
+    response_model=views.ApplicationView,
+    responses={409: {"description": "`not_selected`"}},
+)
+async def decline(
+    application_id: UUID, body: DeclineAward, _: Applicant, command: CommandDep
+) -> Response:
     return await command.execute(lambda uow: award_handlers.decline(uow, application_id, body))

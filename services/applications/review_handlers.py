@@ -37,11 +37,14 @@ async def register_evaluator(uow: UnitOfWork, cmd: RegisterEvaluator) -> Command
     return uow.result(evaluator, view, status=201, location=f"/v1/evaluators/{evaluator.id}")
 
 
-async def declare_conflict(uow: UnitOfWork, evaluator_id: UUID,
-                           cmd: DeclareConflict) -> CommandResult:
+async def declare_conflict(
+    uow: UnitOfWork, evaluator_id: UUID, cmd: DeclareConflict
+) -> CommandResult:
     evaluator = await uow.load(Evaluator, str(evaluator_id))
-    if (not uow.principal.has_any_role(frozenset({"programme_manager"}))
-            and evaluator.sub != uow.principal.sub):
+    if (
+        not uow.principal.has_any_role(frozenset({"programme_manager"}))
+        and evaluator.sub != uow.principal.sub
+    ):
         raise Forbidden("only the evaluator or a programme manager may declare their conflicts")
     await _organisation(uow, str(cmd.organisation_id))
     evaluator.declare_conflict(str(cmd.organisation_id), _now(uow))
@@ -56,8 +59,9 @@ async def save(uow: UnitOfWork, application: Application) -> list[review_views.A
 
 
 def _need(a: Application, count: int) -> Need:
-    return Need(a.id, frozenset({a.lead_organisation_id, *a.partner_organisation_ids}), count,
-                a.panel.ever)
+    return Need(
+        a.id, frozenset({a.lead_organisation_id, *a.partner_organisation_ids}), count, a.panel.ever
+    )
 
 
 async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
@@ -65,26 +69,36 @@ async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     now = _now(uow)
     call = await replica.find(uow.conn, str(call_id), lock=True)
     # Closed at its deadline, or earlier by the programme manager (CallClosed).
-    closed = call.status == "closed" or (call.status != "cancelled"
-                                         and now >= call.terms.closes_at)
+    closed = call.status == "closed" or (call.status != "cancelled" and now >= call.terms.closes_at)
     if call.first_come_first_served or not closed:
-        raise RuleViolation("evaluators are assigned to a ranked call once it has closed",
-                            code="call_not_closed", closes_at=call.terms.closes_at.isoformat())
+        raise RuleViolation(
+            "evaluators are assigned to a ranked call once it has closed",
+            code="call_not_closed",
+            closes_at=call.terms.closes_at.isoformat(),
+        )
     stage, version = await review_views.stage_of(uow.conn, call.id)
     if stage != "open":
         raise RuleViolation(f"the call's evaluation is already {stage}", code="already_assigned")
-    applications = [await uow.chassis.repository.get(uow.conn, Application, row.id)
-                    for row in await views.of_call(uow.conn, call.id, ("eligible",))]
-    chosen = plan(await review_views.slots(uow.conn),
-                  [_need(a, call.terms.evaluators_per_application) for a in applications])
+    applications = [
+        await uow.chassis.repository.get(uow.conn, Application, row.id)
+        for row in await views.of_call(uow.conn, call.id, ("eligible",))
+    ]
+    chosen = plan(
+        await review_views.slots(uow.conn),
+        [_need(a, call.terms.evaluators_per_application) for a in applications],
+    )
     assigned: list[Any] = []
     for a in applications:
         for evaluator_id in chosen[a.id]:
             a.assign(str(uuid7()), evaluator_id, "initial", now)
         assigned.extend(s.model_dump() for s in await save(uow, a))
     await review_views.set_stage(uow.conn, call.id, "assigned", version + 1)
-    return CommandResult(200, {"call_id": call.id, "stage": "assigned", "assignments": assigned},
-                         version + 1, [e.id for e in uow.recorded])
+    return CommandResult(
+        200,
+        {"call_id": call.id, "stage": "assigned", "assignments": assigned},
+        version + 1,
+        [e.id for e in uow.recorded],
+    )
 
 
 async def _evaluator_id(uow: UnitOfWork) -> str:
@@ -102,13 +116,20 @@ async def _assignment(uow: UnitOfWork, assignment_id: UUID) -> tuple[str, Applic
 
 def _seat_body(a: Application, assignment_id: str, **extra: Any) -> dict[str, Any]:
     seat = a.panel.seats[assignment_id]
-    return {"id": assignment_id, "application_id": a.id, "call_id": a.call_id,
-            "evaluator_id": seat.evaluator_id, "cause": seat.cause, "state": seat.state,
-            **extra}
+    return {
+        "id": assignment_id,
+        "application_id": a.id,
+        "call_id": a.call_id,
+        "evaluator_id": seat.evaluator_id,
+        "cause": seat.cause,
+        "state": seat.state,
+        **extra,
+    }
 
 
-async def accept_assignment(uow: UnitOfWork, assignment_id: UUID,
-                            _: AcceptAssignment) -> CommandResult:
+async def accept_assignment(
+    uow: UnitOfWork, assignment_id: UUID, _: AcceptAssignment
+) -> CommandResult:
     evaluator_id, a = await _assignment(uow, assignment_id)
     a.accept_assignment(str(assignment_id), evaluator_id, _now(uow))
     await save(uow, a)
@@ -116,8 +137,9 @@ async def accept_assignment(uow: UnitOfWork, assignment_id: UUID,
     return uow.result(a, _seat_body(a, str(assignment_id), application=view))
 
 
-async def decline_assignment(uow: UnitOfWork, assignment_id: UUID,
-                             cmd: DeclineAssignment) -> CommandResult:
+async def decline_assignment(
+    uow: UnitOfWork, assignment_id: UUID, cmd: DeclineAssignment
+) -> CommandResult:
     """Decline, and a replacement evaluator is assigned when one is free."""
     evaluator_id, a = await _assignment(uow, assignment_id)
     now = _now(uow)
@@ -127,8 +149,9 @@ async def decline_assignment(uow: UnitOfWork, assignment_id: UUID,
     return uow.result(a, _seat_body(a, str(assignment_id), replacement=replacement))
 
 
-async def _one_more(uow: UnitOfWork, a: Application, cause: Cause,
-                    now: datetime) -> dict[str, Any] | None:
+async def _one_more(
+    uow: UnitOfWork, a: Application, cause: Cause, now: datetime
+) -> dict[str, Any] | None:
     """One more evaluator on the panel, if one free of conflict is left."""
     pool: list[EvaluatorSlot] = await review_views.slots(uow.conn)
     picked = choose(pool, _need(a, 1))
@@ -139,8 +162,9 @@ async def _one_more(uow: UnitOfWork, a: Application, cause: Cause,
     return {"id": assignment_id, "evaluator_id": picked[0], "cause": cause}
 
 
-async def submit_evaluation(uow: UnitOfWork, application_id: UUID,
-                            cmd: SubmitEvaluation) -> CommandResult:
+async def submit_evaluation(
+    uow: UnitOfWork, application_id: UUID, cmd: SubmitEvaluation
+) -> CommandResult:
     evaluator_id = await _evaluator_id(uow)
     a = await uow.load(Application, str(application_id))
     a.panel.scoring_seat(evaluator_id)
@@ -154,5 +178,13 @@ async def submit_evaluation(uow: UnitOfWork, application_id: UUID,
     if not a.panel.had_divergence and diverges(criteria, totals):
         extra = await _one_more(uow, a, "divergence", now)
     await save(uow, a)
-    return uow.result(a, {"application_id": a.id, "assignment_id": assignment_id,
-                          "total": total, "extra_evaluator": extra}, status=201)
+    return uow.result(
+        a,
+        {
+            "application_id": a.id,
+            "assignment_id": assignment_id,
+            "total": total,
+            "extra_evaluator": extra,
+        },
+        status=201,
+    )

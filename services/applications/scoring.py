@@ -22,8 +22,11 @@ PLACES = 6  # scores are compared and shown rounded to this many decimals
 
 class ScoreRefused(InvalidInput):
     def __init__(self, detail: str, code: str, criterion: str) -> None:
-        super().__init__(detail, errors=[{"loc": ["body", "scores", criterion], "msg": detail,
-                                          "type": code}], criterion=criterion)
+        super().__init__(
+            detail,
+            errors=[{"loc": ["body", "scores", criterion], "msg": detail, "type": code}],
+            criterion=criterion,
+        )
         self.code = code
 
 
@@ -34,8 +37,11 @@ def check_scores(criteria: Sequence[Criterion], scores: Mapping[str, float]) -> 
         if code not in known:
             raise ScoreRefused(f"{code} is not a criterion of the call", "unknown_criterion", code)
         if not 0 <= value <= known[code].max_score:
-            raise ScoreRefused(f"{code} is scored from 0 to {known[code].max_score:g}, not "
-                               f"{value:g}", "score_out_of_range", code)
+            raise ScoreRefused(
+                f"{code} is scored from 0 to {known[code].max_score:g}, not {value:g}",
+                "score_out_of_range",
+                code,
+            )
     for code in known:
         if code not in scores:
             raise ScoreRefused(f"{code} is not scored", "missing_score", code)
@@ -55,7 +61,8 @@ def maximum_total(criteria: Sequence[Criterion]) -> float:
 def diverges(criteria: Sequence[Criterion], totals: Sequence[float]) -> bool:
     """Two evaluators' totals differ by more than the divergence share of the maximum."""
     return len(totals) >= 2 and max(totals) - min(totals) > DIVERGENCE_SHARE * maximum_total(
-        criteria)
+        criteria
+    )
 
 
 @dataclass(frozen=True)
@@ -78,8 +85,9 @@ class Ranked:
     reason: str
 
 
-def rank(criteria: Sequence[Criterion], pass_threshold: float,
-         applications: Sequence[Scored]) -> list[Ranked]:
+def rank(
+    criteria: Sequence[Criterion], pass_threshold: float, applications: Sequence[Scored]
+) -> list[Ranked]:
     """Passed applications in rank order, then the rejected in order of score."""
     judged = [_judge(criteria, pass_threshold, a) for a in applications]
     judged.sort(key=lambda r: (not r.passed, -r.score, r.receipt))
@@ -87,26 +95,45 @@ def rank(criteria: Sequence[Criterion], pass_threshold: float,
     for r in judged:
         if r.passed:
             place += 1
-        ranked.append(Ranked(r.application_id, r.receipt, place if r.passed else None, r.score,
-                             r.criterion_scores, r.passed, r.reason))
+        ranked.append(
+            Ranked(
+                r.application_id,
+                r.receipt,
+                place if r.passed else None,
+                r.score,
+                r.criterion_scores,
+                r.passed,
+                r.reason,
+            )
+        )
     return ranked
 
 
 def _judge(criteria: Sequence[Criterion], pass_threshold: float, a: Scored) -> Ranked:
-    means = {c.code: round(sum(e[c.code] for e in a.evaluations) / len(a.evaluations), PLACES)
-             for c in criteria}
+    means = {
+        c.code: round(sum(e[c.code] for e in a.evaluations) / len(a.evaluations), PLACES)
+        for c in criteria
+    }
     score = weighted(criteria, means)
     below = [c for c in criteria if means[c.code] < c.threshold]
     if below:
-        reason = "; ".join(f"{c.code} scored {_n(means[c.code])}, below its threshold "
-                           f"{_n(c.threshold)}" for c in below)
+        reason = "; ".join(
+            f"{c.code} scored {_n(means[c.code])}, below its threshold {_n(c.threshold)}"
+            for c in below
+        )
     elif score < pass_threshold:
         reason = f"score {_n(score)} is below the call's pass threshold {_n(pass_threshold)}"
     else:
-        reason = (f"score {_n(score)} from {len(a.evaluations)} evaluations, above every "
-                  f"threshold")
-    return Ranked(a.application_id, a.receipt, None, score, means,
-                  not below and score >= pass_threshold, reason)
+        reason = f"score {_n(score)} from {len(a.evaluations)} evaluations, above every threshold"
+    return Ranked(
+        a.application_id,
+        a.receipt,
+        None,
+        score,
+        means,
+        not below and score >= pass_threshold,
+        reason,
+    )
 
 
 def _n(value: float) -> str:

@@ -52,23 +52,42 @@ def decide(c: Contender, budget: Budget) -> Decision:
     amount = min(c.requested_cents, budget.max_grant_cents)
     awarded = budget.awarded.get(c.organisation_id, 0)
     if c.organisation_id in budget.holders:
-        return Decision(c.application_id, False, amount, "beneficiary_limit",
-                        "the lead organisation already holds an award in this call")
+        return Decision(
+            c.application_id,
+            False,
+            amount,
+            "beneficiary_limit",
+            "the lead organisation already holds an award in this call",
+        )
     if budget.cap_cents is not None and awarded + amount > budget.cap_cents:
-        return Decision(c.application_id, False, amount, "beneficiary_limit",
-                        f"{_eur(amount)} would take the lead organisation's awards in the "
-                        f"programme to {_eur(awarded + amount)}, above the cap of "
-                        f"{_eur(budget.cap_cents)}")
+        return Decision(
+            c.application_id,
+            False,
+            amount,
+            "beneficiary_limit",
+            f"{_eur(amount)} would take the lead organisation's awards in the "
+            f"programme to {_eur(awarded + amount)}, above the cap of "
+            f"{_eur(budget.cap_cents)}",
+        )
     if amount > budget.available_cents:
-        return Decision(c.application_id, False, amount, "below_budget_line",
-                        f"{_eur(amount)} does not fit the {_eur(budget.available_cents)} "
-                        f"left in the call's budget")
+        return Decision(
+            c.application_id,
+            False,
+            amount,
+            "below_budget_line",
+            f"{_eur(amount)} does not fit the {_eur(budget.available_cents)} "
+            f"left in the call's budget",
+        )
     budget.available_cents -= amount
     budget.awarded[c.organisation_id] = awarded + amount
     budget.holders.add(c.organisation_id)
-    return Decision(c.application_id, True, amount, "selected",
-                    f"{_eur(amount)} fits the call's budget ({_eur(budget.available_cents)} "
-                    f"left after it)")
+    return Decision(
+        c.application_id,
+        True,
+        amount,
+        "selected",
+        f"{_eur(amount)} fits the call's budget ({_eur(budget.available_cents)} left after it)",
+    )
 
 
 def reserve_ranks(decisions: Sequence[Decision]) -> Mapping[str, int]:

@@ -26,7 +26,8 @@ metadata = MetaData()
 
 # PIC and VAT id are unique: a second registration of one organisation is refused.
 organisations = Table(
-    "organisations", metadata,
+    "organisations",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("pic", Text),
     Column("vat_id", Text),
@@ -37,17 +38,20 @@ organisations = Table(
 )
 
 members = Table(
-    "organisation_members", metadata,
+    "organisation_members",
+    metadata,
     Column("organisation_id", Text, nullable=False),
     Column("sub", Text, nullable=False),
     PrimaryKeyConstraint("organisation_id", "sub", name="organisation_members_pkey"),
-    ForeignKeyConstraint(["organisation_id"], ["organisations.id"],
-                         name="organisation_members_organisation_id_fkey"),
+    ForeignKeyConstraint(
+        ["organisation_id"], ["organisations.id"], name="organisation_members_organisation_id_fkey"
+    ),
     Index("organisation_members_by_sub", "sub"),
 )
 
 applications = Table(
-    "applications", metadata,
+    "applications",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("call_id", Text, nullable=False),
     Column("programme_id", Text, nullable=False),
@@ -60,15 +64,20 @@ applications = Table(
     UniqueConstraint("call_id", "receipt", name="applications_call_id_receipt_key"),
     Index("applications_by_call", "call_id", "id"),
     Index("applications_by_organisations", "organisation_ids", postgresql_using="gin"),
-    Index("applications_awarded", "programme_id", "lead_organisation_id",
-          postgresql_where=text("status IN ('selected', 'contracted')")),
+    Index(
+        "applications_awarded",
+        "programme_id",
+        "lead_organisation_id",
+        postgresql_where=text("status IN ('selected', 'contracted')"),
+    ),
 )
 
 # One row per call, from calls.events. Its row lock serialises the submissions of a
 # call: receipt numbers and first-come-first-served budget are decided one
 # submission at a time, in the order the lock was granted.
 call_replicas = Table(
-    "call_replicas", metadata,
+    "call_replicas",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("programme_id", Text, nullable=False),
     Column("status", Text, nullable=False),
@@ -82,13 +91,15 @@ call_replicas = Table(
 )
 
 programme_replicas = Table(
-    "programme_replicas", metadata,
+    "programme_replicas",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("per_beneficiary_cap_cents", BigInteger),
 )
 
 evaluators = Table(
-    "evaluators", metadata,
+    "evaluators",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("sub", Text, nullable=False),
     Column("conflicts", ARRAY(Text), nullable=False),
@@ -99,22 +110,23 @@ evaluators = Table(
 
 # One row per evaluator on an application's panel.
 assignments = Table(
-    "assignments", metadata,
+    "assignments",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("application_id", Text, nullable=False),
     Column("call_id", Text, nullable=False),
     Column("evaluator_id", Text, nullable=False),
     Column("state", Text, nullable=False),
     Column("body", JSONB, nullable=False),
-    ForeignKeyConstraint(["evaluator_id"], ["evaluators.id"],
-                         name="assignments_evaluator_id_fkey"),
+    ForeignKeyConstraint(["evaluator_id"], ["evaluators.id"], name="assignments_evaluator_id_fkey"),
     Index("assignments_by_evaluator", "evaluator_id", "id"),
     Index("assignments_by_application", "application_id"),
 )
 
 # How far each ranked call has come: assigned, ranked, selected.
 call_stages = Table(
-    "call_stages", metadata,
+    "call_stages",
+    metadata,
     Column("call_id", Text, primary_key=True),
     Column("stage", Text, nullable=False),
     Column("version", Integer, nullable=False),
@@ -122,14 +134,18 @@ call_stages = Table(
 
 # Which organisation was invited to join which application, and whether it consented.
 partner_invitations = Table(
-    "partner_invitations", metadata,
+    "partner_invitations",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("application_id", Text, nullable=False),
     Column("organisation_id", Text, nullable=False),
     Column("status", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("body", JSONB, nullable=False),
-    UniqueConstraint("application_id", "organisation_id",
-                     name="partner_invitations_application_id_organisation_id_key"),
+    UniqueConstraint(
+        "application_id",
+        "organisation_id",
+        name="partner_invitations_application_id_organisation_id_key",
+    ),
     Index("partner_invitations_by_organisation", "organisation_id", "id"),
 )

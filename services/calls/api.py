@@ -30,9 +30,11 @@ def may_see_drafts(user: Principal) -> bool:
 
 # --- programmes ---------------------------------------------------------------------
 
+
 @router.post("/programmes", status_code=201, response_model=views.ProgrammeView)
-async def create_programme(body: CreateProgramme, _: ProgrammeManager,
-                           command: CommandDep) -> Response:
+async def create_programme(
+    body: CreateProgramme, _: ProgrammeManager, command: CommandDep
+) -> Response:
     return await command.execute(lambda uow: handlers.create_programme(uow, body))
 
 
@@ -58,19 +60,24 @@ async def get_programme(programme_id: UUID, user: CurrentUser, chassis: ChassisD
 
 # --- calls: commands ----------------------------------------------------------------
 
+
 @router.post("/calls", status_code=201, response_model=views.CallView)
 async def draft_call(body: DraftCall, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.draft_call(uow, body))
 
 
-EDIT = Body(description="Any terms of the call (the fields of POST /v1/calls but "
-            "`programme_id`); the others stay as they are. Needs If-Match.",
-            examples=[{"title": "A clearer title", "budget_cents": 150_000_000}])
+EDIT = Body(
+    description="Any terms of the call (the fields of POST /v1/calls but "
+    "`programme_id`); the others stay as they are. Needs If-Match.",
+    examples=[{"title": "A clearer title", "budget_cents": 150_000_000}],
+)
 
 
 @router.patch("/calls/{call_id}", response_model=views.CallView)
 async def edit_call(
-    call_id: UUID, changes: Annotated[dict[str, Any], EDIT], _: ProgrammeManager,
+    call_id: UUID,
+    changes: Annotated[dict[str, Any], EDIT],
+    _: ProgrammeManager,
     command: CommandDep,
 ) -> Response:
     command.require_if_match()
@@ -89,11 +96,21 @@ async def extend_deadline(
     return await command.execute(lambda uow: handlers.extend_deadline(uow, call_id, body))
 
 
-@router.post("/calls/{call_id}/amend-budget", response_model=views.CallView, responses={
-    202: {"model": views.CallView, "description": "a cut of a published call, accepted: "
-          "the payments service confirms it (`pending_budget_cents` until then)"},
-    409: {"description": "`budget_below_committed`, `budget_cut_pending`, "
-          "`programme_budget_exceeded`"}})
+@router.post(
+    "/calls/{call_id}/amend-budget",
+    response_model=views.CallView,
+    responses={
+        202: {
+            "model": views.CallView,
+            "description": "a cut of a published call, accepted: "
+            "the payments service confirms it (`pending_budget_cents` until then)",
+        },
+        409: {
+            "description": "`budget_below_committed`, `budget_cut_pending`, "
+            "`programme_budget_exceeded`"
+        },
+    },
+)
 async def amend_budget(
     call_id: UUID, body: AmendBudget, _: ProgrammeManager, command: CommandDep
 ) -> Response:
@@ -101,22 +118,27 @@ async def amend_budget(
 
 
 @router.post("/calls/{call_id}/close", response_model=views.CallView)
-async def close_call(call_id: UUID, body: GiveReason, _: ProgrammeManager,
-                     command: CommandDep) -> Response:
+async def close_call(
+    call_id: UUID, body: GiveReason, _: ProgrammeManager, command: CommandDep
+) -> Response:
     return await command.execute(lambda uow: handlers.close_call(uow, call_id, body.reason))
 
 
 @router.post("/calls/{call_id}/cancel", response_model=views.CallView)
-async def cancel_call(call_id: UUID, body: GiveReason, _: ProgrammeManager,
-                      command: CommandDep) -> Response:
+async def cancel_call(
+    call_id: UUID, body: GiveReason, _: ProgrammeManager, command: CommandDep
+) -> Response:
     return await command.execute(lambda uow: handlers.cancel_call(uow, call_id, body.reason))
 
 
 # --- calls: reads -------------------------------------------------------------------
 
+
 @router.get("/calls", response_model=Page[views.CallView])
 async def list_calls(
-    user: CurrentUser, chassis: ChassisDep, page: PageQuery,
+    user: CurrentUser,
+    chassis: ChassisDep,
+    page: PageQuery,
     programme_id: UUID | None = None,
     status: Annotated[list[CallStatus] | None, Query()] = None,
     kind: CallKind | None = None,
@@ -124,9 +146,14 @@ async def list_calls(
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
         rows = await views.list_calls(
-            conn, drafts=may_see_drafts(user), after=str(after[0]) if after else None,
-            limit=page.fetch, programme_id=str(programme_id) if programme_id else None,
-            statuses=list(status) if status else None, kind=kind)
+            conn,
+            drafts=may_see_drafts(user),
+            after=str(after[0]) if after else None,
+            limit=page.fetch,
+            programme_id=str(programme_id) if programme_id else None,
+            statuses=list(status) if status else None,
+            kind=kind,
+        )
     return page.page(rows, key=lambda row: (row["id"],))
 
 

@@ -82,17 +82,41 @@ class Programme(Aggregate):
         self.shares[event.call_id] = event.call_budget_cents
         self.carved_cents = event.carved_cents
 
-    def create(self, code: str, name: str, currency: str, budget_cents: int,
-               objectives: tuple[Objective, ...], per_beneficiary_cap_cents: int | None,
-               de_minimis: DeMinimis, now: datetime) -> None:
+    def create(
+        self,
+        code: str,
+        name: str,
+        currency: str,
+        budget_cents: int,
+        objectives: tuple[Objective, ...],
+        per_beneficiary_cap_cents: int | None,
+        de_minimis: DeMinimis,
+        now: datetime,
+    ) -> None:
         cap = per_beneficiary_cap_cents
         if cap is not None and cap > budget_cents:
-            raise CallInvalid([error("per_beneficiary_cap_cents", "the cap per beneficiary "
-                                     "exceeds the programme's budget", "cap_above_budget")])
-        self.record(ProgrammeCreated(
-            programme_id=self.id, code=code, name=name, currency=currency,
-            budget_cents=budget_cents, objectives=objectives, per_beneficiary_cap_cents=cap,
-            de_minimis=de_minimis, created_at=now))
+            raise CallInvalid(
+                [
+                    error(
+                        "per_beneficiary_cap_cents",
+                        "the cap per beneficiary exceeds the programme's budget",
+                        "cap_above_budget",
+                    )
+                ]
+            )
+        self.record(
+            ProgrammeCreated(
+                programme_id=self.id,
+                code=code,
+                name=name,
+                currency=currency,
+                budget_cents=budget_cents,
+                objectives=objectives,
+                per_beneficiary_cap_cents=cap,
+                de_minimis=de_minimis,
+                created_at=now,
+            )
+        )
 
     @property
     def remaining_cents(self) -> int:
@@ -111,9 +135,17 @@ class Programme(Aggregate):
         if carved > self.budget_cents:
             raise ProgrammeBudgetExceeded(
                 f"the call needs {budget_cents} cents but the programme {self.code} has "
-                f"{self.remaining_cents + current} cents left for it", remaining_cents=self.remaining_cents + current)
-        self.record(ProgrammeBudgetCarved(programme_id=self.id, call_id=call_id,
-                                          call_budget_cents=budget_cents, carved_cents=carved))
+                f"{self.remaining_cents + current} cents left for it",
+                remaining_cents=self.remaining_cents + current,
+            )
+        self.record(
+            ProgrammeBudgetCarved(
+                programme_id=self.id,
+                call_id=call_id,
+                call_budget_cents=budget_cents,
+                carved_cents=carved,
+            )
+        )
 
 
 class Call(Aggregate):
@@ -146,23 +178,33 @@ class Call(Aggregate):
     def draft(self, programme: Programme, terms: CallTerms, now: datetime) -> None:
         _refuse_invalid(terms, programme)
         programme.carve(self.id, terms.budget_cents)
-        self.record(CallDrafted(call_id=self.id, programme_id=programme.id,
-                                currency=programme.currency, rules_version=RULES_VERSION,
-                                terms=terms, drafted_at=now))
+        self.record(
+            CallDrafted(
+                call_id=self.id,
+                programme_id=programme.id,
+                currency=programme.currency,
+                rules_version=RULES_VERSION,
+                terms=terms,
+                drafted_at=now,
+            )
+        )
 
     def edit(self, programme: Programme, terms: CallTerms, now: datetime) -> None:
-        changed = tuple(name for name in CallTerms.model_fields
-                        if getattr(terms, name) != getattr(self.t, name))
+        changed = tuple(
+            name for name in CallTerms.model_fields if getattr(terms, name) != getattr(self.t, name)
+        )
         if self.status not in EDITABLE:
             raise CallNotEditable(f"a {self.status} call cannot be edited")
         if self.status == "open":
             frozen = sorted(FROZEN_WHEN_OPEN.intersection(changed))
             if frozen:
-                raise RulesFrozen(f"{', '.join(frozen)} are frozen once the call is open",
-                                  fields=frozen)
+                raise RulesFrozen(
+                    f"{', '.join(frozen)} are frozen once the call is open", fields=frozen
+                )
             if changed:
-                raise CallNotEditable("an open call changes only by extend-deadline, "
-                                      "amend-budget or close")
+                raise CallNotEditable(
+                    "an open call changes only by extend-deadline, amend-budget or close"
+                )
         if not changed:
             return
         if "budget_cents" in changed:
@@ -170,7 +212,8 @@ class Call(Aggregate):
             if self.status != "draft" and terms.budget_cents < self.t.budget_cents:
                 raise BudgetCutNeedsAmendment(
                     "a published call's budget is cut by amend-budget, which the payments "
-                    "service confirms")
+                    "service confirms"
+                )
         _refuse_invalid(terms, programme, now if self.status == "published" else None)
         programme.carve(self.id, terms.budget_cents)
         self.record(CallUpdated(call_id=self.id, terms=terms, changed=changed))
@@ -197,11 +240,18 @@ class Call(Aggregate):
         self._require("extend the deadline of", "published", "open")
         if closes_at <= self.t.closes_at:
             raise DeadlineNotLater(f"the new deadline must be later than {self.t.closes_at}")
-        self.record(CallDeadlineExtended(call_id=self.id, previous_closes_at=self.t.closes_at,
-                                         closes_at=closes_at, reason=reason))
+        self.record(
+            CallDeadlineExtended(
+                call_id=self.id,
+                previous_closes_at=self.t.closes_at,
+                closes_at=closes_at,
+                reason=reason,
+            )
+        )
 
-    def amend_budget(self, programme: Programme, budget_cents: int, reason: str,
-                     request_id: str) -> None:
+    def amend_budget(
+        self, programme: Programme, budget_cents: int, reason: str, request_id: str
+    ) -> None:
         """Raise the budget, or cut a draft's, at once. A cut of a call that may hold
         money is a request (`CallBudgetCutRequested`) that the payments service,
         which commits money, confirms or refuses: this service may not yet have
@@ -209,19 +259,32 @@ class Call(Aggregate):
         self._require("amend the budget of", "draft", "published", "open", "closed")
         self._refuse_pending_cut()
         if budget_cents < self.committed_cents:
-            raise BudgetBelowCommitted(f"{self.committed_cents} cents are already committed",
-                                       committed_cents=self.committed_cents)
+            raise BudgetBelowCommitted(
+                f"{self.committed_cents} cents are already committed",
+                committed_cents=self.committed_cents,
+            )
         terms = self.t.model_copy(update={"budget_cents": budget_cents})
         _refuse_invalid(terms, programme)
         if budget_cents < self.t.budget_cents and self.status != "draft":
-            self.record(CallBudgetCutRequested(
-                call_id=self.id, request_id=request_id,
-                previous_budget_cents=self.t.budget_cents, budget_cents=budget_cents,
-                reason=reason))
+            self.record(
+                CallBudgetCutRequested(
+                    call_id=self.id,
+                    request_id=request_id,
+                    previous_budget_cents=self.t.budget_cents,
+                    budget_cents=budget_cents,
+                    reason=reason,
+                )
+            )
             return
         programme.carve(self.id, budget_cents)
-        self.record(CallBudgetAmended(call_id=self.id, previous_budget_cents=self.t.budget_cents,
-                                      budget_cents=budget_cents, reason=reason))
+        self.record(
+            CallBudgetAmended(
+                call_id=self.id,
+                previous_budget_cents=self.t.budget_cents,
+                budget_cents=budget_cents,
+                reason=reason,
+            )
+        )
 
     def confirm_cut(self, programme: Programme, request_id: str) -> None:
         """Payments confirmed the pending cut: the budget and the programme's share
@@ -231,22 +294,36 @@ class Call(Aggregate):
             return
         if self.status != "cancelled":  # a cancelled call's share is already 0
             programme.carve(self.id, cut.budget_cents)
-        self.record(CallBudgetAmended(call_id=self.id, previous_budget_cents=self.t.budget_cents,
-                                      budget_cents=cut.budget_cents, reason=cut.reason))
+        self.record(
+            CallBudgetAmended(
+                call_id=self.id,
+                previous_budget_cents=self.t.budget_cents,
+                budget_cents=cut.budget_cents,
+                reason=cut.reason,
+            )
+        )
 
     def refuse_cut(self, request_id: str, committed_cents: int, reason: str) -> None:
         cut = self.pending_cut
         if cut is None or cut.request_id != request_id:
             return
-        self.record(CallBudgetCutRefused(call_id=self.id, request_id=request_id,
-                                         budget_cents=cut.budget_cents,
-                                         committed_cents=committed_cents, reason=reason))
+        self.record(
+            CallBudgetCutRefused(
+                call_id=self.id,
+                request_id=request_id,
+                budget_cents=cut.budget_cents,
+                committed_cents=committed_cents,
+                reason=reason,
+            )
+        )
 
     def _refuse_pending_cut(self) -> None:
         if self.pending_cut is not None:
             raise BudgetCutPending(
                 f"a cut to {self.pending_cut.budget_cents} cents awaits the payments "
-                "service's answer", pending_budget_cents=self.pending_cut.budget_cents)
+                "service's answer",
+                pending_budget_cents=self.pending_cut.budget_cents,
+            )
 
     def close_early(self, reason: str, now: datetime) -> None:
         self._require("close", "open")
@@ -260,22 +337,36 @@ class Call(Aggregate):
     def cancel(self, programme: Programme, reason: str, now: datetime) -> None:
         self._require("cancel", "draft", "published", "open")
         programme.carve(self.id, 0)
-        self.record(CallCancelled(call_id=self.id, cancelled_at=now,
-                                  previous_status=self.status, reason=reason))
+        self.record(
+            CallCancelled(
+                call_id=self.id, cancelled_at=now, previous_status=self.status, reason=reason
+            )
+        )
 
     def record_commitment(self, grant_id: str, application_id: str, amount_cents: int) -> None:
         if grant_id in self.grants:
             return  # the same grant reported twice commits once
-        self.record(CallCommitmentRecorded(
-            call_id=self.id, grant_id=grant_id, application_id=application_id,
-            amount_cents=amount_cents, committed_cents=self.committed_cents + amount_cents))
+        self.record(
+            CallCommitmentRecorded(
+                call_id=self.id,
+                grant_id=grant_id,
+                application_id=application_id,
+                amount_cents=amount_cents,
+                committed_cents=self.committed_cents + amount_cents,
+            )
+        )
 
     def release_commitment(self, grant_id: str, released_cents: int) -> None:
         if grant_id in self.released_grants or grant_id not in self.grants:
             return  # reported twice, or of a grant this call never committed
-        self.record(CallCommitmentReleased(
-            call_id=self.id, grant_id=grant_id, released_cents=released_cents,
-            committed_cents=max(0, self.committed_cents - released_cents)))
+        self.record(
+            CallCommitmentReleased(
+                call_id=self.id,
+                grant_id=grant_id,
+                released_cents=released_cents,
+                committed_cents=max(0, self.committed_cents - released_cents),
+            )
+        )
 
     def _require(self, action: str, *statuses: CallStatus) -> None:
         if self.status not in statuses:

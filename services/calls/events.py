@@ -22,10 +22,20 @@ RULES_VERSION = 1
 
 Objective = Literal["network", "innovate", "adopt", "train", "go_international"]
 OBJECTIVES: tuple[Objective, ...] = ("network", "innovate", "adopt", "train", "go_international")
-CallKind = Literal["innovation_voucher", "green_voucher", "demo_project", "services", "prize", "other"]
+CallKind = Literal[
+    "innovation_voucher", "green_voucher", "demo_project", "services", "prize", "other"
+]
 SelectionMode = Literal["ranked", "first_come_first_served"]
-CallStatus = Literal["draft", "published", "open", "closed", "under_evaluation",
-                     "results_published", "closed_out", "cancelled"]
+CallStatus = Literal[
+    "draft",
+    "published",
+    "open",
+    "closed",
+    "under_evaluation",
+    "results_published",
+    "closed_out",
+    "cancelled",
+]
 Size = Literal["micro", "small", "medium", "large"]
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
@@ -47,6 +57,7 @@ Distinct = Annotated[tuple[T, ...], AfterValidator(_distinct)]
 
 
 # --- eligibility rules ------------------------------------------------------------
+
 
 class ApplicantCountryIn(Data):
     type: Literal["applicant_country_in"] = "applicant_country_in"
@@ -91,8 +102,10 @@ class RequestedBetween(Data):
         return self
 
     def describe(self) -> str:
-        return (f"The amount requested is between {self.min_cents / 100:,.2f} and "
-                f"{self.max_cents / 100:,.2f}.")
+        return (
+            f"The amount requested is between {self.min_cents / 100:,.2f} and "
+            f"{self.max_cents / 100:,.2f}."
+        )
 
 
 class Consortium(Data):
@@ -110,15 +123,21 @@ class Consortium(Data):
         return self
 
     def describe(self) -> str:
-        text = (f"A consortium of at least {self.min_members} organisations from at least "
-                f"{self.min_distinct_countries} different countries")
+        text = (
+            f"A consortium of at least {self.min_members} organisations from at least "
+            f"{self.min_distinct_countries} different countries"
+        )
         if self.required_tags:
-            text += f", with at least one member tagged {' and one tagged '.join(self.required_tags)}"
+            text += (
+                f", with at least one member tagged {' and one tagged '.join(self.required_tags)}"
+            )
         return text + "."
 
 
 class OneAwardPerBeneficiaryInProgramme(Data):
-    type: Literal["one_award_per_beneficiary_in_programme"] = "one_award_per_beneficiary_in_programme"
+    type: Literal["one_award_per_beneficiary_in_programme"] = (
+        "one_award_per_beneficiary_in_programme"
+    )
 
     def describe(self) -> str:
         return "An organisation receives at most one award in the programme."
@@ -132,17 +151,32 @@ class RegisteredBefore(Data):
         return f"The applicant was registered before {self.date.isoformat()}."
 
 
-AnyRule = (ApplicantCountryIn | ApplicantSizeIn | TrlBetween | RequestedBetween | Consortium
-           | OneAwardPerBeneficiaryInProgramme | RegisteredBefore)
+AnyRule = (
+    ApplicantCountryIn
+    | ApplicantSizeIn
+    | TrlBetween
+    | RequestedBetween
+    | Consortium
+    | OneAwardPerBeneficiaryInProgramme
+    | RegisteredBefore
+)
 EligibilityRule = Annotated[AnyRule, Field(discriminator="type")]
 RULE_TYPES: dict[str, type[AnyRule]] = {
     cls.model_fields["type"].default: cls
-    for cls in (ApplicantCountryIn, ApplicantSizeIn, TrlBetween, RequestedBetween, Consortium,
-                OneAwardPerBeneficiaryInProgramme, RegisteredBefore)
+    for cls in (
+        ApplicantCountryIn,
+        ApplicantSizeIn,
+        TrlBetween,
+        RequestedBetween,
+        Consortium,
+        OneAwardPerBeneficiaryInProgramme,
+        RegisteredBefore,
+    )
 }
 
 
 # --- a call's terms -----------------------------------------------------------------
+
 
 class Criterion(Data):
     code: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
@@ -205,8 +239,9 @@ class CallTerms(Data):
     def _derive_de_minimis(self) -> CallTerms:
         if self.funding_sources:
             # frozen model: the derived flag is set once, as the terms are built
-            object.__setattr__(self, "counts_as_de_minimis",
-                               any(s.state_resources for s in self.funding_sources))
+            object.__setattr__(
+                self, "counts_as_de_minimis", any(s.state_resources for s in self.funding_sources)
+            )
         return self
 
     @property
@@ -219,6 +254,7 @@ class CallTerms(Data):
 
 
 # --- events -------------------------------------------------------------------------
+
 
 @event("calls.ProgrammeCreated")
 class ProgrammeCreated(Event):

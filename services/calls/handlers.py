@@ -30,8 +30,16 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme) -> CommandResu
     if await views.programme_code_taken(uow.conn, cmd.code):
         raise CodeTaken(f"a programme with code {cmd.code!r} exists")
     programme = Programme(str(uuid7()))
-    programme.create(cmd.code, cmd.name, cmd.currency, cmd.budget_cents, cmd.objectives,
-                     cmd.per_beneficiary_cap_cents, cmd.de_minimis, _now(uow))
+    programme.create(
+        cmd.code,
+        cmd.name,
+        cmd.currency,
+        cmd.budget_cents,
+        cmd.objectives,
+        cmd.per_beneficiary_cap_cents,
+        cmd.de_minimis,
+        _now(uow),
+    )
     await uow.save(programme)
     view = await views.save_programme(uow.conn, programme)
     return uow.result(programme, view, status=201, location=f"/v1/programmes/{programme.id}")
@@ -56,8 +64,9 @@ async def draft_call(uow: UnitOfWork, cmd: DraftCall) -> CommandResult:
     call = Call(str(uuid7()))
     call.draft(programme, cmd.terms(), _now(uow))
     result = await _save(uow, call, programme)
-    return CommandResult(201, result.body, result.version, result.event_ids,
-                         location=f"/v1/calls/{call.id}")
+    return CommandResult(
+        201, result.body, result.version, result.event_ids, location=f"/v1/calls/{call.id}"
+    )
 
 
 async def edit_call(uow: UnitOfWork, call_id: UUID, changes: Mapping[str, Any]) -> CommandResult:

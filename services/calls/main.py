@@ -21,11 +21,18 @@ def definition(*, scheduler_max_sleep_s: float = 1.0, consume: bool = True) -> S
         return [CallScheduler(chassis, max_sleep_s=scheduler_max_sleep_s)]
 
     return ServiceDefinition(
-        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
+        name=NAME,
+        title=TITLE,
+        description=DESCRIPTION,
+        port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        tables=tables.metadata,
         consumes=policies.SOURCES if consume else (),
-        routers=[api.router, public_api.router,
-                 asyncapi_router("calls", title=TITLE, description=DESCRIPTION)],
+        routers=[
+            api.router,
+            public_api.router,
+            asyncapi_router("calls", title=TITLE, description=DESCRIPTION),
+        ],
         components=[scheduler, policies.consumer] if consume else [scheduler],
     )
 

@@ -36,29 +36,33 @@ def policies(chassis: Chassis) -> Handlers:
         # Messages about one call arrive on several partitions, handled at once:
         # one transaction at a time per call, each loading what the last committed,
         # so that none of them loses the race for the call's next version.
-        await conn.execute(select(func.pg_advisory_xact_lock(
-            func.hashtextextended(f"calls.call:{call_id}", 0))))
+        await conn.execute(
+            select(func.pg_advisory_xact_lock(func.hashtextextended(f"calls.call:{call_id}", 0)))
+        )
         # An unknown call is the other service's mistake: the handler fails and
         # the message ends up in the dead letters, where it can be looked at.
         return await repository.get(conn, Call, call_id)
 
     @handlers.on(GrantAwarded.event_type)
-    async def on_grant_awarded(conn: AsyncConnection, envelope: Envelope,
-                               awarded: GrantAwarded) -> None:
+    async def on_grant_awarded(
+        conn: AsyncConnection, envelope: Envelope, awarded: GrantAwarded
+    ) -> None:
         call = await load(conn, awarded.call_id)
         call.record_commitment(awarded.grant_id, awarded.application_id, awarded.amount_cents)
         await save_system_change(conn, repository, call, _caused_by(envelope))
 
     @handlers.on(GrantCancelled.event_type)
-    async def on_grant_cancelled(conn: AsyncConnection, envelope: Envelope,
-                                 cancelled: GrantCancelled) -> None:
+    async def on_grant_cancelled(
+        conn: AsyncConnection, envelope: Envelope, cancelled: GrantCancelled
+    ) -> None:
         call = await load(conn, cancelled.call_id)
         call.release_commitment(cancelled.grant_id, cancelled.released_cents)
         await save_system_change(conn, repository, call, _caused_by(envelope))
 
     @handlers.on(BudgetCutConfirmed.event_type)
-    async def on_budget_cut_confirmed(conn: AsyncConnection, envelope: Envelope,
-                                      confirmed: BudgetCutConfirmed) -> None:
+    async def on_budget_cut_confirmed(
+        conn: AsyncConnection, envelope: Envelope, confirmed: BudgetCutConfirmed
+    ) -> None:
         call = await load(conn, confirmed.call_id)
         await views.lock_programme(conn, call.programme_id)
         programme = await repository.get(conn, Programme, call.programme_id)
@@ -70,15 +74,17 @@ def policies(chassis: Chassis) -> Handlers:
         await save_system_change(conn, repository, call, context)
 
     @handlers.on(BudgetCutRefused.event_type)
-    async def on_budget_cut_refused(conn: AsyncConnection, envelope: Envelope,
-                                    refused: BudgetCutRefused) -> None:
+    async def on_budget_cut_refused(
+        conn: AsyncConnection, envelope: Envelope, refused: BudgetCutRefused
+    ) -> None:
         call = await load(conn, refused.call_id)
         call.refuse_cut(refused.request_id, refused.committed_cents, refused.reason)
         await save_system_change(conn, repository, call, _caused_by(envelope))
 
     @handlers.on(CallReserveListFull.event_type)
-    async def on_call_reserve_list_full(conn: AsyncConnection, envelope: Envelope,
-                                        full: CallReserveListFull) -> None:
+    async def on_call_reserve_list_full(
+        conn: AsyncConnection, envelope: Envelope, full: CallReserveListFull
+    ) -> None:
         # The budget's exhaustion alone closes nothing: late clickers go on to the
         # reserve list, which the applications service keeps from its own state.
         call = await load(conn, full.call_id)

@@ -17,21 +17,28 @@ router = APIRouter(prefix="/v1/public", tags=["public"])
 
 # What a visitor may see: never drafts, nor cancelled calls.
 LISTED: tuple[CallStatus, ...] = ("published", "open")
-READABLE = frozenset({"published", "open", "closed", "under_evaluation", "results_published",
-                      "closed_out"})
+READABLE = frozenset(
+    {"published", "open", "closed", "under_evaluation", "results_published", "closed_out"}
+)
 
 
 @router.get("/calls", response_model=Page[views.CallView])
 async def list_public_calls(
-    chassis: ChassisDep, page: PageQuery,
+    chassis: ChassisDep,
+    page: PageQuery,
     status: Annotated[list[CallStatus] | None, Query()] = None,
 ) -> Page[Any]:
     """Upcoming (`published`) and `open` calls by default; `status` names others to see."""
     wanted: list[str] = [s for s in (status or LISTED) if s in READABLE]
     after = page.after(tuple[UUID])
     async with chassis.engine.connect() as conn:
-        rows = await views.list_calls(conn, drafts=False, after=str(after[0]) if after else None,
-                                      limit=page.fetch, statuses=wanted or ["__none__"])
+        rows = await views.list_calls(
+            conn,
+            drafts=False,
+            after=str(after[0]) if after else None,
+            limit=page.fetch,
+            statuses=wanted or ["__none__"],
+        )
     return page.page(rows, key=lambda row: (row["id"],))
 
 

@@ -73,16 +73,25 @@ class CallScheduler:
         due_to_open = (calls.c.status == "published") & (calls.c.opens_at <= now)
         due_to_close = (calls.c.status == "open") & (calls.c.closes_at <= now)
         async with self._chassis.engine.connect() as conn:
-            due = (await conn.execute(
-                select(calls.c.id).where(or_(due_to_open, due_to_close)).order_by(calls.c.id)
-            )).scalars().all()
+            due = (
+                (
+                    await conn.execute(
+                        select(calls.c.id)
+                        .where(or_(due_to_open, due_to_close))
+                        .order_by(calls.c.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
         for call_id in due:
             await self._advance(call_id, now)
         next_instant = func.least(
-            select(func.min(calls.c.opens_at)).where(calls.c.status == "published")
+            select(func.min(calls.c.opens_at))
+            .where(calls.c.status == "published")
             .scalar_subquery(),
-            select(func.min(calls.c.closes_at)).where(calls.c.status == "open")
-            .scalar_subquery())
+            select(func.min(calls.c.closes_at)).where(calls.c.status == "open").scalar_subquery(),
+        )
         async with self._chassis.engine.connect() as conn:
             found: datetime | None = await conn.scalar(select(next_instant))
             return found

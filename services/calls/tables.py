@@ -20,7 +20,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 metadata = MetaData()
 
 programmes = Table(
-    "programmes", metadata,
+    "programmes",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("code", Text, nullable=False),
     Column("version", Integer, nullable=False),
@@ -29,7 +30,8 @@ programmes = Table(
 )
 
 calls = Table(
-    "calls", metadata,
+    "calls",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("programme_id", Text, nullable=False),
     Column("code", Text, nullable=False),

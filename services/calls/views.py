@@ -88,57 +88,91 @@ class CallView(BaseModel):
 
 def programme_view(programme: Programme) -> ProgrammeView:
     return ProgrammeView(
-        id=programme.id, code=programme.code, name=programme.name, currency=programme.currency,
-        budget_cents=programme.budget_cents, carved_cents=programme.carved_cents,
-        remaining_cents=programme.remaining_cents, objectives=list(programme.objectives),
+        id=programme.id,
+        code=programme.code,
+        name=programme.name,
+        currency=programme.currency,
+        budget_cents=programme.budget_cents,
+        carved_cents=programme.carved_cents,
+        remaining_cents=programme.remaining_cents,
+        objectives=list(programme.objectives),
         per_beneficiary_cap_cents=programme.per_beneficiary_cap_cents,
-        de_minimis=programme.de_minimis, created_at=programme.created_at,
-        call_budgets=[CallBudget(call_id=c, budget_cents=b)
-                      for c, b in programme.shares.items() if b],
-        version=programme.version)
+        de_minimis=programme.de_minimis,
+        created_at=programme.created_at,
+        call_budgets=[
+            CallBudget(call_id=c, budget_cents=b) for c, b in programme.shares.items() if b
+        ],
+        version=programme.version,
+    )
 
 
 def call_view(call: Call) -> CallView:
     terms = call.t
-    rules = [{**rule.model_dump(mode="json"), "description": rule.describe()}
-             for rule in terms.eligibility]
-    return CallView.model_validate({
-        **terms.model_dump(exclude={"eligibility"}), "eligibility": rules,
-        "id": call.id, "programme_id": call.programme_id, "status": call.status,
-        "currency": call.currency, "committed_cents": call.committed_cents,
-        "available_cents": terms.budget_cents - call.committed_cents,
-        "state_resources_percent": terms.state_resources_percent,
-        "rules_version": call.rules_version, "drafted_at": call.drafted_at,
-        "published_at": call.published_at, "opened_at": call.opened_at,
-        "closed_at": call.closed_at, "closed_cause": call.closed_cause,
-        "cancelled_at": call.cancelled_at, "version": call.version,
-        "pending_budget_cents": call.pending_cut.budget_cents if call.pending_cut else None})
+    rules = [
+        {**rule.model_dump(mode="json"), "description": rule.describe()}
+        for rule in terms.eligibility
+    ]
+    return CallView.model_validate(
+        {
+            **terms.model_dump(exclude={"eligibility"}),
+            "eligibility": rules,
+            "id": call.id,
+            "programme_id": call.programme_id,
+            "status": call.status,
+            "currency": call.currency,
+            "committed_cents": call.committed_cents,
+            "available_cents": terms.budget_cents - call.committed_cents,
+            "state_resources_percent": terms.state_resources_percent,
+            "rules_version": call.rules_version,
+            "drafted_at": call.drafted_at,
+            "published_at": call.published_at,
+            "opened_at": call.opened_at,
+            "closed_at": call.closed_at,
+            "closed_cause": call.closed_cause,
+            "cancelled_at": call.cancelled_at,
+            "version": call.version,
+            "pending_budget_cents": call.pending_cut.budget_cents if call.pending_cut else None,
+        }
+    )
 
 
 async def save_programme(conn: AsyncConnection, programme: Programme) -> ProgrammeView:
     view = programme_view(programme)
-    values = {"code": programme.code, "version": programme.version,
-              "body": view.model_dump(mode="json")}
-    await _upsert(conn, programmes, programme.id, values,
-                  f"a programme with code {programme.code!r} exists")
+    values = {
+        "code": programme.code,
+        "version": programme.version,
+        "body": view.model_dump(mode="json"),
+    }
+    await _upsert(
+        conn, programmes, programme.id, values, f"a programme with code {programme.code!r} exists"
+    )
     return view
 
 
 async def save_call(conn: AsyncConnection, call: Call) -> CallView:
     view = call_view(call)
-    values = {"programme_id": call.programme_id, "code": view.code, "status": view.status,
-              "kind": view.kind, "opens_at": view.opens_at, "closes_at": view.closes_at,
-              "version": call.version, "body": view.model_dump(mode="json")}
-    await _upsert(conn, calls, call.id, values,
-                  f"the programme has a call with code {view.code!r}")
+    values = {
+        "programme_id": call.programme_id,
+        "code": view.code,
+        "status": view.status,
+        "kind": view.kind,
+        "opens_at": view.opens_at,
+        "closes_at": view.closes_at,
+        "version": call.version,
+        "body": view.model_dump(mode="json"),
+    }
+    await _upsert(conn, calls, call.id, values, f"the programme has a call with code {view.code!r}")
     return view
 
 
 async def _upsert(
     conn: AsyncConnection, table: Table, id_: str, values: dict[str, Any], taken: str
 ) -> None:
-    statement = (pg_insert(table).values(id=id_, **values)
-                 .on_conflict_do_update(index_elements=[table.c.id], set_=values))
+    statement = (
+        pg_insert(table)
+        .values(id=id_, **values)
+        .on_conflict_do_update(index_elements=[table.c.id], set_=values)
+    )
     try:
         # A savepoint: a code taken by a concurrent command fails this statement
         # alone, and becomes a clear refusal instead of a broken transaction.
@@ -154,9 +188,11 @@ async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:
     Concurrent carve-outs would otherwise all read the same remaining budget and
     all but one fail on the programme stream's version; queueing here lets each
     decide on the budget the one before it left."""
-    found = (await conn.execute(
-        select(programmes.c.id).where(programmes.c.id == programme_id).with_for_update()
-    )).first()
+    found = (
+        await conn.execute(
+            select(programmes.c.id).where(programmes.c.id == programme_id).with_for_update()
+        )
+    ).first()
     if found is None:
         raise NotFound(f"no programme {programme_id}")
 
@@ -167,9 +203,13 @@ async def programme_code_taken(conn: AsyncConnection, code: str) -> bool:
 
 # --- reads --------------------------------------------------------------------------
 
+
 async def programme_body(conn: AsyncConnection, programme_id: str) -> tuple[dict[str, Any], int]:
-    row = (await conn.execute(select(programmes.c.body, programmes.c.version)
-                              .where(programmes.c.id == programme_id))).first()
+    row = (
+        await conn.execute(
+            select(programmes.c.body, programmes.c.version).where(programmes.c.id == programme_id)
+        )
+    ).first()
     if row is None:
         raise NotFound(f"no programme {programme_id}")
     return row.body, row.version
@@ -182,15 +222,21 @@ async def list_programmes(conn: AsyncConnection, after: str | None, limit: int) 
     return list((await conn.execute(query)).scalars())
 
 
-async def without_drafts(conn: AsyncConnection,
-                         bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def without_drafts(
+    conn: AsyncConnection, bodies: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """Programmes as those who may not see drafts see them: no draft call's id or
     budget, in its share or in the carved and remaining totals it would reveal."""
     ids = {share["call_id"] for body in bodies for share in body["call_budgets"]}
     if not ids:
         return bodies
-    drafts = set((await conn.execute(select(calls.c.id).where(
-        calls.c.id.in_(ids), calls.c.status == "draft"))).scalars())
+    drafts = set(
+        (
+            await conn.execute(
+                select(calls.c.id).where(calls.c.id.in_(ids), calls.c.status == "draft")
+            )
+        ).scalars()
+    )
     return [_hiding(body, drafts) for body in bodies]
 
 
@@ -198,25 +244,37 @@ def _hiding(body: dict[str, Any], drafts: set[str]) -> dict[str, Any]:
     hidden = sum(s["budget_cents"] for s in body["call_budgets"] if s["call_id"] in drafts)
     if not hidden:
         return body
-    return {**body, "carved_cents": body["carved_cents"] - hidden,
-            "remaining_cents": body["remaining_cents"] + hidden,
-            "call_budgets": [s for s in body["call_budgets"] if s["call_id"] not in drafts]}
+    return {
+        **body,
+        "carved_cents": body["carved_cents"] - hidden,
+        "remaining_cents": body["remaining_cents"] + hidden,
+        "call_budgets": [s for s in body["call_budgets"] if s["call_id"] not in drafts],
+    }
 
 
 async def call_body(
     conn: AsyncConnection, call_id: str, *, drafts: bool
 ) -> tuple[dict[str, Any], int]:
     """A call as the API shows it; a draft only to those who may see drafts."""
-    row = (await conn.execute(select(calls.c.body, calls.c.version, calls.c.status)
-                              .where(calls.c.id == call_id))).first()
+    row = (
+        await conn.execute(
+            select(calls.c.body, calls.c.version, calls.c.status).where(calls.c.id == call_id)
+        )
+    ).first()
     if row is None or (row.status == "draft" and not drafts):
         raise NotFound(f"no call {call_id}")
     return row.body, row.version
 
 
 async def list_calls(
-    conn: AsyncConnection, *, drafts: bool, after: str | None, limit: int,
-    programme_id: str | None = None, statuses: list[str] | None = None, kind: str | None = None,
+    conn: AsyncConnection,
+    *,
+    drafts: bool,
+    after: str | None,
+    limit: int,
+    programme_id: str | None = None,
+    statuses: list[str] | None = None,
+    kind: str | None = None,
 ) -> list[Any]:
     query = select(calls.c.body).order_by(calls.c.id).limit(limit)
     if not drafts:

@@ -15,8 +15,13 @@ from services.payments.de_minimis import counted_share, undertaking_name
 from services.payments.events import DeMinimisFigures
 
 
-async def standing(conn: AsyncConnection, e: ApplicationContracted, call: CallBooks,
-                   rules: ProgrammeRules, enterprise: str) -> Standing:
+async def standing(
+    conn: AsyncConnection,
+    e: ApplicationContracted,
+    call: CallBooks,
+    rules: ProgrammeRules,
+    enterprise: str,
+) -> Standing:
     """The award date is the contract's: it decides the de minimis window, whenever
     the event is handled. Locks the undertaking's members (undertakings.py)."""
     members = await undertakings.lock_single_undertaking(conn, enterprise)
@@ -32,11 +37,16 @@ async def standing(conn: AsyncConnection, e: ApplicationContracted, call: CallBo
         figures = DeMinimisFigures(
             undertaking_id=undertaking_name(members),
             window_years=rules.de_minimis_window_years,
-            window_start=window.start, ceiling_cents=ceiling, aid_before_cents=before,
-            headroom_cents=max(ceiling - before, 0), members=tuple(sorted(members)),
-            sources=tuple(sources), award_cents=e.amount_cents,
+            window_start=window.start,
+            ceiling_cents=ceiling,
+            aid_before_cents=before,
+            headroom_cents=max(ceiling - before, 0),
+            members=tuple(sorted(members)),
+            sources=tuple(sources),
+            award_cents=e.amount_cents,
             counted_cents=counted_share(e.amount_cents, percent),
-            state_resources_percent=percent)
+            state_resources_percent=percent,
+        )
     organisation_id = e.organisation.organisation_id
     held = await views.committed_in_programme(conn, e.programme_id, {organisation_id})
     group = None

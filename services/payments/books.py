@@ -11,8 +11,9 @@ from services.payments.grant import Grant, PlannedInstalment
 from services.payments.ledger import CallLedger
 
 
-def disburse(ledger: CallLedger, grant: Grant, order_id: str, bank_reference: str,
-             now: datetime) -> None:
+def disburse(
+    ledger: CallLedger, grant: Grant, order_id: str, bank_reference: str, now: datetime
+) -> None:
     amount = grant.order(order_id).amount_cents
     grant.disburse(order_id, bank_reference, now)
     if amount:
@@ -30,12 +31,24 @@ def cancel(ledger: CallLedger, grant: Grant, reason: str, now: datetime) -> None
     ledger.release(before - grant.committed_cents)
 
 
-def award(ledger: CallLedger, grant: Grant, awarded: GrantAwarded,
-          plan: Sequence[PlannedInstalment], instalment_ids: Sequence[str]) -> None:
+def award(
+    ledger: CallLedger,
+    grant: Grant,
+    awarded: GrantAwarded,
+    plan: Sequence[PlannedInstalment],
+    instalment_ids: Sequence[str],
+) -> None:
     """Commit the amount in the call and record the award (the caller checked the
     limits with `awarding.refusal`; the ledger still refuses a budget overrun)."""
     if awarded.amount_cents:
         ledger.commit(awarded.amount_cents)
-    grant.award(awarded.model_copy(update={"committed_cents": ledger.committed_cents,
-                                           "call_budget_cents": ledger.budget_cents}),
-                plan, instalment_ids)
+    grant.award(
+        awarded.model_copy(
+            update={
+                "committed_cents": ledger.committed_cents,
+                "call_budget_cents": ledger.budget_cents,
+            }
+        ),
+        plan,
+        instalment_ids,
+    )

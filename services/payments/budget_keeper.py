@@ -33,25 +33,36 @@ class CallBudgetKeeper(Aggregate):
     def stream_of(call_id: str) -> str:
         return f"budget-cuts-{call_id}"
 
-    def decide(self, ledger: CallLedger, request_id: str, budget_cents: int, currency: str,
-               now: datetime) -> None:
+    def decide(
+        self, ledger: CallLedger, request_id: str, budget_cents: int, currency: str, now: datetime
+    ) -> None:
         """Cut `ledger`'s budget, or refuse when more is committed; a request
         decided before is not decided again (a replay)."""
         if request_id in self.decided:
             return
         if budget_cents < ledger.committed_cents:
-            self.record(BudgetCutRefused(
-                call_id=self.call_id, request_id=request_id, budget_cents=budget_cents,
-                committed_cents=ledger.committed_cents,
-                reason=f"{format_money(ledger.committed_cents, currency)} is already committed in "
-                       f"the call, more than the {format_money(budget_cents, currency)} asked for",
-                decided_at=now))
+            self.record(
+                BudgetCutRefused(
+                    call_id=self.call_id,
+                    request_id=request_id,
+                    budget_cents=budget_cents,
+                    committed_cents=ledger.committed_cents,
+                    reason=f"{format_money(ledger.committed_cents, currency)} is already committed in "
+                    f"the call, more than the {format_money(budget_cents, currency)} asked for",
+                    decided_at=now,
+                )
+            )
             return
         ledger.budget_cents = budget_cents
-        self.record(BudgetCutConfirmed(call_id=self.call_id, request_id=request_id,
-                                       budget_cents=budget_cents,
-                                       committed_cents=ledger.committed_cents,
-                                       decided_at=now))
+        self.record(
+            BudgetCutConfirmed(
+                call_id=self.call_id,
+                request_id=request_id,
+                budget_cents=budget_cents,
+                committed_cents=ledger.committed_cents,
+                decided_at=now,
+            )
+        )
 
     @functools.singledispatchmethod
     def apply(self, event: Event) -> None:

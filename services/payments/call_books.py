@@ -25,10 +25,12 @@ class CallBooks:
         self.status: str = row.status
         self.counts_as_de_minimis: bool = row.counts_as_de_minimis
         self.state_resources_percent: int = row.state_resources_percent
-        self.plan = tuple(PlannedInstalment(i["label"], i["percent"], i["trigger"])
-                          for i in row.instalments)
-        self.ledger = CallLedger(row.budget_cents, row.committed_cents, row.paid_cents,
-                                 row.recovered_cents)
+        self.plan = tuple(
+            PlannedInstalment(i["label"], i["percent"], i["trigger"]) for i in row.instalments
+        )
+        self.ledger = CallLedger(
+            row.budget_cents, row.committed_cents, row.paid_cents, row.recovered_cents
+        )
 
 
 async def find_call(conn: AsyncConnection, call_id: str, *, lock: bool = False) -> CallBooks | None:
@@ -49,6 +51,12 @@ async def ledger_of(conn: AsyncConnection, call_id: str) -> CallBooks:
 
 async def save_ledger(conn: AsyncConnection, call: CallBooks) -> None:
     ledger = call.ledger
-    await conn.execute(update(calls).where(calls.c.id == call.id).values(
-        committed_cents=ledger.committed_cents, paid_cents=ledger.paid_cents,
-        recovered_cents=ledger.recovered_cents))
+    await conn.execute(
+        update(calls)
+        .where(calls.c.id == call.id)
+        .values(
+            committed_cents=ledger.committed_cents,
+            paid_cents=ledger.paid_cents,
+            recovered_cents=ledger.recovered_cents,
+        )
+    )

@@ -32,8 +32,9 @@ class MarkDisbursed(Command):
 
 
 class OrderRecovery(Command):
-    amount_cents: Cents = Field(gt=0, description="Positive integer cents, at most what "
-                                "was paid and not yet ordered back")
+    amount_cents: Cents = Field(
+        gt=0, description="Positive integer cents, at most what was paid and not yet ordered back"
+    )
     reason: Text
 
 
@@ -61,27 +62,43 @@ class DeclareAid(Command):
     granted_on: date
     amount_cents: Annotated[int, Field(gt=0, le=10**15, strict=True)]
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    rate_to_eur: Annotated[Decimal, Field(gt=0, le=10**6, max_digits=24, decimal_places=12,
-                                          allow_inf_nan=False,
-                                          description="euros per unit of currency, "
-                                          "as a decimal string; 1 for EUR")] = Decimal(1)
+    rate_to_eur: Annotated[
+        Decimal,
+        Field(
+            gt=0,
+            le=10**6,
+            max_digits=24,
+            decimal_places=12,
+            allow_inf_nan=False,
+            description="euros per unit of currency, as a decimal string; 1 for EUR",
+        ),
+    ] = Decimal(1)
     rate_source: Annotated[str, Field(min_length=1, max_length=300)] = "EUR"
-    reason: Annotated[str | None, Field(min_length=1, max_length=2000,
-                                        description="required from a programme "
-                                        "manager")] = None
+    reason: Annotated[
+        str | None,
+        Field(min_length=1, max_length=2000, description="required from a programme manager"),
+    ] = None
 
     @model_validator(mode="after")
     def _rate(self) -> DeclareAid:
         if self.currency == "EUR" and self.rate_to_eur != 1:
             raise ValueError("aid in EUR has rate_to_eur 1")
         if self.currency != "EUR" and not {"rate_to_eur", "rate_source"} <= self.model_fields_set:
-            raise ValueError("aid in another currency gives its rate_to_eur and the "
-                             "rate_source (e.g. the ECB reference rate of a given day)")
+            raise ValueError(
+                "aid in another currency gives its rate_to_eur and the "
+                "rate_source (e.g. the ECB reference rate of a given day)"
+            )
         return self
 
     def facts(self) -> AidFacts:
-        return AidFacts(self.grantor, self.granted_on, self.amount_cents, self.currency,
-                        self.rate_to_eur, self.rate_source)
+        return AidFacts(
+            self.grantor,
+            self.granted_on,
+            self.amount_cents,
+            self.currency,
+            self.rate_to_eur,
+            self.rate_source,
+        )
 
 
 class CorrectAid(DeclareAid):

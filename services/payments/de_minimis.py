@@ -44,8 +44,11 @@ class Headroom:
 
 
 Relation = Literal["controls", "controlled_by", "shares_controller"]
-INVERSE: dict[Relation, Relation] = {"controls": "controlled_by", "controlled_by": "controls",
-                                     "shares_controller": "shares_controller"}
+INVERSE: dict[Relation, Relation] = {
+    "controls": "controlled_by",
+    "controlled_by": "controls",
+    "shares_controller": "shares_controller",
+}
 NotCounted = Literal["granted_after_window_end", "granted_before_window"]
 
 

@@ -58,14 +58,23 @@ async def awards_between(conn: AsyncConnection, start: date, end: date) -> list[
     """Awards granted from `start` to `end` (both days included) that count as de minimis
     aid, oldest first, each with its beneficiary's undertaking as the register knows it."""
     rows = await conn.execute(
-        select(aid, organisations.c.name, organisations.c.country, organisations.c.pic,
-               organisations.c.vat_id,
-               func.coalesce(programmes.c.name, aid.c.programme_id).label("grantor"))
+        select(
+            aid,
+            organisations.c.name,
+            organisations.c.country,
+            organisations.c.pic,
+            organisations.c.vat_id,
+            func.coalesce(programmes.c.name, aid.c.programme_id).label("grantor"),
+        )
         .join(organisations, organisations.c.id == aid.c.organisation_id)
         .outerjoin(programmes, programmes.c.id == aid.c.programme_id)
-        .where(aid.c.awarded_at >= _instant(start),
-               aid.c.awarded_at < _instant(end + timedelta(days=1)), aid.c.amount_cents > 0)
-        .order_by(aid.c.awarded_at, aid.c.grant_id))
+        .where(
+            aid.c.awarded_at >= _instant(start),
+            aid.c.awarded_at < _instant(end + timedelta(days=1)),
+            aid.c.amount_cents > 0,
+        )
+        .order_by(aid.c.awarded_at, aid.c.grant_id)
+    )
     found: list[ExportedAward] = []
     groups: dict[str, frozenset[str]] = {}
     for row in rows:
@@ -73,17 +82,27 @@ async def awards_between(conn: AsyncConnection, start: date, end: date) -> list[
         if key not in groups:
             groups[key] = await undertakings.members_of(conn, key)
         members = groups[key]
-        found.append(ExportedAward(
-            grant_id=row.grant_id, beneficiary_name=row.name, beneficiary_country=row.country,
-            beneficiary_pic=row.pic, beneficiary_vat_id=row.vat_id,
-            organisation_id=row.organisation_id, undertaking_id=undertaking_name(members),
-            undertaking_members=sorted(members), grantor=row.grantor,
-            programme_id=row.programme_id, call_id=row.call_id,
-            granted_on=row.awarded_at.date(), award_cents=row.award_cents,
-            state_resources_percent=row.state_resources_percent,
-            counted_eur_cents=row.amount_cents,
-            counted_eur=f"{row.amount_cents // 100}.{row.amount_cents % 100:02d}",
-            legal_basis=LEGAL_BASIS))
+        found.append(
+            ExportedAward(
+                grant_id=row.grant_id,
+                beneficiary_name=row.name,
+                beneficiary_country=row.country,
+                beneficiary_pic=row.pic,
+                beneficiary_vat_id=row.vat_id,
+                organisation_id=row.organisation_id,
+                undertaking_id=undertaking_name(members),
+                undertaking_members=sorted(members),
+                grantor=row.grantor,
+                programme_id=row.programme_id,
+                call_id=row.call_id,
+                granted_on=row.awarded_at.date(),
+                award_cents=row.award_cents,
+                state_resources_percent=row.state_resources_percent,
+                counted_eur_cents=row.amount_cents,
+                counted_eur=f"{row.amount_cents // 100}.{row.amount_cents % 100:02d}",
+                legal_basis=LEGAL_BASIS,
+            )
+        )
     return found
 
 

@@ -80,56 +80,116 @@ class EnterpriseFile(Aggregate):
     def _corrected(self, event: DeclaredAidCorrected) -> None:
         self.aid[event.entry_id] = event
 
-    def declare_link(self, link_id: str, organisation_id: str, own: Enterprise,
-                     linked: Enterprise, relation: Relation, existing_link: str | None,
-                     by: str, as_: DeclaredAs, note: str | None, now: datetime) -> None:
+    def declare_link(
+        self,
+        link_id: str,
+        organisation_id: str,
+        own: Enterprise,
+        linked: Enterprise,
+        relation: Relation,
+        existing_link: str | None,
+        by: str,
+        as_: DeclaredAs,
+        note: str | None,
+        now: datetime,
+    ) -> None:
         """Link the organisation to another enterprise; the other side need not agree."""
-        same = (linked.key == own.key or (linked.pic and linked.pic == own.pic)
-                or (linked.vat_id and own.vat_id and linked.vat_id == own.vat_id))
+        same = (
+            linked.key == own.key
+            or (linked.pic and linked.pic == own.pic)
+            or (linked.vat_id and own.vat_id and linked.vat_id == own.vat_id)
+        )
         if same:
-            raise SelfLink(f"{linked.key} is the organisation itself: an enterprise is not "
-                           "linked to itself", errors=[{
-                               "field": "pic" if linked.pic else "vat_id",
-                               "message": "names the organisation itself", "type": "self_link"}])
+            raise SelfLink(
+                f"{linked.key} is the organisation itself: an enterprise is not linked to itself",
+                errors=[
+                    {
+                        "field": "pic" if linked.pic else "vat_id",
+                        "message": "names the organisation itself",
+                        "type": "self_link",
+                    }
+                ],
+            )
         if existing_link is not None:
-            raise LinkAlreadyDeclared(f"{own.key} and {linked.key} are already linked "
-                                      f"(link {existing_link})", link_id=existing_link)
-        self.record(EnterpriseLinkDeclared(
-            link_id=link_id, organisation_id=organisation_id, enterprise_id=own.key,
-            linked_enterprise_id=linked.key, linked_pic=linked.pic, linked_vat_id=linked.vat_id,
-            linked_known=linked.known, relation=relation, declared_by=by, declared_as=as_,
-            note=note, declared_at=now))
+            raise LinkAlreadyDeclared(
+                f"{own.key} and {linked.key} are already linked (link {existing_link})",
+                link_id=existing_link,
+            )
+        self.record(
+            EnterpriseLinkDeclared(
+                link_id=link_id,
+                organisation_id=organisation_id,
+                enterprise_id=own.key,
+                linked_enterprise_id=linked.key,
+                linked_pic=linked.pic,
+                linked_vat_id=linked.vat_id,
+                linked_known=linked.known,
+                relation=relation,
+                declared_by=by,
+                declared_as=as_,
+                note=note,
+                declared_at=now,
+            )
+        )
 
-    def declare_aid(self, entry_id: str, organisation_id: str, enterprise: str,
-                    facts: AidFacts, by: str, as_: DeclaredAs, reason: str | None,
-                    now: datetime) -> AidDeclared:
+    def declare_aid(
+        self,
+        entry_id: str,
+        organisation_id: str,
+        enterprise: str,
+        facts: AidFacts,
+        by: str,
+        as_: DeclaredAs,
+        reason: str | None,
+        now: datetime,
+    ) -> AidDeclared:
         """Aid from another grantor; a programme manager recording it says why."""
         if as_ == "programme_manager" and not reason:
-            raise ReasonRequired("a programme manager recording aid gives the reason "
-                                 "(e.g. the register extract it comes from)", errors=[{
-                                     "field": "reason", "message": "required",
-                                     "type": "reason_required"}])
-        declared = AidDeclared(**_facts(facts), entry_id=entry_id,
-                               organisation_id=organisation_id, enterprise_id=enterprise,
-                               recorded_by=by, recorded_as=as_, reason=reason, recorded_at=now)
+            raise ReasonRequired(
+                "a programme manager recording aid gives the reason "
+                "(e.g. the register extract it comes from)",
+                errors=[{"field": "reason", "message": "required", "type": "reason_required"}],
+            )
+        declared = AidDeclared(
+            **_facts(facts),
+            entry_id=entry_id,
+            organisation_id=organisation_id,
+            enterprise_id=enterprise,
+            recorded_by=by,
+            recorded_as=as_,
+            reason=reason,
+            recorded_at=now,
+        )
         self.record(declared)
         return declared
 
-    def correct_aid(self, entry_id: str, facts: AidFacts, by: str, reason: str,
-                    now: datetime) -> DeclaredAidCorrected:
+    def correct_aid(
+        self, entry_id: str, facts: AidFacts, by: str, reason: str, now: datetime
+    ) -> DeclaredAidCorrected:
         entry = self.aid.get(entry_id)
         if entry is None:
             raise NotFound(f"no declared aid {entry_id} in this organisation's file")
         corrected = DeclaredAidCorrected(
-            **_facts(facts), entry_id=entry_id, organisation_id=entry.organisation_id,
-            enterprise_id=entry.enterprise_id, recorded_by=by, recorded_as="programme_manager",
-            reason=reason, recorded_at=now)
+            **_facts(facts),
+            entry_id=entry_id,
+            organisation_id=entry.organisation_id,
+            enterprise_id=entry.enterprise_id,
+            recorded_by=by,
+            recorded_as="programme_manager",
+            reason=reason,
+            recorded_at=now,
+        )
         self.record(corrected)
         return corrected
 
 
 def _facts(facts: AidFacts) -> dict[str, Any]:
-    return {"grantor": facts.grantor, "granted_on": facts.granted_on,
-            "amount_cents": facts.amount_cents, "currency": facts.currency,
-            "rate_to_eur": facts.rate_to_eur, "rate_source": facts.rate_source,
-            "eur_cents": eur_cents(facts.amount_cents, facts.rate_to_eur)}
+    return {
+        "grantor": facts.grantor,
+        "granted_on": facts.granted_on,
+        "amount_cents": facts.amount_cents,
+        "currency": facts.currency,
+        "rate_to_eur": facts.rate_to_eur,
+        "rate_source": facts.rate_source,
+        "eur_cents": eur_cents(facts.amount_cents, facts.rate_to_eur),
+    }

@@ -23,8 +23,12 @@ from shared.events import Event, event
 from shared.values import Cents, Instant
 
 Trigger = Literal["on_signature", "on_report_approved"]
-RefusalCode = Literal["per_beneficiary_cap_exceeded", "per_undertaking_cap_exceeded",
-                      "de_minimis_exceeded", "call_budget_exceeded"]
+RefusalCode = Literal[
+    "per_beneficiary_cap_exceeded",
+    "per_undertaking_cap_exceeded",
+    "de_minimis_exceeded",
+    "call_budget_exceeded",
+]
 AidSourceKind = Literal["cascade", "declared"]
 
 

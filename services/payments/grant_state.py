@@ -105,9 +105,15 @@ class GrantState(Aggregate):
     def facts(self) -> dict[str, Any]:
         """The money context every event about this grant carries."""
         a = self.a
-        return {"grant_id": self.id, "application_id": a.application_id, "call_id": a.call_id,
-                "programme_id": a.programme_id, "organisation_id": a.organisation_id,
-                "country": a.country, "currency": a.currency}
+        return {
+            "grant_id": self.id,
+            "application_id": a.application_id,
+            "call_id": a.call_id,
+            "programme_id": a.programme_id,
+            "organisation_id": a.organisation_id,
+            "country": a.country,
+            "currency": a.currency,
+        }
 
     # --- lookups ------------------------------------------------------------------
 
@@ -135,9 +141,12 @@ class GrantState(Aggregate):
     @apply.register
     def _awarded(self, event: e.GrantAwarded) -> None:
         self.awarded = event
-        self.instalments = {i.instalment_id: Instalment(i.instalment_id, i.label, i.percent,
-                                                        i.amount_cents, i.trigger)
-                            for i in event.instalments}
+        self.instalments = {
+            i.instalment_id: Instalment(
+                i.instalment_id, i.label, i.percent, i.amount_cents, i.trigger
+            )
+            for i in event.instalments
+        }
 
     @apply.register
     def _due(self, event: e.InstalmentDue) -> None:
@@ -147,8 +156,13 @@ class GrantState(Aggregate):
     @apply.register
     def _ordered(self, event: e.PaymentOrdered) -> None:
         self.orders[event.payment_order_id] = PaymentOrder(
-            event.payment_order_id, event.instalment_id, event.amount_cents, event.attempt,
-            event.ordered_by, event.ordered_at)
+            event.payment_order_id,
+            event.instalment_id,
+            event.amount_cents,
+            event.attempt,
+            event.ordered_by,
+            event.ordered_at,
+        )
         i = self.instalments[event.instalment_id]
         i.status, i.payment_order_id = "ordered", event.payment_order_id
 
@@ -156,14 +170,20 @@ class GrantState(Aggregate):
     def _approved_payment(self, event: e.PaymentApproved) -> None:
         order = self.orders[event.payment_order_id]
         order.status, order.approved_by, order.approved_at = (
-            "approved", event.approved_by, event.approved_at)
+            "approved",
+            event.approved_by,
+            event.approved_at,
+        )
         self.instalments[event.instalment_id].status = "approved"
 
     @apply.register
     def _disbursed(self, event: e.PaymentDisbursed) -> None:
         order = self.orders[event.payment_order_id]
         order.status, order.bank_reference, order.disbursed_at = (
-            "disbursed", event.bank_reference, event.disbursed_at)
+            "disbursed",
+            event.bank_reference,
+            event.disbursed_at,
+        )
         i = self.instalments[event.instalment_id]
         i.status, i.paid_at = "paid", event.disbursed_at
         self.paid_cents = event.paid_cents
@@ -172,13 +192,17 @@ class GrantState(Aggregate):
     def _failed(self, event: e.PaymentFailed) -> None:
         order = self.orders[event.payment_order_id]
         order.status, order.failure_reason, order.failed_at = (
-            "failed", event.reason, event.failed_at)
+            "failed",
+            event.reason,
+            event.failed_at,
+        )
         self.instalments[event.instalment_id].status = "failed"
 
     @apply.register
     def _report_submitted(self, event: e.ReportSubmitted) -> None:
-        self.reports[event.report_id] = Report(event.report_id, event.summary,
-                                               event.submitted_by, event.submitted_at)
+        self.reports[event.report_id] = Report(
+            event.report_id, event.summary, event.submitted_by, event.submitted_at
+        )
 
     @apply.register
     def _report_approved(self, event: e.ReportApproved) -> None:
@@ -189,12 +213,16 @@ class GrantState(Aggregate):
     def _report_rejected(self, event: e.ReportRejected) -> None:
         report = self.reports[event.report_id]
         report.status, report.decided_at, report.rejection_reason = (
-            "rejected", event.rejected_at, event.reason)
+            "rejected",
+            event.rejected_at,
+            event.reason,
+        )
 
     @apply.register
     def _recovery_ordered(self, event: e.RecoveryOrdered) -> None:
-        self.recoveries[event.recovery_id] = Recovery(event.recovery_id, event.amount_cents,
-                                                      event.reason, event.ordered_at)
+        self.recoveries[event.recovery_id] = Recovery(
+            event.recovery_id, event.amount_cents, event.reason, event.ordered_at
+        )
 
     @apply.register
     def _recovery_received(self, event: e.RecoveryReceived) -> None:

@@ -30,8 +30,7 @@ def _now(uow: UnitOfWork) -> datetime:
 
 
 async def _ledger_and_grant(uow: UnitOfWork, grant_id: str) -> tuple[call_books.CallBooks, Grant]:
-    call_id = await uow.conn.scalar(select(grants.c.call_id)
-                                    .where(grants.c.id == grant_id))
+    call_id = await uow.conn.scalar(select(grants.c.call_id).where(grants.c.id == grant_id))
     if call_id is None:
         raise NotFound(f"no grant {grant_id}")
     call = await call_books.ledger_of(uow.conn, call_id)
@@ -51,13 +50,18 @@ async def _save(uow: UnitOfWork, grant: Grant, call: call_books.CallBooks | None
 
 # --- payments -----------------------------------------------------------------------
 
+
 async def order_payment(uow: UnitOfWork, instalment_id: UUID) -> CommandResult:
     grant = await _of_item(uow, "instalment", instalment_id)
     order_id = str(uuid7())
     grant.order_payment(str(instalment_id), order_id, uow.principal.sub, _now(uow))
     await _save(uow, grant)
-    return uow.result(grant, views.order_view(grant, order_id), status=201,
-                      location=f"/v1/payment-orders/{order_id}")
+    return uow.result(
+        grant,
+        views.order_view(grant, order_id),
+        status=201,
+        location=f"/v1/payment-orders/{order_id}",
+    )
 
 
 async def approve_payment(uow: UnitOfWork, order_id: UUID) -> CommandResult:
@@ -84,6 +88,7 @@ async def mark_failed(uow: UnitOfWork, order_id: UUID, cmd: GiveReason) -> Comma
 
 # --- final reports ------------------------------------------------------------------
 
+
 async def submit_report(uow: UnitOfWork, grant_id: UUID, cmd: SubmitReport) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
     if grant.a.organisation_id not in await replica.member_of(uow.conn, uow.principal.sub):
@@ -91,8 +96,12 @@ async def submit_report(uow: UnitOfWork, grant_id: UUID, cmd: SubmitReport) -> C
     report_id = str(uuid7())
     grant.submit_report(report_id, cmd.summary, uow.principal.sub, _now(uow))
     await _save(uow, grant)
-    return uow.result(grant, views.report_view(grant, report_id), status=201,
-                      location=f"/v1/grants/{grant.id}/reports/{report_id}")
+    return uow.result(
+        grant,
+        views.report_view(grant, report_id),
+        status=201,
+        location=f"/v1/grants/{grant.id}/reports/{report_id}",
+    )
 
 
 async def approve_report(uow: UnitOfWork, grant_id: UUID, report_id: UUID) -> CommandResult:
@@ -102,8 +111,9 @@ async def approve_report(uow: UnitOfWork, grant_id: UUID, report_id: UUID) -> Co
     return uow.result(grant, views.report_view(grant, str(report_id)))
 
 
-async def reject_report(uow: UnitOfWork, grant_id: UUID, report_id: UUID,
-                        cmd: GiveReason) -> CommandResult:
+async def reject_report(
+    uow: UnitOfWork, grant_id: UUID, report_id: UUID, cmd: GiveReason
+) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
     grant.reject_report(str(report_id), cmd.reason, _now(uow))
     await _save(uow, grant)
@@ -112,13 +122,18 @@ async def reject_report(uow: UnitOfWork, grant_id: UUID, report_id: UUID,
 
 # --- recoveries and cancellation ----------------------------------------------------
 
+
 async def order_recovery(uow: UnitOfWork, grant_id: UUID, cmd: OrderRecovery) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
     recovery_id = str(uuid7())
     grant.order_recovery(recovery_id, cmd.amount_cents, cmd.reason, _now(uow))
     await _save(uow, grant)
-    return uow.result(grant, views.recovery_view(grant, recovery_id), status=201,
-                      location=f"/v1/recoveries/{recovery_id}")
+    return uow.result(
+        grant,
+        views.recovery_view(grant, recovery_id),
+        status=201,
+        location=f"/v1/recoveries/{recovery_id}",
+    )
 
 
 async def receive_recovery(uow: UnitOfWork, recovery_id: UUID) -> CommandResult:

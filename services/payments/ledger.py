@@ -44,28 +44,34 @@ class CallLedger:
             raise CallBudgetExceeded(
                 f"committing {amount_cents} cents would exceed the call's budget of "
                 f"{self.budget_cents} cents ({self.committed_cents} committed)",
-                available_cents=self.available_cents)
+                available_cents=self.available_cents,
+            )
         self.committed_cents += amount_cents
 
     def release(self, amount_cents: int) -> None:
         """Give back committed money that will never be paid (a cancelled grant)."""
         if amount_cents < 0 or self.committed_cents - amount_cents < self.paid_cents:
-            raise ReleaseExceedsUnpaid(f"releasing {amount_cents} cents would leave less "
-                                       "committed than paid")
+            raise ReleaseExceedsUnpaid(
+                f"releasing {amount_cents} cents would leave less committed than paid"
+            )
         self.committed_cents -= amount_cents
 
     def pay(self, amount_cents: int) -> None:
         _positive(amount_cents)
         if self.paid_cents + amount_cents > self.committed_cents:
-            raise PaymentExceedsCommitted(f"paying {amount_cents} cents would pay more than "
-                                          f"the {self.committed_cents} cents committed")
+            raise PaymentExceedsCommitted(
+                f"paying {amount_cents} cents would pay more than "
+                f"the {self.committed_cents} cents committed"
+            )
         self.paid_cents += amount_cents
 
     def recover(self, amount_cents: int) -> None:
         _positive(amount_cents)
         if self.recovered_cents + amount_cents > self.paid_cents:
-            raise RecoveryExceedsPaid(f"recovering {amount_cents} cents would recover more "
-                                      f"than the {self.paid_cents} cents paid")
+            raise RecoveryExceedsPaid(
+                f"recovering {amount_cents} cents would recover more "
+                f"than the {self.paid_cents} cents paid"
+            )
         self.recovered_cents += amount_cents
 
     def holds(self) -> bool:

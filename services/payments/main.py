@@ -20,9 +20,11 @@ from shared.asyncapi import asyncapi_router
 from shared.consumer import Handlers
 
 TITLE = "Cascade payments"
-DESCRIPTION = ("Grants, instalments, four-eyes payments, reports, recoveries, the ledger and "
-               "the de minimis register of single undertakings (Regulation (EU) 2023/2831). "
-               "Writes `payments.events`.")
+DESCRIPTION = (
+    "Grants, instalments, four-eyes payments, reports, recoveries, the ledger and "
+    "the de minimis register of single undertakings (Regulation (EU) 2023/2831). "
+    "Writes `payments.events`."
+)
 SOURCES = ("calls", "applications")
 
 
@@ -38,11 +40,19 @@ def consumer(chassis: Chassis) -> list[Component]:
 def definition(*, consume: bool = True) -> ServiceDefinition:
     """The payments service; tests that need no other service's events leave out the consumer."""
     return ServiceDefinition(
-        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations", tables=tables.metadata,
+        name=NAME,
+        title=TITLE,
+        description=DESCRIPTION,
+        port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        tables=tables.metadata,
         consumes=SOURCES if consume else (),
-        routers=[api.router, ledger_api.router, state_aid_api.router,
-                 asyncapi_router("payments", title=TITLE, description=DESCRIPTION)],
+        routers=[
+            api.router,
+            ledger_api.router,
+            state_aid_api.router,
+            asyncapi_router("payments", title=TITLE, description=DESCRIPTION),
+        ],
         components=[consumer] if consume else [],
     )
 

@@ -38,48 +38,93 @@ class Window:
         return cls(window_start(end, years), end, as_of)
 
 
-async def record_aid(conn: AsyncConnection, *, grant_id: str, undertaking_id: str,
-                     organisation_id: str, programme_id: str, call_id: str, award_cents: int,
-                     counted_cents: int, state_resources_percent: int,
-                     awarded_at: datetime) -> None:
-    await conn.execute(pg_insert(aid).values(
-        grant_id=grant_id, undertaking_id=undertaking_id, organisation_id=organisation_id,
-        programme_id=programme_id, call_id=call_id, amount_cents=counted_cents,
-        award_cents=award_cents, counted_at_award_cents=counted_cents,
-        state_resources_percent=state_resources_percent,
-        awarded_at=awarded_at).on_conflict_do_nothing())
+async def record_aid(
+    conn: AsyncConnection,
+    *,
+    grant_id: str,
+    undertaking_id: str,
+    organisation_id: str,
+    programme_id: str,
+    call_id: str,
+    award_cents: int,
+    counted_cents: int,
+    state_resources_percent: int,
+    awarded_at: datetime,
+) -> None:
+    await conn.execute(
+        pg_insert(aid)
+        .values(
+            grant_id=grant_id,
+            undertaking_id=undertaking_id,
+            organisation_id=organisation_id,
+            programme_id=programme_id,
+            call_id=call_id,
+            amount_cents=counted_cents,
+            award_cents=award_cents,
+            counted_at_award_cents=counted_cents,
+            state_resources_percent=state_resources_percent,
+            awarded_at=awarded_at,
+        )
+        .on_conflict_do_nothing()
+    )
 
 
-async def reduce_aid(conn: AsyncConnection, grant_id: str, committed_cents: int,
-                     at: datetime) -> None:
+async def reduce_aid(
+    conn: AsyncConnection, grant_id: str, committed_cents: int, at: datetime
+) -> None:
     """A cancelled grant counts only with the state-resource share of what was paid."""
-    await conn.execute(update(aid).where(aid.c.grant_id == grant_id).values(
-        # the share rounded up, as at the award (all non-negative: floor is truncation)
-        amount_cents=(committed_cents * aid.c.state_resources_percent + 99) // 100,
-        reduced_at=at))
+    await conn.execute(
+        update(aid)
+        .where(aid.c.grant_id == grant_id)
+        .values(
+            # the share rounded up, as at the award (all non-negative: floor is truncation)
+            amount_cents=(committed_cents * aid.c.state_resources_percent + 99) // 100,
+            reduced_at=at,
+        )
+    )
 
 
 async def record_declared(conn: AsyncConnection, e: DeclaredAid, version: int) -> None:
-    await conn.execute(declared.insert().values(
-        entry_id=e.entry_id, version=version, organisation_id=e.organisation_id,
-        enterprise_id=e.enterprise_id, grantor=e.grantor, granted_on=e.granted_on,
-        amount_cents=e.amount_cents, currency=e.currency, rate_to_eur=e.rate_to_eur,
-        rate_source=e.rate_source, eur_cents=e.eur_cents, recorded_by=e.recorded_by,
-        recorded_as=e.recorded_as, reason=e.reason, recorded_at=e.recorded_at))
+    await conn.execute(
+        declared.insert().values(
+            entry_id=e.entry_id,
+            version=version,
+            organisation_id=e.organisation_id,
+            enterprise_id=e.enterprise_id,
+            grantor=e.grantor,
+            granted_on=e.granted_on,
+            amount_cents=e.amount_cents,
+            currency=e.currency,
+            rate_to_eur=e.rate_to_eur,
+            rate_source=e.rate_source,
+            eur_cents=e.eur_cents,
+            recorded_by=e.recorded_by,
+            recorded_as=e.recorded_as,
+            reason=e.reason,
+            recorded_at=e.recorded_at,
+        )
+    )
 
 
 async def entry_versions(conn: AsyncConnection, entry_id: str) -> int:
-    return int(await conn.scalar(select(func.count()).select_from(declared)
-                                 .where(declared.c.entry_id == entry_id)) or 0)
+    return int(
+        await conn.scalar(
+            select(func.count()).select_from(declared).where(declared.c.entry_id == entry_id)
+        )
+        or 0
+    )
 
 
-async def cascade_aid(conn: AsyncConnection, members: frozenset[str], window: Window, *,
-                      bounded: bool = True) -> list[dict[str, Any]]:
+async def cascade_aid(
+    conn: AsyncConnection, members: frozenset[str], window: Window, *, bounded: bool = True
+) -> list[dict[str, Any]]:
     """Cascade's awards to the members in the window; unbounded, also those dated after
     its end (an award decided out of order still counts against the next one)."""
     counted: Any = aid.c.amount_cents
-    conditions = [aid.c.undertaking_id.in_(sorted(members)),
-                  aid.c.awarded_at > _end_of(window.start)]
+    conditions = [
+        aid.c.undertaking_id.in_(sorted(members)),
+        aid.c.awarded_at > _end_of(window.start),
+    ]
     if window.as_of is not None:
         reduced = and_(aid.c.reduced_at.is_not(None), aid.c.reduced_at <= window.as_of)
         counted = case((reduced, aid.c.amount_cents), else_=aid.c.counted_at_award_cents)
@@ -87,22 +132,35 @@ async def cascade_aid(conn: AsyncConnection, members: frozenset[str], window: Wi
     if bounded:
         conditions.append(aid.c.awarded_at <= _end_of(window.end))
     rows = await conn.execute(
-        select(aid.c.grant_id, aid.c.undertaking_id.label("enterprise_id"),
-               aid.c.organisation_id, aid.c.programme_id, aid.c.call_id, aid.c.award_cents,
-               counted.label("counted_cents"), aid.c.state_resources_percent,
-               aid.c.awarded_at, func.coalesce(programmes.c.name, aid.c.programme_id)
-               .label("grantor"))
+        select(
+            aid.c.grant_id,
+            aid.c.undertaking_id.label("enterprise_id"),
+            aid.c.organisation_id,
+            aid.c.programme_id,
+            aid.c.call_id,
+            aid.c.award_cents,
+            counted.label("counted_cents"),
+            aid.c.state_resources_percent,
+            aid.c.awarded_at,
+            func.coalesce(programmes.c.name, aid.c.programme_id).label("grantor"),
+        )
         .outerjoin(programmes, programmes.c.id == aid.c.programme_id)
-        .where(*conditions).order_by(aid.c.awarded_at, aid.c.grant_id))
+        .where(*conditions)
+        .order_by(aid.c.awarded_at, aid.c.grant_id)
+    )
     return [dict(row._mapping) for row in rows]
 
 
-async def declared_aid(conn: AsyncConnection, members: frozenset[str],
-                       window: Window) -> list[dict[str, Any]]:
+async def declared_aid(
+    conn: AsyncConnection, members: frozenset[str], window: Window
+) -> list[dict[str, Any]]:
     """Every entry declared for the members (its newest version known at `as_of`),
     each with `counted` and, when it does not count in the window, `not_counted`."""
-    query = (select(declared).where(declared.c.enterprise_id.in_(sorted(members)))
-             .order_by(declared.c.entry_id, declared.c.version))
+    query = (
+        select(declared)
+        .where(declared.c.enterprise_id.in_(sorted(members)))
+        .order_by(declared.c.entry_id, declared.c.version)
+    )
     if window.as_of is not None:
         query = query.where(declared.c.recorded_at <= window.as_of)
     newest = {row.entry_id: row for row in await conn.execute(query)}
@@ -125,5 +183,7 @@ def sources(awards: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list
         if e["counted"]:
             key = ("declared", str(e["grantor"]))
             totals[key] = totals.get(key, 0) + int(e["eur_cents"])
-    return [AidSource(source=kind, grantor=grantor, counted_cents=cents)  # type: ignore[arg-type]
-            for (kind, grantor), cents in totals.items()]
+    return [
+        AidSource(source=kind, grantor=grantor, counted_cents=cents)  # type: ignore[arg-type]
+        for (kind, grantor), cents in totals.items()
+    ]

@@ -42,14 +42,24 @@ async def declare_link(uow: UnitOfWork, organisation_id: UUID, cmd: DeclareLink)
     linked = await undertakings.resolve(uow.conn, cmd.pic, cmd.vat_id)
     file = await _file(uow, org.id)
     link_id = str(uuid7())
-    file.declare_link(link_id, org.id, own, linked, cmd.relation,
-                      await undertakings.link_between(uow.conn, own.key, linked.key),
-                      uow.principal.sub, declared_as, cmd.note, uow.chassis.clock.now())
+    file.declare_link(
+        link_id,
+        org.id,
+        own,
+        linked,
+        cmd.relation,
+        await undertakings.link_between(uow.conn, own.key, linked.key),
+        uow.principal.sub,
+        declared_as,
+        cmd.note,
+        uow.chassis.clock.now(),
+    )
     event = file.links[link_id]
     await uow.save(file)
     await undertakings.record_link(uow.conn, event)
-    return uow.result(file, link_view(event), status=201,
-                      location=f"/v1/organisations/{org.id}/de-minimis")
+    return uow.result(
+        file, link_view(event), status=201, location=f"/v1/organisations/{org.id}/de-minimis"
+    )
 
 
 async def declare_aid(uow: UnitOfWork, organisation_id: UUID, cmd: DeclareAid) -> CommandResult:
@@ -61,27 +71,32 @@ async def declare_aid(uow: UnitOfWork, organisation_id: UUID, cmd: DeclareAid) -
     await undertakings.lock_single_undertaking(uow.conn, own.key)
     file = await _file(uow, org.id)
     now = uow.chassis.clock.now()
-    declared = file.declare_aid(str(uuid7()), org.id, own.key, cmd.facts(), uow.principal.sub,
-                                declared_as, cmd.reason, now)
+    declared = file.declare_aid(
+        str(uuid7()), org.id, own.key, cmd.facts(), uow.principal.sub, declared_as, cmd.reason, now
+    )
     return await _saved(uow, file, declared, 1, status=201)
 
 
-async def correct_aid(uow: UnitOfWork, organisation_id: UUID, entry_id: UUID,
-                      cmd: CorrectAid) -> CommandResult:
+async def correct_aid(
+    uow: UnitOfWork, organisation_id: UUID, entry_id: UUID, cmd: CorrectAid
+) -> CommandResult:
     org = await replica.organisation(uow.conn, str(organisation_id))
     own = undertakings.own_enterprise(org)
     await undertakings.lock_single_undertaking(uow.conn, own.key)
     file = await _file(uow, org.id)
-    corrected = file.correct_aid(str(entry_id), cmd.facts(), uow.principal.sub, cmd.reason,
-                                 uow.chassis.clock.now())
+    corrected = file.correct_aid(
+        str(entry_id), cmd.facts(), uow.principal.sub, cmd.reason, uow.chassis.clock.now()
+    )
     version = await register.entry_versions(uow.conn, str(entry_id)) + 1
     return await _saved(uow, file, corrected, version)
 
 
-async def _saved(uow: UnitOfWork, file: EnterpriseFile, entry: DeclaredAid, version: int, *,
-                 status: int = 200) -> CommandResult:
+async def _saved(
+    uow: UnitOfWork, file: EnterpriseFile, entry: DeclaredAid, version: int, *, status: int = 200
+) -> CommandResult:
     await uow.save(file)
     await register.record_declared(uow.conn, entry, version)
     body: Any = entry_view(entry, version, uow.chassis.clock.now().date())
-    return uow.result(file, body, status=status,
-                      location=f"/v1/organisations/{entry.organisation_id}/de-minimis")
+    return uow.result(
+        file, body, status=status, location=f"/v1/organisations/{entry.organisation_id}/de-minimis"
+    )

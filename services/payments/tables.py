@@ -32,7 +32,8 @@ ZERO = text("0")
 HUNDRED = text("100")
 
 programmes = Table(
-    "programmes", metadata,
+    "programmes",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("currency", Text, nullable=False),
     Column("budget_cents", BigInteger, nullable=False),
@@ -46,7 +47,8 @@ programmes = Table(
 # A call's terms as payments needs them, and its ledger. The check repeats the
 # ledger's invariants, so that no bug can write books that break them.
 calls = Table(
-    "calls", metadata,
+    "calls",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("programme_id", Text, nullable=False),
     Column("currency", Text, nullable=False),
@@ -61,15 +63,19 @@ calls = Table(
     # The share of the call's money that is state resources (EU funds managed
     # centrally are not): only that share of an award counts as de minimis aid.
     Column("state_resources_percent", Integer, nullable=False, server_default=HUNDRED),
-    CheckConstraint("0 <= recovered_cents AND recovered_cents <= paid_cents "
-                    "AND paid_cents <= committed_cents", name="calls_check"),
-    CheckConstraint("state_resources_percent BETWEEN 0 AND 100",
-                    name="calls_state_resources_percent_check"),
+    CheckConstraint(
+        "0 <= recovered_cents AND recovered_cents <= paid_cents AND paid_cents <= committed_cents",
+        name="calls_check",
+    ),
+    CheckConstraint(
+        "state_resources_percent BETWEEN 0 AND 100", name="calls_state_resources_percent_check"
+    ),
     Index("calls_by_programme", "programme_id"),
 )
 
 organisations = Table(
-    "organisations", metadata,
+    "organisations",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("name", Text, nullable=False),
     Column("country", Text, nullable=False),
@@ -79,7 +85,8 @@ organisations = Table(
 )
 
 members = Table(
-    "organisation_members", metadata,
+    "organisation_members",
+    metadata,
     Column("organisation_id", Text, nullable=False),
     Column("sub", Text, nullable=False),
     PrimaryKeyConstraint("organisation_id", "sub", name="organisation_members_pkey"),
@@ -89,7 +96,8 @@ members = Table(
 # Contracts that arrived before their call or programme (topics are not ordered
 # with each other): awarded once the call is known.
 waiting_contracts = Table(
-    "waiting_contracts", metadata,
+    "waiting_contracts",
+    metadata,
     Column("application_id", Text, primary_key=True),
     Column("call_id", Text, nullable=False),
     Column("envelope", JSONB, nullable=False),
@@ -97,7 +105,8 @@ waiting_contracts = Table(
 )
 
 grants = Table(
-    "grants", metadata,
+    "grants",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("application_id", Text, nullable=False),
     Column("call_id", Text, nullable=False),
@@ -115,7 +124,8 @@ grants = Table(
 
 # Instalments, payment orders and recoveries have URLs of their own.
 grant_items = Table(
-    "grant_items", metadata,
+    "grant_items",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("kind", Text, nullable=False),
     Column("grant_id", Text, nullable=False),
@@ -126,7 +136,8 @@ grant_items = Table(
 undertakings = Table("undertakings", metadata, Column("id", Text, primary_key=True))
 
 de_minimis_aid = Table(
-    "de_minimis_aid", metadata,
+    "de_minimis_aid",
+    metadata,
     Column("grant_id", Text, primary_key=True),
     Column("undertaking_id", Text, nullable=False),
     Column("organisation_id", Text, nullable=False),
@@ -140,8 +151,9 @@ de_minimis_aid = Table(
     # reduced it.
     Column("counted_at_award_cents", BigInteger, nullable=False),
     Column("reduced_at", DateTime(timezone=True)),
-    ForeignKeyConstraint(["undertaking_id"], ["undertakings.id"],
-                         name="de_minimis_aid_undertaking_id_fkey"),
+    ForeignKeyConstraint(
+        ["undertaking_id"], ["undertakings.id"], name="de_minimis_aid_undertaking_id_fkey"
+    ),
     CheckConstraint("amount_cents >= 0", name="de_minimis_aid_amount_cents_check"),
     Index("de_minimis_aid_by_undertaking", "undertaking_id", "awarded_at"),
     Index("de_minimis_aid_by_date", "awarded_at"),
@@ -150,7 +162,8 @@ de_minimis_aid = Table(
 # Links between enterprises of a single undertaking. A link holds both ways: one row
 # per pair, whichever side declared it.
 enterprise_links = Table(
-    "enterprise_links", metadata,
+    "enterprise_links",
+    metadata,
     Column("id", Text, primary_key=True),
     Column("organisation_id", Text, nullable=False),
     Column("enterprise_id", Text, nullable=False),
@@ -163,9 +176,12 @@ enterprise_links = Table(
     Column("declared_as", Text, nullable=False),
     Column("declared_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("enterprise_id <> linked_enterprise_id", name="enterprise_links_check"),
-    Index("enterprise_links_pair",
-          func.least(text("enterprise_id"), text("linked_enterprise_id")),
-          func.greatest(text("enterprise_id"), text("linked_enterprise_id")), unique=True),
+    Index(
+        "enterprise_links_pair",
+        func.least(text("enterprise_id"), text("linked_enterprise_id")),
+        func.greatest(text("enterprise_id"), text("linked_enterprise_id")),
+        unique=True,
+    ),
     Index("enterprise_links_by_enterprise", "enterprise_id"),
     Index("enterprise_links_by_linked", "linked_enterprise_id"),
 )
@@ -173,7 +189,8 @@ enterprise_links = Table(
 # De minimis aid declared from other grantors: every version of each entry, so that
 # the register can answer as of a past instant.
 declared_aid = Table(
-    "declared_aid", metadata,
+    "declared_aid",
+    metadata,
     Column("entry_id", Text, nullable=False),
     Column("version", Integer, nullable=False),
     Column("organisation_id", Text, nullable=False),

@@ -31,15 +31,19 @@ async def lock_graph(conn: AsyncConnection, *, exclusive: bool) -> None:
     await conn.execute(select(lock(func.hashtextextended(GRAPH_LOCK, 0))))
 
 
-async def members_of(conn: AsyncConnection, key: str,
-                     as_of: datetime | None = None) -> frozenset[str]:
+async def members_of(
+    conn: AsyncConnection, key: str, as_of: datetime | None = None
+) -> frozenset[str]:
     """The enterprises linked to `key`, transitively, by the links declared by `as_of`
     (all when None); `key` included. A cycle adds nobody twice."""
     found, frontier = {key}, {key}
     while frontier:
-        query = select(links.c.enterprise_id, links.c.linked_enterprise_id).where(or_(
-            links.c.enterprise_id.in_(sorted(frontier)),
-            links.c.linked_enterprise_id.in_(sorted(frontier))))
+        query = select(links.c.enterprise_id, links.c.linked_enterprise_id).where(
+            or_(
+                links.c.enterprise_id.in_(sorted(frontier)),
+                links.c.linked_enterprise_id.in_(sorted(frontier)),
+            )
+        )
         if as_of is not None:
             query = query.where(links.c.declared_at <= as_of)
         ends = {end for row in await conn.execute(query) for end in row}
@@ -53,16 +57,27 @@ async def lock_single_undertaking(conn: AsyncConnection, key: str) -> frozenset[
     ends: aid counted for it cannot change until then."""
     await lock_graph(conn, exclusive=False)
     members = await members_of(conn, key)
-    await conn.execute(pg_insert(undertakings).values([{"id": m} for m in sorted(members)])
-                       .on_conflict_do_nothing())
-    await conn.execute(select(undertakings.c.id).where(undertakings.c.id.in_(sorted(members)))
-                       .order_by(undertakings.c.id).with_for_update())
+    await conn.execute(
+        pg_insert(undertakings)
+        .values([{"id": m} for m in sorted(members)])
+        .on_conflict_do_nothing()
+    )
+    await conn.execute(
+        select(undertakings.c.id)
+        .where(undertakings.c.id.in_(sorted(members)))
+        .order_by(undertakings.c.id)
+        .with_for_update()
+    )
     return members
 
 
 def own_enterprise(org: Any) -> Enterprise:
-    return Enterprise(undertaking_id(org.id, org.pic, org.vat_id), org.pic,
-                      normal_vat(org.vat_id) if org.vat_id else None, True)
+    return Enterprise(
+        undertaking_id(org.id, org.pic, org.vat_id),
+        org.pic,
+        normal_vat(org.vat_id) if org.vat_id else None,
+        True,
+    )
 
 
 async def resolve(conn: AsyncConnection, pic: str | None, vat_id: str | None) -> Enterprise:
@@ -74,36 +89,67 @@ async def resolve(conn: AsyncConnection, pic: str | None, vat_id: str | None) ->
         conditions.append(organisations.c.pic == pic)
     if vat:
         conditions.append(func.upper(organisations.c.vat_id) == vat)
-    row = (await conn.execute(select(organisations).where(or_(*conditions))
-                              .order_by(organisations.c.pic.is_(None), organisations.c.id)
-                              .limit(1))).first()
+    row = (
+        await conn.execute(
+            select(organisations)
+            .where(or_(*conditions))
+            .order_by(organisations.c.pic.is_(None), organisations.c.id)
+            .limit(1)
+        )
+    ).first()
     if row is None:
         return Enterprise(enterprise_key(pic, vat), pic, vat, False)
-    return Enterprise(undertaking_id(row.id, row.pic, row.vat_id), pic or row.pic,
-                      vat or (normal_vat(row.vat_id) if row.vat_id else None), True)
+    return Enterprise(
+        undertaking_id(row.id, row.pic, row.vat_id),
+        pic or row.pic,
+        vat or (normal_vat(row.vat_id) if row.vat_id else None),
+        True,
+    )
 
 
 async def link_between(conn: AsyncConnection, a: str, b: str) -> str | None:
-    found: str | None = await conn.scalar(select(links.c.id).where(or_(
-        (links.c.enterprise_id == a) & (links.c.linked_enterprise_id == b),
-        (links.c.enterprise_id == b) & (links.c.linked_enterprise_id == a))))
+    found: str | None = await conn.scalar(
+        select(links.c.id).where(
+            or_(
+                (links.c.enterprise_id == a) & (links.c.linked_enterprise_id == b),
+                (links.c.enterprise_id == b) & (links.c.linked_enterprise_id == a),
+            )
+        )
+    )
     return found
 
 
 async def record_link(conn: AsyncConnection, e: EnterpriseLinkDeclared) -> None:
-    await conn.execute(pg_insert(undertakings).values(
-        [{"id": e.enterprise_id}, {"id": e.linked_enterprise_id}]).on_conflict_do_nothing())
-    await conn.execute(links.insert().values(
-        id=e.link_id, organisation_id=e.organisation_id, enterprise_id=e.enterprise_id,
-        linked_enterprise_id=e.linked_enterprise_id, linked_pic=e.linked_pic,
-        linked_vat_id=e.linked_vat_id, linked_known=e.linked_known, relation=e.relation,
-        declared_by=e.declared_by, declared_as=e.declared_as, declared_at=e.declared_at))
+    await conn.execute(
+        pg_insert(undertakings)
+        .values([{"id": e.enterprise_id}, {"id": e.linked_enterprise_id}])
+        .on_conflict_do_nothing()
+    )
+    await conn.execute(
+        links.insert().values(
+            id=e.link_id,
+            organisation_id=e.organisation_id,
+            enterprise_id=e.enterprise_id,
+            linked_enterprise_id=e.linked_enterprise_id,
+            linked_pic=e.linked_pic,
+            linked_vat_id=e.linked_vat_id,
+            linked_known=e.linked_known,
+            relation=e.relation,
+            declared_by=e.declared_by,
+            declared_as=e.declared_as,
+            declared_at=e.declared_at,
+        )
+    )
 
 
-async def links_among(conn: AsyncConnection, members: frozenset[str],
-                      as_of: datetime | None = None) -> list[Any]:
-    query = select(links).where(links.c.enterprise_id.in_(sorted(members))).order_by(
-        links.c.declared_at, links.c.id)
+async def links_among(
+    conn: AsyncConnection, members: frozenset[str], as_of: datetime | None = None
+) -> list[Any]:
+    query = (
+        select(links)
+        .where(links.c.enterprise_id.in_(sorted(members)))
+        .order_by(links.c.declared_at, links.c.id)
+    )
     if as_of is not None:
         query = query.where(links.c.declared_at <= as_of)
     return list(await conn.execute(query))
@@ -114,9 +160,15 @@ async def organisations_of(conn: AsyncConnection, members: frozenset[str]) -> li
     pics = [m[4:] for m in members if m.startswith("PIC:")]
     vats = [m[4:] for m in members if m.startswith("VAT:")]
     ids = [m[4:] for m in members if m.startswith("ORG:")]
-    rows = await conn.execute(select(organisations).where(or_(
-        organisations.c.pic.in_(pics),
-        organisations.c.pic.is_(None) & func.upper(organisations.c.vat_id).in_(vats),
-        organisations.c.id.in_(ids))).order_by(organisations.c.id))
-    return [row for row in rows
-            if undertaking_id(row.id, row.pic, row.vat_id) in members]
+    rows = await conn.execute(
+        select(organisations)
+        .where(
+            or_(
+                organisations.c.pic.in_(pics),
+                organisations.c.pic.is_(None) & func.upper(organisations.c.vat_id).in_(vats),
+                organisations.c.id.in_(ids),
+            )
+        )
+        .order_by(organisations.c.id)
+    )
+    return [row for row in rows if undertaking_id(row.id, row.pic, row.vat_id) in members]

@@ -115,58 +115,94 @@ def recovery_view(grant: Grant, recovery_id: str) -> RecoveryView:
 def grant_view(grant: Grant) -> GrantView:
     a = grant.a
     return GrantView(
-        id=grant.id, application_id=a.application_id, call_id=a.call_id,
-        programme_id=a.programme_id, organisation_id=a.organisation_id, country=a.country,
-        currency=a.currency, amount_cents=a.amount_cents, committed_cents=grant.committed_cents,
-        paid_cents=grant.paid_cents, recovered_cents=grant.recovered_cents,
-        net_paid_cents=grant.paid_cents - grant.recovered_cents, status=grant.status,
-        awarded_at=a.awarded_at, closed_at=grant.closed_at, cancelled_at=grant.cancelled_at,
+        id=grant.id,
+        application_id=a.application_id,
+        call_id=a.call_id,
+        programme_id=a.programme_id,
+        organisation_id=a.organisation_id,
+        country=a.country,
+        currency=a.currency,
+        amount_cents=a.amount_cents,
+        committed_cents=grant.committed_cents,
+        paid_cents=grant.paid_cents,
+        recovered_cents=grant.recovered_cents,
+        net_paid_cents=grant.paid_cents - grant.recovered_cents,
+        status=grant.status,
+        awarded_at=a.awarded_at,
+        closed_at=grant.closed_at,
+        cancelled_at=grant.cancelled_at,
         instalments=[InstalmentView(**vars(i)) for i in grant.instalments.values()],
         payment_orders=[order_view(grant, o) for o in grant.orders],
         reports=[report_view(grant, r) for r in grant.reports],
         recoveries=[recovery_view(grant, r) for r in grant.recoveries],
-        version=grant.version)
+        version=grant.version,
+    )
 
 
 async def save_grant(conn: AsyncConnection, grant: Grant) -> GrantView:
     """The grant's row, and a row for each of its parts that has a URL."""
     view = grant_view(grant)
     a = grant.a
-    values = {"application_id": a.application_id, "call_id": a.call_id,
-              "programme_id": a.programme_id, "organisation_id": a.organisation_id,
-              "status": grant.status, "committed_cents": grant.committed_cents,
-              "version": grant.version, "body": view.model_dump(mode="json")}
-    await conn.execute(pg_insert(grants).values(id=grant.id, **values)
-                       .on_conflict_do_update(index_elements=[grants.c.id], set_=values))
-    parts = ([("instalment", i) for i in grant.instalments]
-             + [("payment_order", o) for o in grant.orders]
-             + [("recovery", r) for r in grant.recoveries])
-    await conn.execute(pg_insert(grant_items).values([
-        {"id": id_, "kind": kind, "grant_id": grant.id} for kind, id_ in parts
-    ]).on_conflict_do_nothing())
+    values = {
+        "application_id": a.application_id,
+        "call_id": a.call_id,
+        "programme_id": a.programme_id,
+        "organisation_id": a.organisation_id,
+        "status": grant.status,
+        "committed_cents": grant.committed_cents,
+        "version": grant.version,
+        "body": view.model_dump(mode="json"),
+    }
+    await conn.execute(
+        pg_insert(grants)
+        .values(id=grant.id, **values)
+        .on_conflict_do_update(index_elements=[grants.c.id], set_=values)
+    )
+    parts = (
+        [("instalment", i) for i in grant.instalments]
+        + [("payment_order", o) for o in grant.orders]
+        + [("recovery", r) for r in grant.recoveries]
+    )
+    await conn.execute(
+        pg_insert(grant_items)
+        .values([{"id": id_, "kind": kind, "grant_id": grant.id} for kind, id_ in parts])
+        .on_conflict_do_nothing()
+    )
     return view
 
 
 async def grant_of(conn: AsyncConnection, kind: str, item_id: str) -> str:
     """The grant an instalment, payment order or recovery belongs to (404 if none)."""
-    found: str | None = await conn.scalar(select(grant_items.c.grant_id).where(
-        grant_items.c.id == item_id, grant_items.c.kind == kind))
+    found: str | None = await conn.scalar(
+        select(grant_items.c.grant_id).where(
+            grant_items.c.id == item_id, grant_items.c.kind == kind
+        )
+    )
     if found is None:
         raise NotFound(f"no {kind.replace('_', ' ')} {item_id}")
     return found
 
 
 async def has_grant(conn: AsyncConnection, application_id: str) -> bool:
-    return bool(await conn.scalar(select(func.count()).select_from(grants)
-                                  .where(grants.c.application_id == application_id)))
+    return bool(
+        await conn.scalar(
+            select(func.count())
+            .select_from(grants)
+            .where(grants.c.application_id == application_id)
+        )
+    )
 
 
-async def committed_in_programme(conn: AsyncConnection, programme_id: str,
-                                 organisation_ids: set[str]) -> int:
+async def committed_in_programme(
+    conn: AsyncConnection, programme_id: str, organisation_ids: set[str]
+) -> int:
     """What the organisations hold in the programme: each grant's committed amount."""
-    total = await conn.scalar(select(func.coalesce(func.sum(grants.c.committed_cents), 0))
-                              .where(grants.c.programme_id == programme_id,
-                                     grants.c.organisation_id.in_(sorted(organisation_ids))))
+    total = await conn.scalar(
+        select(func.coalesce(func.sum(grants.c.committed_cents), 0)).where(
+            grants.c.programme_id == programme_id,
+            grants.c.organisation_id.in_(sorted(organisation_ids)),
+        )
+    )
     return int(total or 0)
 
 
@@ -183,16 +219,26 @@ def for_beneficiary(body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def grant_row(conn: AsyncConnection, grant_id: str) -> Any:
-    row = (await conn.execute(select(grants.c.body, grants.c.version, grants.c.organisation_id)
-                              .where(grants.c.id == grant_id))).first()
+    row = (
+        await conn.execute(
+            select(grants.c.body, grants.c.version, grants.c.organisation_id).where(
+                grants.c.id == grant_id
+            )
+        )
+    ).first()
     if row is None:
         raise NotFound(f"no grant {grant_id}")
     return row
 
 
 async def list_grants(
-    conn: AsyncConnection, *, after: str | None, limit: int, call_id: str | None = None,
-    programme_id: str | None = None, organisation_ids: set[str] | None = None,
+    conn: AsyncConnection,
+    *,
+    after: str | None,
+    limit: int,
+    call_id: str | None = None,
+    programme_id: str | None = None,
+    organisation_ids: set[str] | None = None,
     awaiting_approval_by: str | None = None,
 ) -> list[Any]:
     """Grants in id order; `organisation_ids` limits them to those organisations';
@@ -200,11 +246,15 @@ async def list_grants(
     which that finance officer may approve (the four-eyes queue)."""
     query = select(grants.c.body).order_by(grants.c.id).limit(limit)
     if awaiting_approval_by is not None:
-        query = query.where(func.jsonb_path_exists(
-            grants.c.body,
-            cast('$.payment_orders[*] ? (@.status == "ordered" && @.ordered_by != $me)',
-                 JSONPATH),
-            func.jsonb_build_object("me", awaiting_approval_by)))
+        query = query.where(
+            func.jsonb_path_exists(
+                grants.c.body,
+                cast(
+                    '$.payment_orders[*] ? (@.status == "ordered" && @.ordered_by != $me)', JSONPATH
+                ),
+                func.jsonb_build_object("me", awaiting_approval_by),
+            )
+        )
     if after is not None:
         query = query.where(grants.c.id > after)
     if call_id is not None:

@@ -14,9 +14,13 @@ from shared.errors import Forbidden, InvalidInput
 from shared.http import ChassisDep
 from shared.values import Instant
 
-AsOf = Annotated[Instant | None, Query(
-    description="An RFC 3339 instant with offset: the figures as they stood then, "
-                "recomputed from the events recorded up to it (auditors).")]
+AsOf = Annotated[
+    Instant | None,
+    Query(
+        description="An RFC 3339 instant with offset: the figures as they stood then, "
+        "recomputed from the events recorded up to it (auditors)."
+    ),
+]
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
 
@@ -34,14 +38,21 @@ def checked_as_of(user: Principal, as_of: datetime | None, now: datetime) -> dat
     if as_of > now:
         raise AsOfInFuture(
             f"as_of {as_of.isoformat()} is in the future: its figures could still change",
-            errors=[{"field": "query.as_of", "message": "must not be later than now",
-                     "type": "as_of_in_future"}])
+            errors=[
+                {
+                    "field": "query.as_of",
+                    "message": "must not be later than now",
+                    "type": "as_of_in_future",
+                }
+            ],
+        )
     return as_of
 
 
 @router.get("/programmes/{programme_id}")
-async def get_programme_report(programme_id: UUID, user: ManagerOrAuditor, chassis: ChassisDep,
-                               as_of: AsOf = None) -> dict[str, Any]:
+async def get_programme_report(
+    programme_id: UUID, user: ManagerOrAuditor, chassis: ChassisDep, as_of: AsOf = None
+) -> dict[str, Any]:
     """Calls, applications by status, SMEs supported, breakdowns, money and durations."""
     now = chassis.clock.now()
     when = checked_as_of(user, as_of, now)
@@ -50,8 +61,9 @@ async def get_programme_report(programme_id: UUID, user: ManagerOrAuditor, chass
 
 
 @router.get("/calls/{call_id}")
-async def get_call_report(call_id: UUID, user: ManagerOrAuditor, chassis: ChassisDep,
-                          as_of: AsOf = None) -> dict[str, Any]:
+async def get_call_report(
+    call_id: UUID, user: ManagerOrAuditor, chassis: ChassisDep, as_of: AsOf = None
+) -> dict[str, Any]:
     """The programme report's figures for one call, with its success rate and mean score."""
     now = chassis.clock.now()
     when = checked_as_of(user, as_of, now)

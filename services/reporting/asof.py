@@ -26,18 +26,22 @@ from shared.events import UnknownEventType, registry
 log = logging.getLogger("cascade.reporting.asof")
 
 
-async def records_as_of(conn: AsyncConnection, stream_ids: Iterable[str],
-                        as_of: datetime) -> list[StreamRecord]:
+async def records_as_of(
+    conn: AsyncConnection, stream_ids: Iterable[str], as_of: datetime
+) -> list[StreamRecord]:
     rows = await conn.execute(
-        text(f"""SELECT {', '.join(ENVELOPE_FIELDS)} FROM audit_events
+        text(f"""SELECT {", ".join(ENVELOPE_FIELDS)} FROM audit_events
                  WHERE stream_id = ANY(:ids) AND recorded_at <= :as_of
                  ORDER BY stream_id, version, received_at, id"""),
-        {"ids": list(stream_ids), "as_of": as_of})
+        {"ids": list(stream_ids), "as_of": as_of},
+    )
     records: dict[str, StreamRecord] = {}
     for row in rows:
         envelope = envelope_of(row)
-        record = records.setdefault(envelope.stream_id, StreamRecord(
-            stream_id=envelope.stream_id, source=source_of(envelope.type)))
+        record = records.setdefault(
+            envelope.stream_id,
+            StreamRecord(stream_id=envelope.stream_id, source=source_of(envelope.type)),
+        )
         if envelope.version != record.version + 1:
             continue  # after a gap (an event recorded later): the stream stood still here
         try:

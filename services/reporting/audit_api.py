@@ -24,21 +24,19 @@ def router(feeds: FeedClients | None = None) -> APIRouter:
     routes = APIRouter(prefix="/v1", tags=["audit"])
 
     @routes.get("/audit/streams/{stream_id}", response_model=Page[dict[str, Any]])
-    async def stream(stream_id: str, _: Auditor, chassis: ChassisDep,
-                     page: PageQuery) -> Page[dict[str, Any]]:
+    async def stream(
+        stream_id: str, _: Auditor, chassis: ChassisDep, page: PageQuery
+    ) -> Page[dict[str, Any]]:
         """Every event of one aggregate, from whichever service, in version order."""
         after = page.after(tuple[int])
         async with chassis.engine.connect() as conn:
-            rows = await audit.stream_events(conn, stream_id, after[0] if after else 0,
-                                             page.fetch)
+            rows = await audit.stream_events(conn, stream_id, after[0] if after else 0, page.fetch)
         if not rows and after is None:
             raise NotFound(f"the audit copy holds no event of stream {stream_id}")
         return page.page(rows, key=lambda row: (row["version"],))
 
-    @routes.get("/audit/trail/applications/{application_id}",
-                response_model=Page[dict[str, Any]])
-    async def trail(application_id: UUID, _: Auditor,
-                    chassis: ChassisDep) -> Page[dict[str, Any]]:
+    @routes.get("/audit/trail/applications/{application_id}", response_model=Page[dict[str, Any]])
+    async def trail(application_id: UUID, _: Auditor, chassis: ChassisDep) -> Page[dict[str, Any]]:
         """The whole story of one application and its grant across services, in the
         order it was recorded: application, evaluation, selection, agreement,
         grant, payments, recoveries."""
@@ -50,28 +48,42 @@ def router(feeds: FeedClients | None = None) -> APIRouter:
 
     @routes.get("/audit/verify")
     async def verify(
-        _: Auditor, chassis: ChassisDep,
-        service: Annotated[list[str] | None, Query(
-            description=f"Repeatable; by default every source: {', '.join(SOURCES)}")] = None,
+        _: Auditor,
+        chassis: ChassisDep,
+        service: Annotated[
+            list[str] | None,
+            Query(description=f"Repeatable; by default every source: {', '.join(SOURCES)}"),
+        ] = None,
     ) -> dict[str, Any]:
         """Each service's chain, and the audit copy against each service's feed:
         every difference named (service, stream, version, event)."""
         unknown = sorted(set(service or ()) - set(SOURCES))
         if unknown:
-            raise InvalidInput(f"unknown service(s): {', '.join(unknown)}", errors=[
-                {"field": "query.service", "message": f"one of {', '.join(SOURCES)}",
-                 "type": "enum"}])
+            raise InvalidInput(
+                f"unknown service(s): {', '.join(unknown)}",
+                errors=[
+                    {
+                        "field": "query.service",
+                        "message": f"one of {', '.join(SOURCES)}",
+                        "type": "enum",
+                    }
+                ],
+            )
         clients = feeds or http_clients(chassis.settings)
         async with chassis.engine.connect() as conn:
-            return await verify_sources(conn, chassis.settings, clients,
-                                        service or list(SOURCES))
+            return await verify_sources(conn, chassis.settings, clients, service or list(SOURCES))
 
     @routes.get("/projections")
     async def projections(
-        _: AuditorOrAdmin, chassis: ChassisDep,
-        checksum: Annotated[bool, Query(
-            description="Also compute the canonical checksum of the active generation now "
-                        "(reads every record)")] = False,
+        _: AuditorOrAdmin,
+        chassis: ChassisDep,
+        checksum: Annotated[
+            bool,
+            Query(
+                description="Also compute the canonical checksum of the active generation now "
+                "(reads every record)"
+            ),
+        ] = False,
     ) -> dict[str, Any]:
         """The projection's generations: which one reports read, how each was built,
         and the checksum a rebuild recorded, to compare with the live one."""
@@ -84,11 +96,16 @@ def router(feeds: FeedClients | None = None) -> APIRouter:
 
     @routes.get("/watermarks")
     async def watermarks(
-        _: CurrentUser, chassis: ChassisDep,
-        event_id: Annotated[list[UUID] | None, Query(
-            max_length=100,
-            description="Repeatable: the `event_ids` a command answered; `applied` says "
-                        "whether reporting has applied them all.")] = None,
+        _: CurrentUser,
+        chassis: ChassisDep,
+        event_id: Annotated[
+            list[UUID] | None,
+            Query(
+                max_length=100,
+                description="Repeatable: the `event_ids` a command answered; `applied` says "
+                "whether reporting has applied them all.",
+            ),
+        ] = None,
     ) -> dict[str, Any]:
         """How far each source has been applied: events, newest instant, and the next
         offset of each partition."""

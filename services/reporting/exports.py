@@ -35,9 +35,15 @@ class GrantLine:
 
 
 def grant_lines(scope: Scope) -> list[GrantLine]:
-    return [GrantLine(grant, scope.applications.get(grant.application_id),
-                      scope.calls.get(grant.call_id), scope.programmes.get(grant.programme_id))
-            for grant in sorted(scope.grants.values(), key=lambda g: (g.awarded_at, g.grant_id))]
+    return [
+        GrantLine(
+            grant,
+            scope.applications.get(grant.application_id),
+            scope.calls.get(grant.call_id),
+            scope.programmes.get(grant.programme_id),
+        )
+        for grant in sorted(scope.grants.values(), key=lambda g: (g.awarded_at, g.grant_id))
+    ]
 
 
 def _major(cents: int, currency: str) -> float:
@@ -54,8 +60,10 @@ def recipient(line: GrantLine) -> dict[str, Any]:
     identifier = f"{PREFIX}-org-{line.grant.organisation_id}"
     if organisation is not None and organisation.pic:
         identifier = f"XI-PIC-{organisation.pic}"
-    answer: dict[str, Any] = {"id": identifier,
-                              "name": organisation.name if organisation else identifier}
+    answer: dict[str, Any] = {
+        "id": identifier,
+        "name": organisation.name if organisation else identifier,
+    }
     country = line.grant.country or (organisation.country if organisation else None)
     if country:
         answer["addressCountry"] = country
@@ -65,14 +73,18 @@ def recipient(line: GrantLine) -> dict[str, Any]:
 def grant_record(line: GrantLine, currency: str) -> dict[str, Any]:
     grant, call, programme = line.grant, line.call, line.programme
     recipient_org = recipient(line)
-    funder = {"id": f"{PREFIX}-programme-{grant.programme_id}",
-              "name": programme.name if programme else grant.programme_id}
+    funder = {
+        "id": f"{PREFIX}-programme-{grant.programme_id}",
+        "name": programme.name if programme else grant.programme_id,
+    }
     record: dict[str, Any] = {
         "id": f"{PREFIX}-grant-{grant.grant_id}",
         "title": f"{call.title if call else 'Cascade funding'}: {recipient_org['name']}"[:140],
-        "description": (f"Financial support to third parties (cascade funding) under call "
-                        f"{call.code if call else grant.call_id} of programme "
-                        f"{programme.code if programme else grant.programme_id}."),
+        "description": (
+            f"Financial support to third parties (cascade funding) under call "
+            f"{call.code if call else grant.call_id} of programme "
+            f"{programme.code if programme else grant.programme_id}."
+        ),
         "currency": currency,
         "amountAwarded": _major(grant.amount_cents, currency),
         "amountDisbursed": _major(grant.paid_cents, currency),
@@ -80,24 +92,33 @@ def grant_record(line: GrantLine, currency: str) -> dict[str, Any]:
         "recipientOrganization": [recipient_org],
         "fundingOrganization": [funder],
         "grantProgramme": [
-            {"code": programme.code if programme else grant.programme_id,
-             "title": programme.name if programme else None},
+            {
+                "code": programme.code if programme else grant.programme_id,
+                "title": programme.name if programme else None,
+            },
             {"code": call.code if call else grant.call_id, "title": call.title if call else None},
         ],
         "fromOpenCall": "Yes",
         "regrantType": "FRG010",
         "disbursementTransaction": [
-            {"id": d.payment_order_id, "transactionDate": _instant(d.disbursed_at),
-             "value": _major(d.amount_cents, currency), "currency": currency,
-             "provider": funder["id"], "recipient": recipient_org["id"]}
-            for d in sorted(grant.disbursements, key=lambda d: d.disbursed_at)],
+            {
+                "id": d.payment_order_id,
+                "transactionDate": _instant(d.disbursed_at),
+                "value": _major(d.amount_cents, currency),
+                "currency": currency,
+                "provider": funder["id"],
+                "recipient": recipient_org["id"],
+            }
+            for d in sorted(grant.disbursements, key=lambda d: d.disbursed_at)
+        ],
         "dateModified": _instant(grant.last_changed_at),
     }
     if line.application is not None:
         record["amountAppliedFor"] = _major(line.application.requested_cents, currency)
     if "addressCountry" in recipient_org:
-        record["beneficiaryLocation"] = [{"id": recipient_org["addressCountry"],
-                                          "countryCode": recipient_org["addressCountry"]}]
+        record["beneficiaryLocation"] = [
+            {"id": recipient_org["addressCountry"], "countryCode": recipient_org["addressCountry"]}
+        ]
     return record
 
 
@@ -114,11 +135,30 @@ def data_package(scope: Scope, issued: datetime, publisher: str) -> dict[str, An
     }
 
 
-CSV_COLUMNS = ("grant_id", "application_id", "programme_id", "programme_code", "call_id",
-               "call_code", "call_kind", "organisation_id", "organisation_name", "country",
-               "organisation_size", "pic", "objectives", "currency", "amount_cents",
-               "committed_cents", "paid_cents", "recovered_cents", "status", "awarded_at",
-               "contracted_at", "first_paid_at")
+CSV_COLUMNS = (
+    "grant_id",
+    "application_id",
+    "programme_id",
+    "programme_code",
+    "call_id",
+    "call_code",
+    "call_kind",
+    "organisation_id",
+    "organisation_name",
+    "country",
+    "organisation_size",
+    "pic",
+    "objectives",
+    "currency",
+    "amount_cents",
+    "committed_cents",
+    "paid_cents",
+    "recovered_cents",
+    "status",
+    "awarded_at",
+    "contracted_at",
+    "first_paid_at",
+)
 
 
 def csv_rows(scope: Scope) -> Iterator[str]:
@@ -130,14 +170,26 @@ def _csv_row(line: GrantLine) -> list[Any]:
     grant, application = line.grant, line.application
     organisation = application.organisation if application else None
     return [
-        grant.grant_id, grant.application_id, grant.programme_id,
-        line.programme.code if line.programme else "", grant.call_id,
-        line.call.code if line.call else "", line.call.kind if line.call else "",
-        grant.organisation_id, organisation.name if organisation else "",
+        grant.grant_id,
+        grant.application_id,
+        grant.programme_id,
+        line.programme.code if line.programme else "",
+        grant.call_id,
+        line.call.code if line.call else "",
+        line.call.kind if line.call else "",
+        grant.organisation_id,
+        organisation.name if organisation else "",
         grant.country or (organisation.country if organisation else ""),
-        organisation.size if organisation else "", organisation.pic or "" if organisation else "",
-        ";".join(application.objectives) if application else "", grant.currency,
-        grant.amount_cents, grant.committed_cents, grant.paid_cents, grant.recovered_cents,
-        grant.status, _instant(grant.awarded_at),
+        organisation.size if organisation else "",
+        organisation.pic or "" if organisation else "",
+        ";".join(application.objectives) if application else "",
+        grant.currency,
+        grant.amount_cents,
+        grant.committed_cents,
+        grant.paid_cents,
+        grant.recovered_cents,
+        grant.status,
+        _instant(grant.awarded_at),
         _instant(application.contracted_at) if application and application.contracted_at else "",
-        _instant(grant.first_paid_at) if grant.first_paid_at else ""]
+        _instant(grant.first_paid_at) if grant.first_paid_at else "",
+    ]

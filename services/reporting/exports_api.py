@@ -27,13 +27,15 @@ async def _scope(chassis: Chassis, programme_id: UUID | None) -> Scope:
     async with chassis.engine.connect() as conn:
         generation = await store.active_generation(conn)
         records = await store.records_in(
-            conn, generation, programme_id=str(programme_id) if programme_id else None)
+            conn, generation, programme_id=str(programme_id) if programme_id else None
+        )
     return Scope.of(records)
 
 
 @router.get("/360giving")
-async def three_sixty_giving(_: ManagerOrAuditor, chassis: ChassisDep,
-                             programme_id: UUID | None = None) -> dict[str, Any]:
+async def three_sixty_giving(
+    _: ManagerOrAuditor, chassis: ChassisDep, programme_id: UUID | None = None
+) -> dict[str, Any]:
     """A 360Giving data package of the programme's grants (every programme's without
     `programme_id`), valid against the official 360Giving package schema 1.4."""
     scope = await _scope(chassis, programme_id)
@@ -46,9 +48,13 @@ async def three_sixty_giving(_: ManagerOrAuditor, chassis: ChassisDep,
 
 
 @router.get("/grants.csv", response_class=StreamingResponse)
-async def grants_csv(_: ManagerOrAuditor, chassis: ChassisDep,
-                     programme_id: UUID | None = None) -> StreamingResponse:
+async def grants_csv(
+    _: ManagerOrAuditor, chassis: ChassisDep, programme_id: UUID | None = None
+) -> StreamingResponse:
     """One row per grant, with a header row; amounts in integer cents."""
     scope = await _scope(chassis, programme_id)
-    return StreamingResponse(csv_rows(scope), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition": 'attachment; filename="grants.csv"'})
+    return StreamingResponse(
+        csv_rows(scope),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="grants.csv"'},
+    )

@@ -39,8 +39,7 @@ def http_clients(settings: Settings) -> FeedClients:
     """Clients reaching each service at `Settings.url_of`."""
 
     def client(source: str) -> httpx.AsyncClient:
-        return httpx.AsyncClient(base_url=settings.url_of(source), timeout=30,
-                                 verify=tls_context())
+        return httpx.AsyncClient(base_url=settings.url_of(source), timeout=30, verify=tls_context())
 
     return client
 
@@ -48,8 +47,13 @@ def http_clients(settings: Settings) -> FeedClients:
 def feed_token(settings: Settings) -> str:
     """Reporting reads the feeds as an auditor, with a token minted from the shared secret."""
     try:
-        return mint_token(settings, "reporting", ["auditor"], name="reporting service",
-                          lifetime=timedelta(minutes=30))
+        return mint_token(
+            settings,
+            "reporting",
+            ["auditor"],
+            name="reporting service",
+            lifetime=timedelta(minutes=30),
+        )
     except ValueError as exc:  # tokens come from a JWKS provider: none can be minted here
         raise FeedUnavailable("any", str(exc)) from None
 
@@ -61,7 +65,10 @@ async def read_feed(clients: FeedClients, source: str, token: str) -> AsyncItera
 
 
 async def read_feed_pages(
-    clients: FeedClients, source: str, token: str, after: str | None = None,
+    clients: FeedClients,
+    source: str,
+    token: str,
+    after: str | None = None,
 ) -> AsyncIterator[tuple[list[Envelope], str]]:
     """The source's events after the cursor `after` (from the start if None), a page
     at a time, each with the cursor to continue after it."""

@@ -71,7 +71,8 @@ class Scope:
             calls={k: v for k, v in self.calls.items() if k == call_id},
             applications={k: v for k, v in self.applications.items() if v.call_id == call_id},
             grants={k: v for k, v in self.grants.items() if v.call_id == call_id},
-            refusals=[r for r in self.refusals if r.call_id == call_id])
+            refusals=[r for r in self.refusals if r.call_id == call_id],
+        )
 
 
 @dataclass
@@ -84,8 +85,12 @@ class Breakdown:
     paid_cents: int = 0
 
     def as_json(self) -> dict[str, int]:
-        return {"applications": self.applications, "contracted": self.contracted,
-                "committed_cents": self.committed_cents, "paid_cents": self.paid_cents}
+        return {
+            "applications": self.applications,
+            "contracted": self.contracted,
+            "committed_cents": self.committed_cents,
+            "paid_cents": self.paid_cents,
+        }
 
 
 def figures(scope: Scope) -> dict[str, Any]:
@@ -103,19 +108,23 @@ def figures(scope: Scope) -> dict[str, Any]:
     scores = [a.score for a in applications if a.score is not None]
     selected = sum(1 for a in submitted if a.ever_selected)
     return {
-        "calls": [_call_line(call, scope) for call in sorted(scope.calls.values(),
-                                                             key=lambda c: c.code)],
+        "calls": [
+            _call_line(call, scope) for call in sorted(scope.calls.values(), key=lambda c: c.code)
+        ],
         "applications": by_status,
         "applications_submitted": len(submitted),
         "eligibility_failures": dict(sorted(failures.items())),
         "smes_supported": len({a.organisation_id for a in contracted}),
         "support_actions": len(contracted),
-        "by_country": _breakdown(scope, lambda a: [_country(a)],
-                                 lambda g: [_grant_country(g, scope)]),
-        "by_objective": _breakdown(scope, lambda a: a.objectives,
-                                   lambda g: _grant_objectives(g, scope)),
-        "by_call_kind": _breakdown(scope, lambda a: _kind(scope, a.call_id),
-                                   lambda g: _kind(scope, g.call_id)),
+        "by_country": _breakdown(
+            scope, lambda a: [_country(a)], lambda g: [_grant_country(g, scope)]
+        ),
+        "by_objective": _breakdown(
+            scope, lambda a: a.objectives, lambda g: _grant_objectives(g, scope)
+        ),
+        "by_call_kind": _breakdown(
+            scope, lambda a: _kind(scope, a.call_id), lambda g: _kind(scope, g.call_id)
+        ),
         "committed_cents": sum(g.committed_cents for g in grants),
         "paid_cents": sum(g.paid_cents for g in grants),
         "recovered_cents": sum(g.recovered_cents for g in grants),
@@ -124,25 +133,40 @@ def figures(scope: Scope) -> dict[str, Any]:
         "mean_score": round(statistics.fmean(scores), 4) if scores else None,
         "success_rate": round(selected / len(submitted), 4) if submitted else None,
         "median_days_to_decision": _median_days(
-            (a.submitted_at, a.decided_at) for a in applications),
+            (a.submitted_at, a.decided_at) for a in applications
+        ),
         "median_days_to_first_payment": _median_days(
-            (_contracted_at(g, scope), g.first_paid_at) for g in grants),
+            (_contracted_at(g, scope), g.first_paid_at) for g in grants
+        ),
     }
 
 
 def _call_line(call: CallFacts, scope: Scope) -> dict[str, Any]:
     grants = [g for g in scope.grants.values() if g.call_id == call.call_id]
-    return {"call_id": call.call_id, "code": call.code, "title": call.title, "kind": call.kind,
-            "selection_mode": call.selection_mode, "status": call.status,
-            "budget_cents": call.budget_cents, "planned_awards": call.planned_awards,
-            "support_actions": sum(1 for a in scope.applications.values()
-                                   if a.call_id == call.call_id and a.status == "contracted"),
-            "committed_cents": sum(g.committed_cents for g in grants),
-            "paid_cents": sum(g.paid_cents for g in grants)}
+    return {
+        "call_id": call.call_id,
+        "code": call.code,
+        "title": call.title,
+        "kind": call.kind,
+        "selection_mode": call.selection_mode,
+        "status": call.status,
+        "budget_cents": call.budget_cents,
+        "planned_awards": call.planned_awards,
+        "support_actions": sum(
+            1
+            for a in scope.applications.values()
+            if a.call_id == call.call_id and a.status == "contracted"
+        ),
+        "committed_cents": sum(g.committed_cents for g in grants),
+        "paid_cents": sum(g.paid_cents for g in grants),
+    }
 
 
-def _breakdown(scope: Scope, application_keys: Callable[[ApplicationFacts], list[str]],
-               grant_keys: Callable[[GrantFacts], list[str]]) -> dict[str, Any]:
+def _breakdown(
+    scope: Scope,
+    application_keys: Callable[[ApplicationFacts], list[str]],
+    grant_keys: Callable[[GrantFacts], list[str]],
+) -> dict[str, Any]:
     lines: dict[str, Breakdown] = defaultdict(Breakdown)
     for application in scope.applications.values():
         if application.submitted_at is None:
@@ -186,6 +210,9 @@ def _contracted_at(grant: GrantFacts, scope: Scope) -> datetime:
 
 
 def _median_days(spans: Iterable[tuple[datetime | None, datetime | None]]) -> float | None:
-    days = [(end - start).total_seconds() / DAY_S for start, end in spans
-            if start is not None and end is not None]
+    days = [
+        (end - start).total_seconds() / DAY_S
+        for start, end in spans
+        if start is not None and end is not None
+    ]
     return round(statistics.median(days), 3) if days else None

@@ -57,8 +57,10 @@ class Freshness(Collector):
         async with self._chassis.engine.connect() as conn:
             rows = (await conn.execute(QUERY)).all()
             generations = (await conn.execute(GENERATIONS)).one()
-        self._sources = {row.source: (row.newest.timestamp(), row.applied.timestamp(),
-                                      float(row.delay)) for row in rows}
+        self._sources = {
+            row.source: (row.newest.timestamp(), row.applied.timestamp(), float(row.delay))
+            for row in rows
+        }
         self._generation, self._building = int(generations.active or 0), int(generations.building)
 
     async def _loop(self) -> None:
@@ -74,29 +76,39 @@ class Freshness(Collector):
         labels = ["service", "source"]
         newest = GaugeMetricFamily(
             "cascade_projection_newest_event_timestamp_seconds",
-            "Recorded instant of the newest event applied, per source", labels=labels)
+            "Recorded instant of the newest event applied, per source",
+            labels=labels,
+        )
         applied = GaugeMetricFamily(
             "cascade_projection_last_applied_timestamp_seconds",
-            "When the projection last applied an event of the source", labels=labels)
+            "When the projection last applied an event of the source",
+            labels=labels,
+        )
         age = GaugeMetricFamily(
             "cascade_projection_staleness_seconds",
-            "Seconds since the projection last applied an event of the source", labels=labels)
+            "Seconds since the projection last applied an event of the source",
+            labels=labels,
+        )
         delay = GaugeMetricFamily(
             "cascade_projection_apply_delay_seconds",
             "From the source's commit to the projection, for its last event applied",
-            labels=labels)
+            labels=labels,
+        )
         now = time.time()
         for source, (recorded, last, seconds) in sorted(self._sources.items()):
             newest.add_metric([service, source], recorded)
             applied.add_metric([service, source], last)
             age.add_metric([service, source], max(now - last, 0.0))
             delay.add_metric([service, source], seconds)
-        generation = GaugeMetricFamily("cascade_projection_generation",
-                                       "The projection generation reports are read from",
-                                       labels=["service"])
+        generation = GaugeMetricFamily(
+            "cascade_projection_generation",
+            "The projection generation reports are read from",
+            labels=["service"],
+        )
         generation.add_metric([service], self._generation)
-        building = GaugeMetricFamily("cascade_projection_rebuilds_running",
-                                     "Generations being rebuilt", labels=["service"])
+        building = GaugeMetricFamily(
+            "cascade_projection_rebuilds_running", "Generations being rebuilt", labels=["service"]
+        )
         building.add_metric([service], self._building)
         yield from (newest, applied, age, delay, generation, building)
 

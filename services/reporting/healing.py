@@ -80,32 +80,42 @@ class GapHealer:
     async def _look_at(self, source: str, token: str) -> int:
         engine = self._chassis.engine
         async with engine.connect() as conn:
-            after = await conn.scalar(text("SELECT after FROM feed_watermarks WHERE source = :s"),
-                                      {"s": source})
+            after = await conn.scalar(
+                text("SELECT after FROM feed_watermarks WHERE source = :s"), {"s": source}
+            )
         healed = 0
         async for page, next_cursor in read_feed_pages(self._feeds, source, token, after):
             async with engine.begin() as conn:
-                held = set((await conn.execute(
-                    text("SELECT id FROM audit_events WHERE id = ANY(:ids)"),
-                    {"ids": [envelope.id for envelope in page]})).scalars())
+                held = set(
+                    (
+                        await conn.execute(
+                            text("SELECT id FROM audit_events WHERE id = ANY(:ids)"),
+                            {"ids": [envelope.id for envelope in page]},
+                        )
+                    ).scalars()
+                )
                 missing = [envelope for envelope in page if envelope.id not in held]
                 seen_before = self._missing_before.get(source, set())
-                due = await self._genuine(conn, [envelope for envelope in missing
-                                                 if envelope.id in seen_before])
+                due = await self._genuine(
+                    conn, [envelope for envelope in missing if envelope.id in seen_before]
+                )
                 await fold_in(conn, _decodable(due), "feed")
                 waiting = {envelope.id for envelope in missing if envelope.id not in seen_before}
                 if not waiting:
                     await _save_watermark(conn, source, next_cursor, len(due))
             healed += len(due)
             if due:
-                log.warning("reporting took %d event(s) of %s from its feed that its topic "
-                            "never brought", len(due), source, extra={"source": source})
+                log.warning(
+                    "reporting took %d event(s) of %s from its feed that its topic never brought",
+                    len(due),
+                    source,
+                    extra={"source": source},
+                )
             self._missing_before[source] = waiting
             if waiting:
                 break  # look again next time, from this page
         self.healed_total += healed
         return healed
-
 
     async def _genuine(self, conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
         """Those whose hash matches their content and whose chain follows the copy's:
@@ -116,17 +126,27 @@ class GapHealer:
         key = self._chassis.settings.integrity_key.get_secret_value().encode()
         rows = await conn.execute(
             text("SELECT stream_id, version, hash FROM audit_events WHERE stream_id = ANY(:s)"),
-            {"s": list({envelope.stream_id for envelope in envelopes})})
+            {"s": list({envelope.stream_id for envelope in envelopes})},
+        )
         hashes = {(row.stream_id, row.version): row.hash for row in rows}
         genuine = []
         for envelope in sorted(envelopes, key=lambda e: (e.stream_id, e.version)):
-            previous = GENESIS if envelope.version == 1 else hashes.get(
-                (envelope.stream_id, envelope.version - 1))
+            previous = (
+                GENESIS
+                if envelope.version == 1
+                else hashes.get((envelope.stream_id, envelope.version - 1))
+            )
             content = envelope.model_dump()
             if event_hash(key, envelope.prev_hash, content) != envelope.hash or (
-                    previous is not None and previous != envelope.prev_hash):
-                log.warning("feed event %s %s (%s v%d) not taken: it does not match its chain",
-                            envelope.type, envelope.id, envelope.stream_id, envelope.version)
+                previous is not None and previous != envelope.prev_hash
+            ):
+                log.warning(
+                    "feed event %s %s (%s v%d) not taken: it does not match its chain",
+                    envelope.type,
+                    envelope.id,
+                    envelope.stream_id,
+                    envelope.version,
+                )
                 continue
             hashes[(envelope.stream_id, envelope.version)] = envelope.hash
             genuine.append(envelope)
@@ -144,12 +164,14 @@ def _decodable(envelopes: list[Envelope]) -> list[Received]:
 
 
 async def _save_watermark(conn: AsyncConnection, source: str, after: str, healed: int) -> None:
-    await conn.execute(text("""
+    await conn.execute(
+        text("""
         INSERT INTO feed_watermarks AS w (source, after, checked_at, events_healed)
         VALUES (:s, :a, now(), :h)
         ON CONFLICT (source) DO UPDATE SET after = EXCLUDED.after, checked_at = now(),
             events_healed = w.events_healed + EXCLUDED.events_healed"""),
-        {"s": source, "a": after, "h": healed})
+        {"s": source, "a": after, "h": healed},
+    )
 
 
 def healer(feeds: FeedClients | None = None) -> ComponentFactory:

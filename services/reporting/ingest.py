@@ -29,17 +29,20 @@ async def ingest(conn: AsyncConnection, envelope: Envelope, event: Event) -> Non
     """One event alone (when a batch failed and is handled one message at a time)."""
     await fold_in(conn, [(envelope, event)], "topic")
     # The inbox row of this very transaction says where the event was read from.
-    place = (await conn.execute(
-        inbox.select().where(inbox.c.consumer == CONSUMER, inbox.c.event_id == envelope.id)
-    )).one()
+    place = (
+        await conn.execute(
+            inbox.select().where(inbox.c.consumer == CONSUMER, inbox.c.event_id == envelope.id)
+        )
+    ).one()
     await _advance_watermarks(conn, [_Read(place.topic, place.partition, place.offset, envelope)])
 
 
 async def ingest_all(conn: AsyncConnection, messages: Sequence[Message]) -> None:
     """A partition's batch: one fold, one watermark statement."""
     await fold_in(conn, [(m.envelope, m.event) for m in messages], "topic")
-    await _advance_watermarks(conn, [_Read(m.topic, m.partition, m.offset, m.envelope)
-                                     for m in messages])
+    await _advance_watermarks(
+        conn, [_Read(m.topic, m.partition, m.offset, m.envelope) for m in messages]
+    )
 
 
 @dataclass(frozen=True)
@@ -59,11 +62,21 @@ async def _advance_watermarks(conn: AsyncConnection, read: Sequence[_Read]) -> N
         last[place] = max(last.get(place, item), item, key=lambda r: r.offset)
         counts[place] += 1
         newest[place] = max(newest.get(place, item.envelope.recorded_at), item.envelope.recorded_at)
-    await conn.execute(WATERMARK, [
-        {"source": source_of(item.envelope.type), "topic": topic, "partition": partition,
-         "offset": item.offset, "count": counts[(topic, partition)],
-         "newest": newest[(topic, partition)], "recorded_at": item.envelope.recorded_at}
-        for (topic, partition), item in last.items()])
+    await conn.execute(
+        WATERMARK,
+        [
+            {
+                "source": source_of(item.envelope.type),
+                "topic": topic,
+                "partition": partition,
+                "offset": item.offset,
+                "count": counts[(topic, partition)],
+                "newest": newest[(topic, partition)],
+                "recorded_at": item.envelope.recorded_at,
+            }
+            for (topic, partition), item in last.items()
+        ],
+    )
 
 
 WATERMARK = text("""

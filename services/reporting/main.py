@@ -13,16 +13,23 @@ from services.reporting.sources import SOURCES
 from shared.app import ServiceDefinition
 
 TITLE = "Cascade reporting"
-DESCRIPTION = ("Projections, point-in-time figures, the audit trail and 360Giving exports, "
-               "built from every service's events.")
+DESCRIPTION = (
+    "Projections, point-in-time figures, the audit trail and 360Giving exports, "
+    "built from every service's events."
+)
 
 
 def definition(*, feeds: FeedClients | None = None) -> ServiceDefinition:
     """The reporting service; `feeds` reach the other services' event feeds (over
     HTTP at their configured URLs unless given, as tests do in-process)."""
     return ServiceDefinition(
-        name=NAME, title=TITLE, description=DESCRIPTION, port=PORT,
-        migrations=Path(__file__).parent / "migrations", tables=tables.metadata, consumes=SOURCES,
+        name=NAME,
+        title=TITLE,
+        description=DESCRIPTION,
+        port=PORT,
+        migrations=Path(__file__).parent / "migrations",
+        tables=tables.metadata,
+        consumes=SOURCES,
         routers=[api.router, audit_api.router(feeds), exports_api.router],
         components=[consumer, freshness, healer(feeds)],
         owns_events=False,

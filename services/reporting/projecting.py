@@ -32,10 +32,12 @@ async def fold_in(conn: AsyncConnection, received: Sequence[Received], via: stor
     # swaps generations, so no event lands in the old one after it was copied.
     # The generation is read in a later statement: its snapshot is taken once the
     # lock is granted, so it sees a swap that committed meanwhile.
-    await conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"),
-                       {"k": store.PROJECTION_LOCK})
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": store.PROJECTION_LOCK}
+    )
     new = await store.keep_copies(
-        conn, [(source_of(envelope.type), envelope) for envelope, _ in received], via)
+        conn, [(source_of(envelope.type), envelope) for envelope, _ in received], via
+    )
     generation = await store.active_generation(conn)
     by_stream: dict[str, list[Received]] = {}
     for item in received:
@@ -45,17 +47,25 @@ async def fold_in(conn: AsyncConnection, received: Sequence[Received], via: stor
     waiting: set[str] = set()
     for stream_id, items in by_stream.items():
         record, was_waiting = loaded.get(stream_id) or (
-            StreamRecord(stream_id=stream_id, source=source_of(items[0][0].type)), False)
+            StreamRecord(stream_id=stream_id, source=source_of(items[0][0].type)),
+            False,
+        )
         before = record.version
         ahead = apply_in_order(record, items)
         if was_waiting and record.version > before:  # a gap closed: what waited follows
-            parked = [(envelope, decode_event(registry, envelope))
-                      for envelope in await store.copies_after(conn, stream_id, record.version)]
+            parked = [
+                (envelope, decode_event(registry, envelope))
+                for envelope in await store.copies_after(conn, stream_id, record.version)
+            ]
             ahead = apply_in_order(record, [*parked, *ahead])
         still_waiting = bool(ahead) or (was_waiting and record.version == before)
         if still_waiting and not was_waiting:
-            log.warning("stream %s lacks version %d: %d later event(s) wait for it",
-                        stream_id, record.version + 1, len(ahead))
+            log.warning(
+                "stream %s lacks version %d: %d later event(s) wait for it",
+                stream_id,
+                record.version + 1,
+                len(ahead),
+            )
         if record.version > before or still_waiting != was_waiting:
             changed.append(record)
         if still_waiting:

@@ -75,7 +75,8 @@ class _Fold:
     records: dict[str, StreamRecord] = field(default_factory=dict)
     dirty: set[str] = field(default_factory=set)
     copies: dict[str, list[tuple[str, Envelope]]] = field(
-        default_factory=lambda: {"topic": [], "feed": []})
+        default_factory=lambda: {"topic": [], "feed": []}
+    )
     # Per stream, events that arrived ahead of an earlier version, by version.
     waiting: dict[str, dict[int, tuple[Envelope, Event]]] = field(default_factory=dict)
     read: int = 0
@@ -83,17 +84,24 @@ class _Fold:
 
 
 class Rebuild:
-    def __init__(self, settings: Settings, engine: AsyncEngine, *,
-                 feeds: FeedClients | None = None, progress: Progress | None = None,
-                 before_swap: Callable[[int], Awaitable[None]] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        *,
+        feeds: FeedClients | None = None,
+        progress: Progress | None = None,
+        before_swap: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
         self._settings, self._engine, self._feeds = settings, engine, feeds
         self._progress = progress or Silent()
         self._before_swap = before_swap  # tests look at the service just before the swap
 
     async def run(self, *, from_topics: bool = True, from_feeds: bool = False) -> RebuildResult:
         async with self._engine.connect() as session:
-            if not await session.scalar(text("SELECT pg_try_advisory_lock(:k)"),
-                                        {"k": REBUILD_LOCK}):
+            if not await session.scalar(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": REBUILD_LOCK}
+            ):
                 raise RebuildRunning("another rebuild is running")
             await session.commit()  # the lock is the session's; hold no snapshot meanwhile
             try:
@@ -102,8 +110,9 @@ class Rebuild:
                 await session.execute(text("SELECT pg_advisory_unlock_all()"))
                 await session.commit()
 
-    async def _run(self, session: AsyncConnection, from_topics: bool,
-                   from_feeds: bool) -> RebuildResult:
+    async def _run(
+        self, session: AsyncConnection, from_topics: bool, from_feeds: bool
+    ) -> RebuildResult:
         fold = _Fold(await self._new_generation(from_topics, from_feeds))
         if from_feeds:
             await self._read_feeds(fold)
@@ -121,28 +130,35 @@ class Rebuild:
                 await self._before_swap(fold.generation)
             async with self._engine.connect() as conn:
                 checksum = await store.checksum(conn, fold.generation)
-                records = await conn.scalar(text(
-                    "SELECT count(*) FROM projection_records WHERE generation = :g"),
-                    {"g": fold.generation})
+                records = await conn.scalar(
+                    text("SELECT count(*) FROM projection_records WHERE generation = :g"),
+                    {"g": fold.generation},
+                )
             await self._swap(fold, checksum)
         finally:
-            await session.execute(text("SELECT pg_advisory_unlock(:k)"),
-                                  {"k": store.PROJECTION_LOCK})
+            await session.execute(
+                text("SELECT pg_advisory_unlock(:k)"), {"k": store.PROJECTION_LOCK}
+            )
             await session.commit()
         await self._forget_retired()
-        return RebuildResult(fold.generation, fold.read, int(records or 0), checksum,
-                             fold.skipped)
+        return RebuildResult(fold.generation, fold.read, int(records or 0), checksum, fold.skipped)
 
     async def _new_generation(self, from_topics: bool, from_feeds: bool) -> int:
-        built_from = "+".join(name for name, used in (("feeds", from_feeds),
-                                                      ("topics", from_topics)) if used)
+        built_from = "+".join(
+            name for name, used in (("feeds", from_feeds), ("topics", from_topics)) if used
+        )
         async with self._engine.begin() as conn:
             # A generation left building is a rebuild that died: start again.
             await conn.execute(text("DELETE FROM projection_generations WHERE state = 'building'"))
-            generation: int = (await conn.execute(text("""
+            generation: int = (
+                await conn.execute(
+                    text("""
                 INSERT INTO projection_generations (generation, state, built_from)
                 SELECT COALESCE(max(generation), 0) + 1, 'building', :b FROM projection_generations
-                RETURNING generation"""), {"b": built_from or "audit copy"})).scalar_one()
+                RETURNING generation"""),
+                    {"b": built_from or "audit copy"},
+                )
+            ).scalar_one()
         return generation
 
     async def _read_feeds(self, fold: _Fold) -> None:
@@ -200,7 +216,8 @@ class Rebuild:
             fold.read += 1
             fold.copies[via].append((source, envelope))
         record = fold.records.setdefault(
-            envelope.stream_id, StreamRecord(stream_id=envelope.stream_id, source=source))
+            envelope.stream_id, StreamRecord(stream_id=envelope.stream_id, source=source)
+        )
         waiting = fold.waiting.setdefault(envelope.stream_id, {})
         if envelope.version > record.version:
             waiting.setdefault(envelope.version, (envelope, event))
@@ -221,8 +238,12 @@ class Rebuild:
     def _apply_stranded(self, fold: _Fold) -> None:
         """Events after a gap no source filled: applied in order, as the live consumer did."""
         for stream_id, waiting in fold.waiting.items():
-            log.warning("rebuild: stream %s lacks version %d; applying the %d after it",
-                        stream_id, fold.records[stream_id].version + 1, len(waiting))
+            log.warning(
+                "rebuild: stream %s lacks version %d; applying the %d after it",
+                stream_id,
+                fold.records[stream_id].version + 1,
+                len(waiting),
+            )
             for version in sorted(waiting):
                 self._apply(fold, fold.records[stream_id], *waiting[version])
         fold.waiting.clear()
@@ -231,10 +252,13 @@ class Rebuild:
         """Fold in what the audit copy gained in transactions from `since` on (all of
         it from 0): everything the live consumer applied."""
         async with self._engine.connect() as conn:
-            rows = await conn.stream(text(f"""
-                SELECT {', '.join(store.ENVELOPE_FIELDS)} FROM audit_events
+            rows = await conn.stream(
+                text(f"""
+                SELECT {", ".join(store.ENVELOPE_FIELDS)} FROM audit_events
                 WHERE tx_id >= CAST(:since AS xid8)
-                ORDER BY stream_id, version"""), {"since": since})
+                ORDER BY stream_id, version"""),
+                {"since": since},
+            )
             async for chunk in rows.partitions(500):
                 envelopes = [store.envelope_of(row) for row in chunk]
                 await self._load_records(fold, envelopes)
@@ -258,23 +282,32 @@ class Rebuild:
         fold.dirty.clear()
         fold.copies = {"topic": [], "feed": []}
         # Written: only the records still waiting for an earlier version stay here.
-        fold.records = {stream_id: record for stream_id, record in fold.records.items()
-                        if stream_id in fold.waiting}
+        fold.records = {
+            stream_id: record
+            for stream_id, record in fold.records.items()
+            if stream_id in fold.waiting
+        }
 
     async def _swap(self, fold: _Fold, checksum: str) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(text(
-                "UPDATE projection_generations SET state = 'retired' WHERE state = 'active'"))
-            await conn.execute(text("""
+            await conn.execute(
+                text("UPDATE projection_generations SET state = 'retired' WHERE state = 'active'")
+            )
+            await conn.execute(
+                text("""
                 UPDATE projection_generations SET state = 'active', completed_at = now(),
                        events_read = :n, checksum = :c
-                WHERE generation = :g"""), {"g": fold.generation, "n": fold.read, "c": checksum})
+                WHERE generation = :g"""),
+                {"g": fold.generation, "n": fold.read, "c": checksum},
+            )
 
     async def _forget_retired(self) -> None:
         async with self._engine.begin() as conn:
-            await conn.execute(text("""
+            await conn.execute(
+                text("""
                 DELETE FROM projection_records WHERE generation IN (
-                    SELECT generation FROM projection_generations WHERE state = 'retired')"""))
+                    SELECT generation FROM projection_generations WHERE state = 'retired')""")
+            )
 
 
 async def _snapshot_xmin(conn: AsyncConnection) -> int:
@@ -284,7 +317,6 @@ async def _snapshot_xmin(conn: AsyncConnection) -> int:
     return int(str(value))
 
 
-def _chunks(items: list[StreamRecord] | list[tuple[str, Envelope]],
-            size: int) -> Iterable[list]:  # type: ignore[type-arg]
+def _chunks(items: list[StreamRecord] | list[tuple[str, Envelope]], size: int) -> Iterable[list]:  # type: ignore[type-arg]
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

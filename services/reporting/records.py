@@ -65,7 +65,9 @@ class ApplicationFacts(Facts):
     requested_cents: int
     amount_cents: int = 0
     submitted_at: datetime | None = None
-    decided_at: datetime | None = None  # the first decision: ineligible, selected, reserve, rejected
+    decided_at: datetime | None = (
+        None  # the first decision: ineligible, selected, reserve, rejected
+    )
     ever_selected: bool = False
     contracted_at: datetime | None = None
     score: float | None = None

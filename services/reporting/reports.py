@@ -15,26 +15,37 @@ from services.reporting.records import StreamRecord
 from shared.errors import NotFound
 
 
-async def programme_report(conn: AsyncConnection, programme_id: str, now: datetime,
-                           as_of: datetime | None = None) -> dict[str, Any]:
+async def programme_report(
+    conn: AsyncConnection, programme_id: str, now: datetime, as_of: datetime | None = None
+) -> dict[str, Any]:
     records = await _scope_records(conn, as_of, programme_id=programme_id)
     scope = Scope.of(records)
     programme = scope.programmes.get(programme_id)
-    return {"programme_id": programme_id, **_when(now, as_of),
-            "programme": programme.model_dump(mode="json", exclude={"programme_id"})
-            if programme else None,
-            "currency": programme.currency if programme else None, **figures(scope)}
+    return {
+        "programme_id": programme_id,
+        **_when(now, as_of),
+        "programme": programme.model_dump(mode="json", exclude={"programme_id"})
+        if programme
+        else None,
+        "currency": programme.currency if programme else None,
+        **figures(scope),
+    }
 
 
-async def call_report(conn: AsyncConnection, call_id: str, now: datetime,
-                      as_of: datetime | None = None) -> dict[str, Any]:
+async def call_report(
+    conn: AsyncConnection, call_id: str, now: datetime, as_of: datetime | None = None
+) -> dict[str, Any]:
     records = await _scope_records(conn, as_of, call_id=call_id)
     scope = Scope.of(records).only_call(call_id)
     call = scope.calls.get(call_id)
-    return {"call_id": call_id, "programme_id": call.programme_id if call else None,
-            **_when(now, as_of),
-            "call": call.model_dump(mode="json", exclude={"call_id"}) if call else None,
-            "currency": call.currency if call else None, **figures(scope)}
+    return {
+        "call_id": call_id,
+        "programme_id": call.programme_id if call else None,
+        **_when(now, as_of),
+        "call": call.model_dump(mode="json", exclude={"call_id"}) if call else None,
+        "currency": call.currency if call else None,
+        **figures(scope),
+    }
 
 
 def _when(now: datetime, as_of: datetime | None) -> dict[str, Any]:
@@ -42,9 +53,13 @@ def _when(now: datetime, as_of: datetime | None) -> dict[str, Any]:
     return {"as_of": (as_of or now).isoformat(), "basis": "events" if as_of else "live"}
 
 
-async def _scope_records(conn: AsyncConnection, as_of: datetime | None, *,
-                         programme_id: str | None = None,
-                         call_id: str | None = None) -> list[StreamRecord]:
+async def _scope_records(
+    conn: AsyncConnection,
+    as_of: datetime | None,
+    *,
+    programme_id: str | None = None,
+    call_id: str | None = None,
+) -> list[StreamRecord]:
     """The live records of the programme or call, or the same streams as of `as_of`.
 
     The streams of a scope never change once known (a stream's programme and call

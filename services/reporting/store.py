@@ -21,9 +21,24 @@ Via = Literal["topic", "feed"]
 # Live handlers take it shared; the end of a rebuild takes it alone to swap generations.
 PROJECTION_LOCK = 0x5245504F  # "REPO"
 CHECKSUM_SLICE = 200  # records hashed between two turns of the event loop
-ENVELOPE_FIELDS = ("id", "type", "schema_version", "stream_type", "stream_id", "version",
-                   "occurred_at", "recorded_at", "actor", "correlation_id", "causation_id",
-                   "traceparent", "payload", "prev_hash", "hash", "position")
+ENVELOPE_FIELDS = (
+    "id",
+    "type",
+    "schema_version",
+    "stream_type",
+    "stream_id",
+    "version",
+    "occurred_at",
+    "recorded_at",
+    "actor",
+    "correlation_id",
+    "causation_id",
+    "traceparent",
+    "payload",
+    "prev_hash",
+    "hash",
+    "position",
+)
 
 
 async def keep_copy(conn: AsyncConnection, source: str, envelope: Envelope, via: Via) -> bool:
@@ -31,23 +46,24 @@ async def keep_copy(conn: AsyncConnection, source: str, envelope: Envelope, via:
     return await keep_copies(conn, [(source, envelope)], via) == 1
 
 
-async def keep_copies(conn: AsyncConnection, received: Sequence[tuple[str, Envelope]],
-                      via: Via) -> int:
+async def keep_copies(
+    conn: AsyncConnection, received: Sequence[tuple[str, Envelope]], via: Via
+) -> int:
     """Add the (source, envelope) pairs the copy lacks; how many were new."""
     if not received:
         return 0
     result = await conn.execute(
         pg_insert(audit_events)
         .values([_copy_row(source, envelope, via) for source, envelope in received])
-        .on_conflict_do_nothing(index_elements=["id"]))
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
     return int(result.rowcount)
 
 
 def _copy_row(source: str, envelope: Envelope, via: Via) -> dict[str, Any]:
     row = envelope.model_dump(mode="python")
     row["actor"] = envelope.actor.model_dump(mode="json")
-    return {**{name: row[name] for name in ENVELOPE_FIELDS}, "source": source,
-            "received_via": via}
+    return {**{name: row[name] for name in ENVELOPE_FIELDS}, "source": source, "received_via": via}
 
 
 def envelope_of(row: Any) -> Envelope:
@@ -57,56 +73,93 @@ def envelope_of(row: Any) -> Envelope:
 
 
 async def active_generation(conn: AsyncConnection) -> int:
-    generation: int = (await conn.execute(text(
-        "SELECT generation FROM projection_generations WHERE state = 'active'"))).scalar_one()
+    generation: int = (
+        await conn.execute(
+            text("SELECT generation FROM projection_generations WHERE state = 'active'")
+        )
+    ).scalar_one()
     return generation
 
 
-async def load_records(conn: AsyncConnection, generation: int,
-                       stream_ids: Collection[str]) -> dict[str, tuple[StreamRecord, bool]]:
+async def load_records(
+    conn: AsyncConnection, generation: int, stream_ids: Collection[str]
+) -> dict[str, tuple[StreamRecord, bool]]:
     """The records of these streams that exist, each with whether events of its
     stream wait in the audit copy behind a missing version."""
     rows = await conn.execute(
-        text("SELECT body, waiting FROM projection_records "
-             "WHERE generation = :g AND stream_id = ANY(:ids)"),
-        {"g": generation, "ids": list(stream_ids)})
-    return {record.stream_id: (record, row.waiting)
-            for row in rows for record in (StreamRecord.model_validate(row.body),)}
+        text(
+            "SELECT body, waiting FROM projection_records "
+            "WHERE generation = :g AND stream_id = ANY(:ids)"
+        ),
+        {"g": generation, "ids": list(stream_ids)},
+    )
+    return {
+        record.stream_id: (record, row.waiting)
+        for row in rows
+        for record in (StreamRecord.model_validate(row.body),)
+    }
 
 
 async def copies_after(conn: AsyncConnection, stream_id: str, version: int) -> list[Envelope]:
     """The audit copy's events of a stream after `version`, in version order."""
-    rows = await conn.execute(text(f"""
-        SELECT {', '.join(ENVELOPE_FIELDS)} FROM audit_events
-        WHERE stream_id = :s AND version > :v ORDER BY version"""), {"s": stream_id, "v": version})
+    rows = await conn.execute(
+        text(f"""
+        SELECT {", ".join(ENVELOPE_FIELDS)} FROM audit_events
+        WHERE stream_id = :s AND version > :v ORDER BY version"""),
+        {"s": stream_id, "v": version},
+    )
     return [envelope_of(row) for row in rows]
 
 
-async def save_records(conn: AsyncConnection, generation: int,
-                       records: Iterable[StreamRecord], waiting: Collection[str] = ()) -> None:
+async def save_records(
+    conn: AsyncConnection,
+    generation: int,
+    records: Iterable[StreamRecord],
+    waiting: Collection[str] = (),
+) -> None:
     """Write the records; those of streams in `waiting` have events waiting behind a gap."""
-    rows = [{"generation": generation, "stream_id": r.stream_id, "source": r.source,
-             "version": r.version, "programme_id": r.programme_id, "call_id": r.call_id,
-             "body": r.model_dump(mode="json"), "waiting": r.stream_id in waiting}
-            for r in records]
+    rows = [
+        {
+            "generation": generation,
+            "stream_id": r.stream_id,
+            "source": r.source,
+            "version": r.version,
+            "programme_id": r.programme_id,
+            "call_id": r.call_id,
+            "body": r.model_dump(mode="json"),
+            "waiting": r.stream_id in waiting,
+        }
+        for r in records
+    ]
     if not rows:
         return
     statement = pg_insert(projection_records).values(rows)
-    await conn.execute(statement.on_conflict_do_update(
-        index_elements=["generation", "stream_id"],
-        set_={name: statement.excluded[name]
-              for name in ("source", "version", "programme_id", "call_id", "body", "waiting")}))
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["generation", "stream_id"],
+            set_={
+                name: statement.excluded[name]
+                for name in ("source", "version", "programme_id", "call_id", "body", "waiting")
+            },
+        )
+    )
 
 
-async def records_of(conn: AsyncConnection, generation: int,
-                     stream_ids: Iterable[str]) -> dict[str, StreamRecord]:
+async def records_of(
+    conn: AsyncConnection, generation: int, stream_ids: Iterable[str]
+) -> dict[str, StreamRecord]:
     """The records of these streams in the generation (those it has)."""
     found = await load_records(conn, generation, list(stream_ids))
     return {stream_id: record for stream_id, (record, _) in found.items()}
 
 
-async def records_in(conn: AsyncConnection, generation: int, *, programme_id: str | None = None,
-                     call_id: str | None = None) -> list[StreamRecord]:
+async def records_in(
+    conn: AsyncConnection,
+    generation: int,
+    *,
+    programme_id: str | None = None,
+    call_id: str | None = None,
+) -> list[StreamRecord]:
     """The records of a programme or a call (a call's programme record included)."""
     if call_id is not None:
         where, params = "call_id = :c", {"c": call_id}
@@ -116,12 +169,14 @@ async def records_in(conn: AsyncConnection, generation: int, *, programme_id: st
         where, params = "programme_id IS NOT NULL", {}
     rows = await conn.execute(
         text(f"SELECT body FROM projection_records WHERE generation = :g AND {where}"),
-        {"g": generation, **params})
+        {"g": generation, **params},
+    )
     return [StreamRecord.model_validate(row.body) for row in rows]
 
 
-async def organisations(conn: AsyncConnection, generation: int,
-                        ids: Iterable[str]) -> dict[str, StreamRecord]:
+async def organisations(
+    conn: AsyncConnection, generation: int, ids: Iterable[str]
+) -> dict[str, StreamRecord]:
     """The records of these organisations' own streams (their registration)."""
     return await records_of(conn, generation, ids)
 
@@ -134,9 +189,12 @@ async def checksum(conn: AsyncConnection, generation: int) -> str:
     generation's size) in code-point order, as `sorted` orders the records of a
     rebuild's; hashed in slices, so the event loop keeps serving meanwhile."""
     digest = hashlib.sha256()
-    result = await conn.stream(text(
-        'SELECT body FROM projection_records WHERE generation = :g ORDER BY stream_id COLLATE "C"'),
-        {"g": generation})
+    result = await conn.stream(
+        text(
+            'SELECT body FROM projection_records WHERE generation = :g ORDER BY stream_id COLLATE "C"'
+        ),
+        {"g": generation},
+    )
     async for rows in result.partitions(CHECKSUM_SLICE):
         for row in rows:
             digest.update(_canonical_record(StreamRecord.model_validate(row.body)))

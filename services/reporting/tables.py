@@ -29,7 +29,8 @@ metadata = MetaData()
 # The envelope exactly as received, plus where it came from. `tx_id` lets a rebuild
 # find the rows committed after it looked (see services/reporting/rebuild.py).
 audit_events = Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("source", Text, nullable=False),
     Column("type", Text, nullable=False),
@@ -60,7 +61,8 @@ audit_events = Table(
 
 # A rebuild is built beside the live projection as a new generation and swapped in.
 projection_generations = Table(
-    "projection_generations", metadata,
+    "projection_generations",
+    metadata,
     Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("state", Text, nullable=False),
     Column("built_from", Text, nullable=False),
@@ -68,15 +70,21 @@ projection_generations = Table(
     Column("completed_at", DateTime(timezone=True)),
     Column("events_read", BigInteger, nullable=False, server_default=text("0")),
     Column("checksum", Text),
-    CheckConstraint("state IN ('building', 'active', 'retired')",
-                    name="projection_generations_state_check"),
-    Index("one_active_generation", text("(true)"), unique=True,
-          postgresql_where=text("state = 'active'")),
+    CheckConstraint(
+        "state IN ('building', 'active', 'retired')", name="projection_generations_state_check"
+    ),
+    Index(
+        "one_active_generation",
+        text("(true)"),
+        unique=True,
+        postgresql_where=text("state = 'active'"),
+    ),
 )
 
 # One record per source stream and generation.
 projection_records = Table(
-    "projection_records", metadata,
+    "projection_records",
+    metadata,
     Column("generation", Integer, nullable=False),
     Column("stream_id", Text, nullable=False),
     Column("source", Text, nullable=False),
@@ -87,15 +95,20 @@ projection_records = Table(
     # Events of this stream wait in the audit copy behind a missing one.
     Column("waiting", Boolean, nullable=False, server_default=text("false")),
     PrimaryKeyConstraint("generation", "stream_id", name="projection_records_pkey"),
-    ForeignKeyConstraint(["generation"], ["projection_generations.generation"],
-                         name="projection_records_generation_fkey", ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["generation"],
+        ["projection_generations.generation"],
+        name="projection_records_generation_fkey",
+        ondelete="CASCADE",
+    ),
     Index("projection_records_programme", "generation", "programme_id"),
     Index("projection_records_call", "generation", "call_id"),
 )
 
 # One row per topic partition: no two partitions' handlers wait for each other.
 source_watermarks = Table(
-    "source_watermarks", metadata,
+    "source_watermarks",
+    metadata,
     Column("source", Text, nullable=False),
     Column("topic", Text, nullable=False),
     Column("partition", Integer, nullable=False),
@@ -109,7 +122,8 @@ source_watermarks = Table(
 
 # How far reporting has checked each source's feed against its audit copy.
 feed_watermarks = Table(
-    "feed_watermarks", metadata,
+    "feed_watermarks",
+    metadata,
     Column("source", Text, primary_key=True),
     Column("after", Text),
     Column("checked_at", DateTime(timezone=True), nullable=False),

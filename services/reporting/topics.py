@@ -26,8 +26,9 @@ class Progress(Protocol):
 
 async def topic_values(settings: Settings, progress: Progress) -> AsyncIterator[list[bytes | None]]:
     """The messages' values, a batch at a time, in order within each partition."""
-    kafka = AIOKafkaConsumer(bootstrap_servers=bootstrap(settings), enable_auto_commit=False,
-                             group_id=None)
+    kafka = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap(settings), enable_auto_commit=False, group_id=None
+    )
     await kafka.start()
     try:
         partitions = await _partitions(kafka, [event_topic(settings, s) for s in SOURCES])
@@ -54,5 +55,9 @@ async def topic_values(settings: Settings, progress: Progress) -> AsyncIterator[
 
 async def _partitions(kafka: AIOKafkaConsumer, topics: list[str]) -> list[TopicPartition]:
     existing = await kafka.topics()  # lists every topic; naming one could create it
-    return [TopicPartition(topic, partition) for topic in topics if topic in existing
-            for partition in sorted(kafka.partitions_for_topic(topic) or ())]
+    return [
+        TopicPartition(topic, partition)
+        for topic in topics
+        if topic in existing
+        for partition in sorted(kafka.partitions_for_topic(topic) or ())
+    ]

@@ -40,11 +40,20 @@ async def copy_pages(conn: AsyncConnection, source: str) -> AsyncIterator[list[d
     columns = ", ".join(ENVELOPE_FIELDS)
     while True:
         where = "" if after is None else "AND (stream_id, version, id) > (:s, :v, :i)"
-        rows = [dict(row._mapping) for row in await conn.execute(text(
-            f"SELECT {columns} FROM audit_events WHERE source = :source {where} "
-            "ORDER BY stream_id, version, id LIMIT :n"),
-            {"source": source, "n": PAGE, **({} if after is None else
-                                             {"s": after[0], "v": after[1], "i": after[2]})})]
+        rows = [
+            dict(row._mapping)
+            for row in await conn.execute(
+                text(
+                    f"SELECT {columns} FROM audit_events WHERE source = :source {where} "
+                    "ORDER BY stream_id, version, id LIMIT :n"
+                ),
+                {
+                    "source": source,
+                    "n": PAGE,
+                    **({} if after is None else {"s": after[0], "v": after[1], "i": after[2]}),
+                },
+            )
+        ]
         await conn.commit()
         if not rows:
             return
@@ -60,28 +69,39 @@ async def copy_differences(conn: AsyncConnection, key: bytes, source: str) -> li
     return differences
 
 
-async def verify_sources(conn: AsyncConnection, settings: Settings, clients: FeedClients,
-                         sources: Sequence[str]) -> dict[str, Any]:
+async def verify_sources(
+    conn: AsyncConnection, settings: Settings, clients: FeedClients, sources: Sequence[str]
+) -> dict[str, Any]:
     """The answer of `GET /v1/audit/verify` for these sources."""
     key = settings.integrity_key.get_secret_value().encode()
     differences: list[Difference] = []
     summary: dict[str, dict[str, int | None]] = {}
     for source in sources:
         found = await copy_differences(conn, key, source)
-        copied = (await conn.execute(text(
-            "SELECT count(*) FROM audit_events WHERE source = :s"), {"s": source})).scalar_one()
+        copied = (
+            await conn.execute(
+                text("SELECT count(*) FROM audit_events WHERE source = :s"), {"s": source}
+            )
+        ).scalar_one()
         await conn.commit()
-        line: dict[str, int | None] = {"audit_events": copied, "feed_events": None,
-                                       "in_flight": None}
+        line: dict[str, int | None] = {
+            "audit_events": copied,
+            "feed_events": None,
+            "in_flight": None,
+        }
         try:
             checked = await verify_feed.check(conn, key, source, clients, feed_token(settings))
         except FeedUnavailable as exc:
-            found.append(Difference(source, "source", "source_unreachable", None, None, None,
-                                    str(exc)))
+            found.append(
+                Difference(source, "source", "source_unreachable", None, None, None, str(exc))
+            )
         else:
             found += checked.differences
             line.update(feed_events=checked.events, in_flight=checked.in_flight)
         summary[source] = {**line, "differences": len(found)}
         differences += found
-    return {"intact": not differences, "sources": summary,
-            "differences": [asdict(d) for d in differences]}
+    return {
+        "intact": not differences,
+        "sources": summary,
+        "differences": [asdict(d) for d in differences],
+    }

@@ -28,9 +28,15 @@ class Difference:
 
 def link(row: Mapping[str, Any], key: bytes) -> dict[str, Any]:
     """What the chain's order checks need of an event, its hash checked once."""
-    return {"id": row["id"], "stream_id": row["stream_id"], "version": int(row["version"]),
-            "type": row["type"], "prev_hash": row["prev_hash"], "hash": row["hash"],
-            "intact": event_hash(key, row["prev_hash"], row) == row["hash"]}
+    return {
+        "id": row["id"],
+        "stream_id": row["stream_id"],
+        "version": int(row["version"]),
+        "type": row["type"],
+        "prev_hash": row["prev_hash"],
+        "hash": row["hash"],
+        "intact": event_hash(key, row["prev_hash"], row) == row["hash"],
+    }
 
 
 class StreamedChain:
@@ -49,35 +55,56 @@ class StreamedChain:
         for row in links:
             if self._check is None or row["stream_id"] != self._check.stream_id:
                 self._check = ChainCheck(row["stream_id"])
-            for found in self._check.row(version=row["version"], event_id=row["id"],
-                                         event_type=row["type"], prev_hash=row["prev_hash"],
-                                         hash=row["hash"], intact=row["intact"]):
+            for found in self._check.row(
+                version=row["version"],
+                event_id=row["id"],
+                event_type=row["type"],
+                prev_hash=row["prev_hash"],
+                hash=row["hash"],
+                intact=row["intact"],
+            ):
                 event_id = str(row["id"]) if found.version == row["version"] else None
-                differences.append(Difference(self._source, self._found_in, found.kind,
-                                              found.stream_id, found.version, event_id,
-                                              found.detail))
+                differences.append(
+                    Difference(
+                        self._source,
+                        self._found_in,
+                        found.kind,
+                        found.stream_id,
+                        found.version,
+                        event_id,
+                        found.detail,
+                    )
+                )
         return differences
 
 
-def chain_differences(key: bytes, source: str, found_in: FoundIn,
-                      envelopes: Iterable[Envelope]) -> list[Difference]:
+def chain_differences(
+    key: bytes, source: str, found_in: FoundIn, envelopes: Iterable[Envelope]
+) -> list[Difference]:
     """The chain's breaks among envelopes held in memory, in any order."""
-    links = sorted((link(e.model_dump(), key) for e in envelopes),
-                   key=lambda r: (r["stream_id"], r["version"]))
+    links = sorted(
+        (link(e.model_dump(), key) for e in envelopes), key=lambda r: (r["stream_id"], r["version"])
+    )
     return StreamedChain(source, found_in).take(links)
 
 
-def changed_at_source(source: str, received: Mapping[Any, Envelope],
-                      page: Sequence[Envelope]) -> list[Difference]:
+def changed_at_source(
+    source: str, received: Mapping[Any, Envelope], page: Sequence[Envelope]
+) -> list[Difference]:
     """Events of a feed page whose content differs from the copy received of them."""
     differences = []
     for at_source in page:
         copy = received.get(at_source.id)
         if copy is not None and (changed := changed_fields(copy, at_source)):
-            differences.append(difference(
-                source, "changed_at_source", copy,
-                f"the source's copy of {copy.type} differs from the one received in: "
-                f"{', '.join(changed)}"))
+            differences.append(
+                difference(
+                    source,
+                    "changed_at_source",
+                    copy,
+                    f"the source's copy of {copy.type} differs from the one received in: "
+                    f"{', '.join(changed)}",
+                )
+            )
     return differences
 
 
@@ -91,13 +118,17 @@ def changed_fields(received: Envelope, at_source: Envelope) -> list[str]:
     ours, theirs = received.model_dump(), at_source.model_dump()
     if canonical_json(ours) == canonical_json(theirs):  # the usual case, in two calls
         return []
-    return [name for name in ENVELOPE_FIELDS
-            if canonical_json(ours[name]) != canonical_json(theirs[name])]
+    return [
+        name
+        for name in ENVELOPE_FIELDS
+        if canonical_json(ours[name]) != canonical_json(theirs[name])
+    ]
 
 
 def difference(source: str, kind: str, envelope: Envelope, detail: str) -> Difference:
-    return Difference(source, "cross_check", kind, envelope.stream_id, envelope.version,
-                      str(envelope.id), detail)
+    return Difference(
+        source, "cross_check", kind, envelope.stream_id, envelope.version, str(envelope.id), detail
+    )
 
 
 def envelopes_of(rows: Iterable[Any]) -> dict[Any, Envelope]:

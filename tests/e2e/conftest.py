@@ -13,8 +13,9 @@ from tests.support.stack import ServiceStack, stack_settings
 
 
 @pytest.fixture(scope="session")
-def stack(pg_server_url: str, kafka_bootstrap: str,
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServiceStack]:
+def stack(
+    pg_server_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceStack]:
     settings = stack_settings(pg_server_url, kafka_bootstrap, unique_name("e2e"))
     running = ServiceStack(settings, tmp_path_factory.mktemp("stack"))
     try:

@@ -27,32 +27,73 @@ def _headers(stack: ServiceStack, sub: str, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {mint_token(stack.settings, sub, [role])}"}
 
 
-async def _open_call_with_drafts(stack: ServiceStack, http: httpx.AsyncClient,
-                                 manager: dict[str, str],
-                                 sme: dict[str, str]) -> tuple[str, list[str]]:
+async def _open_call_with_drafts(
+    stack: ServiceStack, http: httpx.AsyncClient, manager: dict[str, str], sme: dict[str, str]
+) -> tuple[str, list[str]]:
     calls, applications = stack.urls["calls"], stack.urls["applications"]
-    programme = (await http.post(f"{calls}/v1/programmes", headers=manager, json={
-        "code": f"CD-{uuid.uuid4().hex[:6]}", "name": "Click day", "currency": "EUR",
-        "budget_cents": 10 * FUNDED * GRANT, "objectives": ["innovate"]})).json()
+    programme = (
+        await http.post(
+            f"{calls}/v1/programmes",
+            headers=manager,
+            json={
+                "code": f"CD-{uuid.uuid4().hex[:6]}",
+                "name": "Click day",
+                "currency": "EUR",
+                "budget_cents": 10 * FUNDED * GRANT,
+                "objectives": ["innovate"],
+            },
+        )
+    ).json()
     opens = datetime.now(UTC) + timedelta(seconds=2)
-    call = (await http.post(f"{calls}/v1/calls", headers=manager, json={
-        "programme_id": programme["id"], "code": f"V-{uuid.uuid4().hex[:6]}",
-        "title": "Vouchers", "kind": "green_voucher",
-        "selection_mode": "first_come_first_served", "budget_cents": FUNDED * GRANT,
-        "max_grant_cents": GRANT, "min_grant_cents": 0, "opens_at": opens.isoformat(),
-        "closes_at": (opens + timedelta(hours=2)).isoformat(), "objectives": ["innovate"],
-        "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}]})).json()
-    assert (await http.post(f"{calls}/v1/calls/{call['id']}/publish",
-                            headers=manager)).status_code == 200
+    call = (
+        await http.post(
+            f"{calls}/v1/calls",
+            headers=manager,
+            json={
+                "programme_id": programme["id"],
+                "code": f"V-{uuid.uuid4().hex[:6]}",
+                "title": "Vouchers",
+                "kind": "green_voucher",
+                "selection_mode": "first_come_first_served",
+                "budget_cents": FUNDED * GRANT,
+                "max_grant_cents": GRANT,
+                "min_grant_cents": 0,
+                "opens_at": opens.isoformat(),
+                "closes_at": (opens + timedelta(hours=2)).isoformat(),
+                "objectives": ["innovate"],
+                "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}],
+            },
+        )
+    ).json()
+    assert (
+        await http.post(f"{calls}/v1/calls/{call['id']}/publish", headers=manager)
+    ).status_code == 200
 
     async def draft(n: int) -> str:
-        org = (await http.post(f"{applications}/v1/organisations", headers=sme, json={
-            "name": f"SME {n}", "country": "FR", "size": "small",
-            "pic": f"8{uuid.uuid4().int % 10**8:08d}", "registered_on": "2019-05-01",
-            "tags": []})).json()
-        body = {"call_id": call["id"], "lead_organisation_id": org["id"],
-                "partner_organisation_ids": [], "title": "Heat pump", "summary": "Retrofit",
-                "requested_cents": GRANT, "trl": 6, "objectives": ["innovate"]}
+        org = (
+            await http.post(
+                f"{applications}/v1/organisations",
+                headers=sme,
+                json={
+                    "name": f"SME {n}",
+                    "country": "FR",
+                    "size": "small",
+                    "pic": f"8{uuid.uuid4().int % 10**8:08d}",
+                    "registered_on": "2019-05-01",
+                    "tags": [],
+                },
+            )
+        ).json()
+        body = {
+            "call_id": call["id"],
+            "lead_organisation_id": org["id"],
+            "partner_organisation_ids": [],
+            "title": "Heat pump",
+            "summary": "Retrofit",
+            "requested_cents": GRANT,
+            "trl": 6,
+            "objectives": ["innovate"],
+        }
         for _ in range(300):  # until the call has reached applications through the broker
             answer = await http.post(f"{applications}/v1/applications", headers=sme, json=body)
             if answer.status_code == 201:
@@ -84,8 +125,10 @@ async def test_a_service_killed_mid_batch_decides_each_retried_submission_once(
         answered = asyncio.Event()
 
         async def submit(draft_id: str) -> tuple[int, Any]:
-            answer = await http.post(f"{url}/v1/applications/{draft_id}/submit",
-                                     headers={**sme, "Idempotency-Key": f"cd-{draft_id}"})
+            answer = await http.post(
+                f"{url}/v1/applications/{draft_id}/submit",
+                headers={**sme, "Idempotency-Key": f"cd-{draft_id}"},
+            )
             body = answer.json()
             return answer.status_code, body.get("application", body).get("receipt")
 
@@ -104,8 +147,11 @@ async def test_a_service_killed_mid_batch_decides_each_retried_submission_once(
         assert 10 <= len(before) < SUBMISSIONS  # killed with submissions in flight
 
         after = {d: await submit(d) for d in drafts}
-        listed = (await http.get(f"{url}/v1/applications", headers=manager,
-                                 params={"call_id": call_id, "limit": 500})).json()["items"]
+        listed = (
+            await http.get(
+                f"{url}/v1/applications", headers=manager, params={"call_id": call_id, "limit": 500}
+            )
+        ).json()["items"]
 
     for draft_id, answer in before.items():
         assert after[draft_id] == answer  # replayed, not decided again

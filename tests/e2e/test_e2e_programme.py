@@ -43,8 +43,9 @@ class Programme:
     async def applications(self) -> list[Json]:
         found: list[Json] = []
         for call_id in (self.played.ranked_call_id, self.played.voucher_call_id):
-            found += await self.api.items("applications", MANAGER, "/v1/applications",
-                                          call_id=call_id)
+            found += await self.api.items(
+                "applications", MANAGER, "/v1/applications", call_id=call_id
+            )
         return found
 
     async def grants(self) -> list[Json]:
@@ -92,15 +93,17 @@ async def test_reporting_figures_agree_with_what_was_sent_and_answered(
     programme: Programme,
 ) -> None:
     played, population = programme.played, programme.population
-    report = await programme.api.get("reporting", MANAGER,
-                                     f"/v1/reports/programmes/{played.programme_id}")
+    report = await programme.api.get(
+        "reporting", MANAGER, f"/v1/reports/programmes/{played.programme_id}"
+    )
     applications = await programme.applications()
     contracted = [a for a in applications if a["status"] == "contracted"]
     assert sorted(a["id"] for a in contracted) == sorted(played.contracted)
     lead_country = {played.organisations[n]: sme.country for n, sme in enumerate(population.smes)}
 
-    assert {s: n for s, n in report["applications"].items() if n} == \
-        Counter(a["status"] for a in applications)
+    assert {s: n for s, n in report["applications"].items() if n} == Counter(
+        a["status"] for a in applications
+    )
     assert report["applications_submitted"] == sum(a["status"] != "draft" for a in applications)
     assert report["smes_supported"] == len({a["lead_organisation_id"] for a in contracted})
     assert report["support_actions"] == len(contracted)
@@ -108,60 +111,88 @@ async def test_reporting_figures_agree_with_what_was_sent_and_answered(
     assert report["paid_cents"] == played.paid_cents
     assert report["recovered_cents"] == played.recovered_cents == 5_000_00
     by_country = Counter(lead_country[a["lead_organisation_id"]] for a in contracted)
-    assert {c: line["contracted"] for c, line in report["by_country"].items()
-            if line["contracted"]} == by_country
-    by_kind = Counter("green_voucher" if a["call_id"] == played.voucher_call_id
-                      else "innovation_voucher" for a in contracted)
-    assert {k: line["contracted"] for k, line in report["by_call_kind"].items()
-            if line["contracted"]} == by_kind
+    assert {
+        c: line["contracted"] for c, line in report["by_country"].items() if line["contracted"]
+    } == by_country
+    by_kind = Counter(
+        "green_voucher" if a["call_id"] == played.voucher_call_id else "innovation_voucher"
+        for a in contracted
+    )
+    assert {
+        k: line["contracted"] for k, line in report["by_call_kind"].items() if line["contracted"]
+    } == by_kind
     # The voucher call: first come, first served, one voucher each.
     vouchers = [a for a in contracted if a["call_id"] == played.voucher_call_id]
     assert {a["amount_cents"] for a in vouchers} == {10_000_00}
 
 
 STORY = [
-    "applications.ApplicationDrafted", "applications.ApplicationSubmitted",
-    "applications.EligibilityAssessed", "applications.EvaluatorAssigned",
-    "applications.EvaluationSubmitted", "applications.ApplicationRanked",
-    "applications.ApplicationSelected", "applications.ApplicationContracted",
-    "payments.GrantAwarded", "payments.InstalmentDue", "payments.PaymentOrdered",
-    "payments.PaymentApproved", "payments.PaymentDisbursed", "payments.ReportSubmitted",
-    "payments.ReportApproved", "payments.InstalmentDue", "payments.PaymentOrdered",
-    "payments.PaymentApproved", "payments.PaymentDisbursed",
+    "applications.ApplicationDrafted",
+    "applications.ApplicationSubmitted",
+    "applications.EligibilityAssessed",
+    "applications.EvaluatorAssigned",
+    "applications.EvaluationSubmitted",
+    "applications.ApplicationRanked",
+    "applications.ApplicationSelected",
+    "applications.ApplicationContracted",
+    "payments.GrantAwarded",
+    "payments.InstalmentDue",
+    "payments.PaymentOrdered",
+    "payments.PaymentApproved",
+    "payments.PaymentDisbursed",
+    "payments.ReportSubmitted",
+    "payments.ReportApproved",
+    "payments.InstalmentDue",
+    "payments.PaymentOrdered",
+    "payments.PaymentApproved",
+    "payments.PaymentDisbursed",
 ]
 
 
 async def test_the_story_of_one_grant_from_call_to_final_payment(programme: Programme) -> None:
     played, api = programme.played, programme.api
     [grant, *_] = [g for g in await programme.grants() if g["call_id"] == played.ranked_call_id]
-    application = await api.get("applications", MANAGER,
-                                f"/v1/applications/{grant['application_id']}")
+    application = await api.get(
+        "applications", MANAGER, f"/v1/applications/{grant['application_id']}"
+    )
     assert application["status"] == "contracted"
     assert [(i["trigger"], i["status"]) for i in grant["instalments"]] == [
-        ("on_signature", "paid"), ("on_report_approved", "paid")]
+        ("on_signature", "paid"),
+        ("on_report_approved", "paid"),
+    ]
     assert sum(i["amount_cents"] for i in grant["instalments"]) == grant["amount_cents"]
 
-    trail = (await api.get("reporting", AUDITOR,
-                           f"/v1/audit/trail/applications/{grant['application_id']}"))["items"]
+    trail = (
+        await api.get(
+            "reporting", AUDITOR, f"/v1/audit/trail/applications/{grant['application_id']}"
+        )
+    )["items"]
     types = [e["type"] for e in trail]
     assert _in_order(STORY, types), types
-    assert {e["payload"].get("application_id") for e in trail
-            if e["type"].startswith("payments.")} == {grant["application_id"]}
+    assert {
+        e["payload"].get("application_id") for e in trail if e["type"].startswith("payments.")
+    } == {grant["application_id"]}
     disbursed = [e for e in trail if e["type"] == "payments.PaymentDisbursed"]
     assert sum(_amount(e) for e in disbursed) == grant["amount_cents"]
 
 
 async def test_one_trace_runs_from_signing_in_applications_to_the_payments_handler(
-    programme: Programme, stack: ServiceStack,
+    programme: Programme,
+    stack: ServiceStack,
 ) -> None:
     application_id, trace_id = next(iter(programme.played.sign_traces.items()))
-    handled = [e for e in stack.log_entries("payments")
-               if e.get("event_type") == "applications.ApplicationContracted"
-               and e.get("trace_id") == trace_id]
+    handled = [
+        e
+        for e in stack.log_entries("payments")
+        if e.get("event_type") == "applications.ApplicationContracted"
+        and e.get("trace_id") == trace_id
+    ]
     assert len(handled) == 1, f"payments never logged trace {trace_id} handling the contract"
-    awarded = [e for e in await feed(programme.api, "payments")
-               if e["type"] == "payments.GrantAwarded"
-               and e["payload"]["application_id"] == application_id]
+    awarded = [
+        e
+        for e in await feed(programme.api, "payments")
+        if e["type"] == "payments.GrantAwarded" and e["payload"]["application_id"] == application_id
+    ]
     assert len(awarded) == 1
     assert awarded[0]["traceparent"].split("-")[1] == trace_id
 

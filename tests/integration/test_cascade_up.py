@@ -24,8 +24,9 @@ SERVICES = ("calls", "applications", "payments", "reporting")
 
 
 def stack_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
     for service in SERVICES:
         env[f"CASCADE_{service.upper()}_PORT"] = str(free_port())
     env["CASCADE_GATEWAY_PORT"] = str(free_port())
@@ -36,9 +37,19 @@ def stack_env(**overrides: str) -> dict[str, str]:
 
 def start(env: dict[str, str], state: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "cascade.cli.main", "up", "--state-dir", str(state),
-         "--log-to-files"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "cascade.cli.main",
+            "up",
+            "--state-dir",
+            str(state),
+            "--log-to-files",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -107,12 +118,18 @@ def test_up_starts_its_own_postgres_and_broker_and_stops_them(tmp_path: Path) ->
 
 @pytest.fixture
 def server_urls(pg_server_url: str, kafka_bootstrap: str) -> dict[str, str]:
-    return {"DATABASE_URL": pg_server_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-            "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false", "CASCADE_TOPIC_PREFIX": unique_name() + "."}
+    return {
+        "DATABASE_URL": pg_server_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "CASCADE_TOPIC_PREFIX": unique_name() + ".",
+    }
 
 
 @pytest.mark.slow
-def test_up_uses_the_configured_server_and_broker(server_urls: dict[str, str], tmp_path: Path) -> None:
+def test_up_uses_the_configured_server_and_broker(
+    server_urls: dict[str, str], tmp_path: Path
+) -> None:
     env = stack_env(**server_urls)
     with running(env, tmp_path / "state") as proc:
         assert_all_ready_then_clean_stop(proc, env)
@@ -137,8 +154,9 @@ def test_an_unreachable_broker_is_one_clear_line_and_nothing_is_left_running(
     tmp_path: Path, pg_server_url: str
 ) -> None:
     dead = f"127.0.0.1:{free_port()}"
-    output = run_to_failure(stack_env(DATABASE_URL=pg_server_url, KAFKA_BOOTSTRAP_SERVERS=dead),
-                            tmp_path)
+    output = run_to_failure(
+        stack_env(DATABASE_URL=pg_server_url, KAFKA_BOOTSTRAP_SERVERS=dead), tmp_path
+    )
     assert f"error: cannot reach Kafka at {dead}" in output
 
 

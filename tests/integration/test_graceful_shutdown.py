@@ -41,15 +41,25 @@ async def counters_database(service_database: MakeDatabase) -> str:
 
 @pytest.mark.slow
 def test_sigterm_stops_the_consumer_and_the_relay_cleanly(
-    settings: Settings, counters_database: str,
+    settings: Settings,
+    counters_database: str,
 ) -> None:
     port = free_port()
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": str(settings.kafka_bootstrap_servers),
-           "CASCADE_TOPIC_PREFIX": settings.topic_prefix, "CASCADE_ENVIRONMENT": "test",
-           "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false", "CASCADE_LOG_FORMAT": "json"}
-    proc = subprocess.Popen([sys.executable, "-m", "tests.support.serve_counters", counters_database,
-                             str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": str(settings.kafka_bootstrap_servers),
+        "CASCADE_TOPIC_PREFIX": settings.topic_prefix,
+        "CASCADE_ENVIRONMENT": "test",
+        "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "CASCADE_LOG_FORMAT": "json",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.serve_counters", counters_database, str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         wait_ready(port, proc)
         proc.send_signal(signal.SIGTERM)
@@ -66,6 +76,9 @@ def test_sigterm_stops_the_consumer_and_the_relay_cleanly(
     messages = [json.loads(line)["msg"] for line in output.splitlines() if line.startswith("{")]
     assert "consumer stopped" in messages
     assert "relay stopped" in messages
-    assert messages.index("consumer stopped") < messages.index("relay stopped") \
+    assert (
+        messages.index("consumer stopped")
+        < messages.index("relay stopped")
         < messages.index("service stopped")
+    )
     assert "Traceback" not in output

@@ -39,8 +39,9 @@ async def running_applications(
 @asynccontextmanager
 async def client_of(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://applications",
-                                 timeout=60) as client:
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://applications", timeout=60
+    ) as client:
         yield client
 
 
@@ -49,15 +50,29 @@ def pic() -> str:
 
 
 def organisation_body(**changes: Any) -> dict[str, Any]:
-    return {"name": "Aerotech SAS", "country": "FR", "size": "small", "pic": pic(),
-            "registered_on": "2019-05-01", "tags": [], **changes}
+    return {
+        "name": "Aerotech SAS",
+        "country": "FR",
+        "size": "small",
+        "pic": pic(),
+        "registered_on": "2019-05-01",
+        "tags": [],
+        **changes,
+    }
 
 
 def application_body(call: dict[str, Any], lead_id: str, **changes: Any) -> dict[str, Any]:
-    return {"call_id": call["id"], "lead_organisation_id": lead_id,
-            "partner_organisation_ids": [], "title": "Composite wing ribs",
-            "summary": "Automated layup for small series", "requested_cents": 40_000 * EUR,
-            "trl": 4, "objectives": ["innovate"], **changes}
+    return {
+        "call_id": call["id"],
+        "lead_organisation_id": lead_id,
+        "partner_organisation_ids": [],
+        "title": "Composite wing ribs",
+        "summary": "Automated layup for small series",
+        "requested_cents": 40_000 * EUR,
+        "trl": 4,
+        "objectives": ["innovate"],
+        **changes,
+    }
 
 
 @dataclass
@@ -95,47 +110,58 @@ class World:
 
         async def reached() -> bool:
             async with chassis.engine.connect() as conn:
-                found = await conn.scalar(text("SELECT status FROM call_replicas WHERE id = :i"),
-                                          {"i": call_id})
+                found = await conn.scalar(
+                    text("SELECT status FROM call_replicas WHERE id = :i"), {"i": call_id}
+                )
             return found == status
 
         await eventually(reached, timeout=30)
 
     async def organisation(self, headers: Headers, **changes: Any) -> dict[str, Any]:
-        answer = await self.client.post("/v1/organisations", json=organisation_body(**changes),
-                                        headers=headers)
+        answer = await self.client.post(
+            "/v1/organisations", json=organisation_body(**changes), headers=headers
+        )
         assert answer.status_code == 201, answer.text
         body: dict[str, Any] = answer.json()
         return body
 
-    async def draft(self, headers: Headers, call: dict[str, Any], lead_id: str,
-                    **changes: Any) -> dict[str, Any]:
-        answer = await self.client.post("/v1/applications", headers=headers,
-                                        json=application_body(call, lead_id, **changes))
+    async def draft(
+        self, headers: Headers, call: dict[str, Any], lead_id: str, **changes: Any
+    ) -> dict[str, Any]:
+        answer = await self.client.post(
+            "/v1/applications", headers=headers, json=application_body(call, lead_id, **changes)
+        )
         assert answer.status_code == 201, answer.text
         body: dict[str, Any] = answer.json()
         return body
 
-    async def consent(self, lead: Headers, partner: Headers, application: dict[str, Any],
-                      organisation_id: str) -> None:
+    async def consent(
+        self, lead: Headers, partner: Headers, application: dict[str, Any], organisation_id: str
+    ) -> None:
         """The lead invites a partner it names, and the partner accepts."""
-        invited = await self.client.post(f"/v1/organisations/{organisation_id}/invitations",
-                                         json={"application_id": application["id"]},
-                                         headers=lead)
+        invited = await self.client.post(
+            f"/v1/organisations/{organisation_id}/invitations",
+            json={"application_id": application["id"]},
+            headers=lead,
+        )
         assert invited.status_code == 201, invited.text
-        accepted = await self.client.post(f"/v1/invitations/{invited.json()['id']}/accept",
-                                          headers=partner)
+        accepted = await self.client.post(
+            f"/v1/invitations/{invited.json()['id']}/accept", headers=partner
+        )
         assert accepted.status_code == 200, accepted.text
 
-    async def act(self, headers: Headers, application: dict[str, Any], action: str,
-                  **body: Any) -> httpx.Response:
-        return await self.client.post(f"/v1/applications/{application['id']}/{action}",
-                                      json=body, headers=headers)
+    async def act(
+        self, headers: Headers, application: dict[str, Any], action: str, **body: Any
+    ) -> httpx.Response:
+        return await self.client.post(
+            f"/v1/applications/{application['id']}/{action}", json=body, headers=headers
+        )
 
 
 async def event_payloads(app: FastAPI, event_type: str) -> list[dict[str, Any]]:
     chassis: Chassis = app.state.chassis
     async with chassis.engine.connect() as conn:
-        rows = await conn.execute(text("SELECT payload FROM events WHERE type = :t "
-                                       "ORDER BY position"), {"t": event_type})
+        rows = await conn.execute(
+            text("SELECT payload FROM events WHERE type = :t ORDER BY position"), {"t": event_type}
+        )
         return [row.payload for row in rows]

@@ -20,10 +20,14 @@ def evaluator(world: World, sub: str) -> Headers:
     return world.as_("evaluator", sub=sub)
 
 
-async def register_evaluator(world: World, sub: str, conflicts: Sequence[str] = ()) -> dict[str, Any]:
-    answer = await world.client.post("/v1/evaluators", headers=world.manager,
-                                      json={"sub": sub, "name": f"Dr {sub}",
-                                            "conflicts": list(conflicts)})
+async def register_evaluator(
+    world: World, sub: str, conflicts: Sequence[str] = ()
+) -> dict[str, Any]:
+    answer = await world.client.post(
+        "/v1/evaluators",
+        headers=world.manager,
+        json={"sub": sub, "name": f"Dr {sub}", "conflicts": list(conflicts)},
+    )
     assert answer.status_code == 201, answer.text
     body: dict[str, Any] = answer.json()
     return body
@@ -35,27 +39,35 @@ async def close_and_assign(world: World, call: dict[str, Any]) -> httpx.Response
 
 
 async def assignments(world: World, sub: str) -> list[dict[str, Any]]:
-    answer = await world.client.get("/v1/me/assignments", headers=evaluator(world, sub),
-                                    params={"limit": 500})
+    answer = await world.client.get(
+        "/v1/me/assignments", headers=evaluator(world, sub), params={"limit": 500}
+    )
     assert answer.status_code == 200, answer.text
     items: list[dict[str, Any]] = answer.json()["items"]
     return items
 
 
 async def accept(world: World, sub: str, assignment_id: str) -> httpx.Response:
-    return await world.client.post(f"/v1/assignments/{assignment_id}/accept",
-                                   headers=evaluator(world, sub), json={"no_conflict": True})
-
-
-async def score(world: World, sub: str, application_id: str, scores: Scores,
-                comment: str = "Sound work plan") -> httpx.Response:
     return await world.client.post(
-        f"/v1/applications/{application_id}/evaluations", headers=evaluator(world, sub),
-        json={"scores": {"excellence": scores[0], "impact": scores[1]}, "comment": comment})
+        f"/v1/assignments/{assignment_id}/accept",
+        headers=evaluator(world, sub),
+        json={"no_conflict": True},
+    )
 
 
-async def evaluate_all(world: World, subs: Sequence[str],
-                       scores: Mapping[str, Sequence[Scores]]) -> None:
+async def score(
+    world: World, sub: str, application_id: str, scores: Scores, comment: str = "Sound work plan"
+) -> httpx.Response:
+    return await world.client.post(
+        f"/v1/applications/{application_id}/evaluations",
+        headers=evaluator(world, sub),
+        json={"scores": {"excellence": scores[0], "impact": scores[1]}, "comment": comment},
+    )
+
+
+async def evaluate_all(
+    world: World, subs: Sequence[str], scores: Mapping[str, Sequence[Scores]]
+) -> None:
     """Every evaluator accepts and scores each assignment still open: the n-th
     evaluator of an application (in order of `subs`) gives `scores[app][n]`."""
     given: dict[str, int] = {}
@@ -84,8 +96,9 @@ async def call_action(world: World, call: dict[str, Any], action: str) -> httpx.
     return await world.client.post(f"/v1/calls/{call['id']}/{action}", headers=world.manager)
 
 
-async def submitted(world: World, headers: Headers, call: dict[str, Any], lead_id: str,
-                    **changes: Any) -> dict[str, Any]:
+async def submitted(
+    world: World, headers: Headers, call: dict[str, Any], lead_id: str, **changes: Any
+) -> dict[str, Any]:
     draft = await world.draft(headers, call, lead_id, **changes)
     for partner in draft["partner_organisation_ids"]:  # the same person is a member of each
         await world.consent(headers, headers, draft, partner)

@@ -33,7 +33,11 @@ def iso(instant: datetime) -> str:
 
 @asynccontextmanager
 async def running_calls(
-    settings: Settings, database_url: str, clock: Clock | None = None, *, consume: bool = False,
+    settings: Settings,
+    database_url: str,
+    clock: Clock | None = None,
+    *,
+    consume: bool = False,
 ) -> AsyncIterator[FastAPI]:
     """The calls service with its lifespan started (relay, scheduler, and the
     consumer of payments and applications events when `consume`)."""
@@ -62,20 +66,29 @@ def unique(prefix: str) -> str:
 
 def programme_body(**changes: Any) -> dict[str, Any]:
     """METASTARS: one programme for the five Eurocluster objectives."""
-    return {"code": unique("METASTARS"), "name": "METAcluster Support Towards a more "
-            "resilient AeRospace and defence ecosystem", "currency": "EUR",
-            "budget_cents": 2_000_000 * EUR, **changes}
+    return {
+        "code": unique("METASTARS"),
+        "name": "METAcluster Support Towards a more resilient AeRospace and defence ecosystem",
+        "currency": "EUR",
+        "budget_cents": 2_000_000 * EUR,
+        **changes,
+    }
 
 
 def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
     """An innovation call at low TRL, ranked, opening a day after T0 for a month."""
     return {
-        "programme_id": programme_id, "code": unique("IP-LOW"),
+        "programme_id": programme_id,
+        "code": unique("IP-LOW"),
         "title": "Innovative projects at low technology readiness levels",
-        "kind": "innovation_voucher", "selection_mode": "ranked",
-        "budget_cents": 600_000 * EUR, "max_grant_cents": 60_000 * EUR,
-        "min_grant_cents": 10_000 * EUR, "planned_awards": 10,
-        "opens_at": iso(T0 + DAY), "closes_at": iso(T0 + 30 * DAY),
+        "kind": "innovation_voucher",
+        "selection_mode": "ranked",
+        "budget_cents": 600_000 * EUR,
+        "max_grant_cents": 60_000 * EUR,
+        "min_grant_cents": 10_000 * EUR,
+        "planned_awards": 10,
+        "opens_at": iso(T0 + DAY),
+        "closes_at": iso(T0 + 30 * DAY),
         "objectives": ["innovate", "adopt"],
         "eligibility": [
             {"type": "applicant_country_in", "countries": ["FR", "DE", "IT", "ES", "BE"]},
@@ -84,16 +97,24 @@ def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
             {"type": "one_award_per_beneficiary_in_programme"},
         ],
         "criteria": [
-            {"code": "excellence", "title": "Excellence", "weight": 3, "max_score": 5,
-             "threshold": 3},
+            {
+                "code": "excellence",
+                "title": "Excellence",
+                "weight": 3,
+                "max_score": 5,
+                "threshold": 3,
+            },
             {"code": "impact", "title": "Impact", "weight": 2, "max_score": 5, "threshold": 2.5},
         ],
-        "pass_threshold": 3.5, "evaluators_per_application": 3,
+        "pass_threshold": 3.5,
+        "evaluators_per_application": 3,
         "instalments": [
             {"label": "On signature", "percent": 70, "trigger": "on_signature"},
             {"label": "After the final report", "percent": 30, "trigger": "on_report_approved"},
         ],
-        "counts_as_de_minimis": True, "first_come_reserve_limit": None, "funding_sources": [],
+        "counts_as_de_minimis": True,
+        "first_come_reserve_limit": None,
+        "funding_sources": [],
         **changes,
     }
 
@@ -105,20 +126,29 @@ async def created(response: Awaitable[httpx.Response]) -> dict[str, Any]:
     return body
 
 
-async def new_programme(client: httpx.AsyncClient, headers: dict[str, str],
-                        **changes: Any) -> dict[str, Any]:
-    return await created(client.post("/v1/programmes", json=programme_body(**changes),
-                                      headers=headers))
+async def new_programme(
+    client: httpx.AsyncClient, headers: dict[str, str], **changes: Any
+) -> dict[str, Any]:
+    return await created(
+        client.post("/v1/programmes", json=programme_body(**changes), headers=headers)
+    )
 
 
-async def new_call(client: httpx.AsyncClient, headers: dict[str, str], programme_id: str,
-                   **changes: Any) -> dict[str, Any]:
-    return await created(client.post("/v1/calls", json=call_body(programme_id, **changes),
-                                     headers=headers))
+async def new_call(
+    client: httpx.AsyncClient, headers: dict[str, str], programme_id: str, **changes: Any
+) -> dict[str, Any]:
+    return await created(
+        client.post("/v1/calls", json=call_body(programme_id, **changes), headers=headers)
+    )
 
 
-async def act(client: httpx.AsyncClient, headers: dict[str, str], call: dict[str, Any],
-              action: str, **body: Any) -> httpx.Response:
+async def act(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    call: dict[str, Any],
+    action: str,
+    **body: Any,
+) -> httpx.Response:
     return await client.post(f"/v1/calls/{call['id']}/{action}", json=body, headers=headers)
 
 
@@ -141,6 +171,6 @@ async def event_types(app: FastAPI, stream_id: str) -> list[str]:
     chassis: Chassis = app.state.chassis
     async with chassis.engine.connect() as conn:
         rows = await conn.execute(
-            text("SELECT type FROM events WHERE stream_id = :s ORDER BY version"),
-            {"s": stream_id})
+            text("SELECT type FROM events WHERE stream_id = :s ORDER BY version"), {"s": stream_id}
+        )
         return [row.type for row in rows]

@@ -39,25 +39,43 @@ AUDIENCE = "urn:cascade:api"  # the resource the provider issues access tokens f
 
 
 def start_gateway(settings: Settings) -> uvicorn.Server:
-    server = uvicorn.Server(uvicorn.Config(create_gateway(settings), host="127.0.0.1",
-                                           port=settings.gateway_port, log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_gateway(settings),
+            host="127.0.0.1",
+            port=settings.gateway_port,
+            log_level="warning",
+        )
+    )
     threading.Thread(target=server.run, daemon=True).start()
     while not server.started:
         time.sleep(0.05)
     return server
 
 
-def production_side(settings: Settings, issuer: str, gateway_port: int, state: Path,
-                    extra: Stack) -> tuple[Settings, uvicorn.Server]:
+def production_side(
+    settings: Settings, issuer: str, gateway_port: int, state: Path, extra: Stack
+) -> tuple[Settings, uvicorn.Server]:
     """A calls service verifying the issuer's JWKS, and a production gateway before it."""
     integrity_key = secrets.token_urlsafe(48)
-    trusting = Settings(**{**settings.model_dump(), **{
-        "environment": "production", "database_prefix": f"{settings.database_prefix}oidc",
-        "topic_prefix": f"{settings.database_prefix}oidc.",
-        "service_ports": {**settings.service_ports, "calls": free_port()},
-        "jwt_jwks_url": f"{issuer}/jwks", "jwt_issuer": issuer, "jwt_audience": AUDIENCE,
-        "integrity_key": integrity_key, "gateway_port": gateway_port,
-        "oidc_issuer": issuer, "oidc_resource": AUDIENCE}})
+    trusting = Settings(
+        **{
+            **settings.model_dump(),
+            **{
+                "environment": "production",
+                "database_prefix": f"{settings.database_prefix}oidc",
+                "topic_prefix": f"{settings.database_prefix}oidc.",
+                "service_ports": {**settings.service_ports, "calls": free_port()},
+                "jwt_jwks_url": f"{issuer}/jwks",
+                "jwt_issuer": issuer,
+                "jwt_audience": AUDIENCE,
+                "integrity_key": integrity_key,
+                "gateway_port": gateway_port,
+                "oidc_issuer": issuer,
+                "oidc_resource": AUDIENCE,
+            },
+        }
+    )
 
     async def prepare() -> None:
         await ensure_topics(trusting)
@@ -65,14 +83,21 @@ def production_side(settings: Settings, issuer: str, gateway_port: int, state: P
 
     asyncio.run(prepare())
     (state / "logs").mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "DATABASE_URL": str(trusting.database_url),
-           "KAFKA_BOOTSTRAP_SERVERS": str(trusting.kafka_bootstrap_servers),
-           "CASCADE_ENVIRONMENT": "production", "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
-           "CASCADE_DATABASE_PREFIX": trusting.database_prefix,
-           "CASCADE_TOPIC_PREFIX": trusting.topic_prefix, "CASCADE_DATABASE_POOL_SIZE": "3",
-           "CASCADE_CALLS_PORT": str(trusting.port_of("calls")), "CASCADE_JWT_JWKS_URL": f"{issuer}/jwks",
-           "CASCADE_JWT_ISSUER": issuer, "CASCADE_JWT_AUDIENCE": AUDIENCE,
-           "CASCADE_INTEGRITY_KEY": integrity_key}
+    env = {
+        **os.environ,
+        "DATABASE_URL": str(trusting.database_url),
+        "KAFKA_BOOTSTRAP_SERVERS": str(trusting.kafka_bootstrap_servers),
+        "CASCADE_ENVIRONMENT": "production",
+        "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "CASCADE_DATABASE_PREFIX": trusting.database_prefix,
+        "CASCADE_TOPIC_PREFIX": trusting.topic_prefix,
+        "CASCADE_DATABASE_POOL_SIZE": "3",
+        "CASCADE_CALLS_PORT": str(trusting.port_of("calls")),
+        "CASCADE_JWT_JWKS_URL": f"{issuer}/jwks",
+        "CASCADE_JWT_ISSUER": issuer,
+        "CASCADE_JWT_AUDIENCE": AUDIENCE,
+        "CASCADE_INTEGRITY_KEY": integrity_key,
+    }
     extra.processes["calls"] = spawn("calls", env, state, log_to_files=True)
     ServiceStack.wait_ready_at(extra, {"calls": trusting.url_of("calls")})
     return trusting, start_gateway(trusting)
@@ -98,17 +123,25 @@ def main() -> int:
     extra = Stack()
     servers: list[uvicorn.Server] = []
     try:
-        settings = stack_settings(postgres.start(), broker.start(), f"console{uuid.uuid4().hex[:8]}")
+        settings = stack_settings(
+            postgres.start(), broker.start(), f"console{uuid.uuid4().hex[:8]}"
+        )
         settings = settings.model_copy(update={"gateway_port": free_port()})
         stack = ServiceStack(settings, folder / "stack")
         stack.start()
         servers.append(start_gateway(settings))
-        ready = {"url": f"http://127.0.0.1:{settings.gateway_port}",
-                 "logs": str(folder / "stack" / "logs")}
+        ready = {
+            "url": f"http://127.0.0.1:{settings.gateway_port}",
+            "logs": str(folder / "stack" / "logs"),
+        }
         if args.oidc_issuer:
-            trusting, server = production_side(settings, args.oidc_issuer,
-                                               args.oidc_gateway_port or free_port(),
-                                               folder / "oidc", extra)
+            trusting, server = production_side(
+                settings,
+                args.oidc_issuer,
+                args.oidc_gateway_port or free_port(),
+                folder / "oidc",
+                extra,
+            )
             servers.append(server)
             ready["oidc_url"] = f"http://127.0.0.1:{trusting.gateway_port}"
         print(json.dumps(ready), flush=True)

@@ -43,7 +43,10 @@ async def create_topic(settings: Settings, name: str, partitions: int = 1) -> st
 
 
 async def record_events(
-    engine: AsyncEngine, new_events: Sequence[Event], *, streams: int = 1,
+    engine: AsyncEngine,
+    new_events: Sequence[Event],
+    *,
+    streams: int = 1,
     context: CommandContext | None = None,
 ) -> list[Envelope]:
     """Append `new_events` round-robin to `streams` streams; their envelopes in order."""
@@ -53,8 +56,13 @@ async def record_events(
         for i, new_event in enumerate(new_events):
             s = i % streams
             envelopes += await store.append(
-                conn, stream_type="counter", stream_id=f"counter-{s}", expected_version=versions[s],
-                new_events=[new_event], context=context or CommandContext())
+                conn,
+                stream_type="counter",
+                stream_id=f"counter-{s}",
+                expected_version=versions[s],
+                new_events=[new_event],
+                context=context or CommandContext(),
+            )
             versions[s] += 1
     return envelopes
 
@@ -72,13 +80,18 @@ async def producer(settings: Settings) -> AsyncIterator[AIOKafkaProducer]:
 async def publish(settings: Settings, topic: str, envelopes: Sequence[Envelope]) -> None:
     """Publish as the relay does: keyed by stream, type, id and trace in the headers."""
     async with producer(settings) as kafka:
-        sent = [await kafka.send(topic, encode(e), key=e.stream_id.encode(), headers=headers_of(e))
-                for e in envelopes]
+        sent = [
+            await kafka.send(topic, encode(e), key=e.stream_id.encode(), headers=headers_of(e))
+            for e in envelopes
+        ]
         await asyncio.gather(*sent)
 
 
 async def publish_raw(
-    settings: Settings, topic: str, value: bytes, key: bytes = b"raw",
+    settings: Settings,
+    topic: str,
+    value: bytes,
+    key: bytes = b"raw",
     headers: list[tuple[str, bytes]] | None = None,
 ) -> None:
     async with producer(settings) as kafka:
@@ -87,13 +100,15 @@ async def publish_raw(
 
 async def create_effects_table(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await conn.execute(text("""
+        await conn.execute(
+            text("""
             CREATE TABLE effects (
                 event_id    uuid PRIMARY KEY,
                 n           integer NOT NULL,
                 handled_by  text NOT NULL,
                 times       integer NOT NULL DEFAULT 1
-            )"""))
+            )""")
+        )
 
 
 async def record_effect(
@@ -122,7 +137,9 @@ async def handled_by(engine: AsyncEngine) -> dict[str, int]:
 
 async def inbox_rows(engine: AsyncEngine) -> list[dict[str, object]]:
     async with engine.connect() as conn:
-        rows = await conn.execute(text('SELECT consumer, event_id, topic, partition, "offset" FROM inbox'))
+        rows = await conn.execute(
+            text('SELECT consumer, event_id, topic, partition, "offset" FROM inbox')
+        )
         return [dict(row._mapping) for row in rows]
 
 
@@ -162,19 +179,32 @@ CONSUMER = "counter"
 
 
 def make_runner(
-    settings: Settings, engine: AsyncEngine, topic: str, handlers: Handlers,
+    settings: Settings,
+    engine: AsyncEngine,
+    topic: str,
+    handlers: Handlers,
     consumer: str = CONSUMER,
 ) -> ConsumerRunner:
     """A runner tuned for tests: frequent heartbeats make rebalances quick."""
-    return ConsumerRunner(settings, engine, consumer, [topic], handlers,
-                          heartbeat_interval_ms=500, max_poll_interval_ms=30_000,
-                          poll_timeout_ms=200)
+    return ConsumerRunner(
+        settings,
+        engine,
+        consumer,
+        [topic],
+        handlers,
+        heartbeat_interval_ms=500,
+        max_poll_interval_ms=30_000,
+        poll_timeout_ms=200,
+    )
 
 
 async def read_topic(settings: Settings, topic: str) -> list[ConsumerRecord[bytes, bytes]]:
     """Every record of a one-partition topic, read without a consumer group."""
-    reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                              enable_auto_commit=False, auto_offset_reset="earliest")
+    reader = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
     await reader.start()
     try:
         partition = TopicPartition(topic, 0)

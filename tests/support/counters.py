@@ -86,8 +86,9 @@ async def create_counter(body: CreateCounter, _: Counting, command: CommandDep) 
         counter = Counter(str(uuid7()))
         counter.record(CounterCreated(name=body.name))
         await uow.save(counter)
-        return uow.result(counter, counter.view(), status=201,
-                          location=f"/v1/counters/{counter.id}")
+        return uow.result(
+            counter, counter.view(), status=201, location=f"/v1/counters/{counter.id}"
+        )
 
     return await command.execute(handle)
 
@@ -117,9 +118,12 @@ async def get_counter(counter_id: UUID, _: CurrentUser, chassis: ChassisDep) -> 
 @router.get("", response_model=Page[CounterView])
 async def list_counters(_: CurrentUser, chassis: ChassisDep, page: PageQuery) -> Page[CounterView]:
     after = page.after(tuple[UUID])
-    query = (select(stream_heads.c.stream_id)
-             .where(stream_heads.c.stream_type == Counter.stream_type)
-             .order_by(stream_heads.c.stream_id).limit(page.fetch))
+    query = (
+        select(stream_heads.c.stream_id)
+        .where(stream_heads.c.stream_type == Counter.stream_type)
+        .order_by(stream_heads.c.stream_id)
+        .limit(page.fetch)
+    )
     if after is not None:
         query = query.where(stream_heads.c.stream_id > str(after[0]))
     async with chassis.engine.connect() as conn:
@@ -133,5 +137,11 @@ CounterSettings = Settings
 
 
 def service(*, owns_events: bool = True) -> ServiceDefinition:
-    return ServiceDefinition(name=NAME, title="Counters", description="A test service.", port=8099,
-                             routers=[router], owns_events=owns_events)
+    return ServiceDefinition(
+        name=NAME,
+        title="Counters",
+        description="A test service.",
+        port=8099,
+        routers=[router],
+        owns_events=owns_events,
+    )

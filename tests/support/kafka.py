@@ -32,8 +32,11 @@ async def partitions_of(bootstrap: str, topic: str, timeout: float = 15.0) -> li
 
 
 async def read_topic(
-    bootstrap: str, topic: str, until: Callable[[Records], bool] = lambda _: True,
-    timeout: float = 15.0, quiet: float = 0.0,
+    bootstrap: str,
+    topic: str,
+    until: Callable[[Records], bool] = lambda _: True,
+    timeout: float = 15.0,
+    quiet: float = 0.0,
 ) -> Records:
     """The topic's records, read until `until(records)` holds and nothing new came
     for `quiet` seconds, or `timeout` runs out (the caller asserts on what came

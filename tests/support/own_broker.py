@@ -21,8 +21,16 @@ class SameIdentityBroker:
     def __init__(self, log_path: Path) -> None:
         self.port = free_port()
         listener = f"tcp://127.0.0.1:{self.port}"
-        self.command = [tansu_binary(), "broker", "--listener-url", listener,
-                        "--advertised-listener-url", listener, "--cluster-id", "cascade-same"]
+        self.command = [
+            tansu_binary(),
+            "broker",
+            "--listener-url",
+            listener,
+            "--advertised-listener-url",
+            listener,
+            "--cluster-id",
+            "cascade-same",
+        ]
         self._log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -32,8 +40,9 @@ class SameIdentityBroker:
 
     def start(self, timeout: float = 15.0) -> None:
         with self._log_path.open("ab") as log:
-            self._process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+            self._process = subprocess.Popen(
+                self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
         deadline = time.monotonic() + timeout
         while not port_is_open("127.0.0.1", self.port):
             if self._process.poll() is not None or time.monotonic() > deadline:

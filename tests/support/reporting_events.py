@@ -16,17 +16,28 @@ from shared.integrity import GENESIS, event_hash
 KEY = b"reporting-unit-key"
 
 
-def chain(stream_id: str, events: Sequence[tuple[Event, datetime]],
-          key: bytes = KEY) -> list[Envelope]:
+def chain(
+    stream_id: str, events: Sequence[tuple[Event, datetime]], key: bytes = KEY
+) -> list[Envelope]:
     """The events as versions 1, 2, ... of one stream, recorded at the given instants."""
     envelopes, prev = [], GENESIS
     for version, (event, at) in enumerate(events, start=1):
         row: dict[str, Any] = {
-            "id": uuid7(), "type": event.event_type, "schema_version": event.schema_version,
-            "stream_type": "test", "stream_id": stream_id, "version": version,
-            "occurred_at": at, "recorded_at": at, "actor": SYSTEM.model_dump(mode="json"),
-            "correlation_id": uuid7(), "causation_id": None, "traceparent": None,
-            "payload": event.model_dump(mode="json"), "prev_hash": prev}
+            "id": uuid7(),
+            "type": event.event_type,
+            "schema_version": event.schema_version,
+            "stream_type": "test",
+            "stream_id": stream_id,
+            "version": version,
+            "occurred_at": at,
+            "recorded_at": at,
+            "actor": SYSTEM.model_dump(mode="json"),
+            "correlation_id": uuid7(),
+            "causation_id": None,
+            "traceparent": None,
+            "payload": event.model_dump(mode="json"),
+            "prev_hash": prev,
+        }
         row["hash"] = prev = event_hash(key, prev, row)
         envelopes.append(Envelope(**row, position=None))
     return envelopes

@@ -44,10 +44,16 @@ from tests.support.reporting import ReportingWorld
 SELECTION_AT = T0 + 32 * DAY
 BEFORE_CONTRACTS = T0 + 33 * DAY
 CALL_A = {"budget_cents": 100_000 * EUR, "evaluators_per_application": 1}
-CALL_B = {"kind": "green_voucher", "selection_mode": "first_come_first_served", "criteria": [],
-          "budget_cents": 50_000 * EUR, "max_grant_cents": 30_000 * EUR,
-          "objectives": ["adopt", "train"], "planned_awards": 2,
-          "eligibility": [{"type": "applicant_country_in", "countries": ["FR", "DE", "BE"]}]}
+CALL_B = {
+    "kind": "green_voucher",
+    "selection_mode": "first_come_first_served",
+    "criteria": [],
+    "budget_cents": 50_000 * EUR,
+    "max_grant_cents": 30_000 * EUR,
+    "objectives": ["adopt", "train"],
+    "planned_awards": 2,
+    "eligibility": [{"type": "applicant_country_in", "countries": ["FR", "DE", "BE"]}],
+}
 SCORES = {"A1": (5, 5), "A2": (4, 4), "A3": (4, 3), "A4": (3, 4)}
 
 
@@ -65,8 +71,9 @@ class Story:
     live_call_a_before_contracts: dict[str, Any] = field(default_factory=dict)
 
 
-async def submit(world: World, name: str, story: Story, call: dict[str, Any], org: str,
-                 **changes: Any) -> dict[str, Any]:
+async def submit(
+    world: World, name: str, story: Story, call: dict[str, Any], org: str, **changes: Any
+) -> dict[str, Any]:
     sme = world.as_("applicant")
     draft = await world.draft(sme, call, story.organisations[org]["id"], **changes)
     answer = await world.act(sme, draft, "submit")
@@ -82,29 +89,43 @@ async def play(rw: ReportingWorld) -> Story:
     story.programme_id = programme["id"]
     story.call_a = await world.open_call(programme_id=story.programme_id, **CALL_A)
     story.call_b = await world.open_call(programme_id=story.programme_id, **CALL_B)
-    for name, country, size in (("fr", "FR", "small"), ("de", "DE", "micro"),
-                                ("it", "IT", "medium"), ("es", "ES", "small"),
-                                ("nl", "NL", "small"), ("fr-large", "FR", "large"),
-                                ("fr-2", "FR", "small"), ("be", "BE", "small")):
+    for name, country, size in (
+        ("fr", "FR", "small"),
+        ("de", "DE", "micro"),
+        ("it", "IT", "medium"),
+        ("es", "ES", "small"),
+        ("nl", "NL", "small"),
+        ("fr-large", "FR", "large"),
+        ("fr-2", "FR", "small"),
+        ("be", "BE", "small"),
+    ):
         story.organisations[name] = await world.organisation(sme, country=country, size=size)
-    for name, org, objectives in (("A1", "fr", ["innovate"]), ("A2", "de", ["innovate", "adopt"]),
-                                  ("A3", "it", ["adopt"]), ("A4", "es", ["innovate"]),
-                                  ("A5", "nl", ["innovate"])):
+    for name, org, objectives in (
+        ("A1", "fr", ["innovate"]),
+        ("A2", "de", ["innovate", "adopt"]),
+        ("A3", "it", ["adopt"]),
+        ("A4", "es", ["innovate"]),
+        ("A5", "nl", ["innovate"]),
+    ):
         await submit(world, name, story, story.call_a, org, objectives=objectives)
     await submit(world, "A6", story, story.call_a, "fr-large", trl=7)
-    story.applications["A7"] = await world.draft(sme, story.call_a,
-                                                 story.organisations["fr-2"]["id"])
+    story.applications["A7"] = await world.draft(
+        sme, story.call_a, story.organisations["fr-2"]["id"]
+    )
     world.clock.set(T0 + 2 * DAY)
-    await submit(world, "B1", story, story.call_b, "fr", objectives=["adopt"],
-                 requested_cents=30_000 * EUR)
-    await submit(world, "B2", story, story.call_b, "be", objectives=["train"],
-                 requested_cents=30_000 * EUR)
+    await submit(
+        world, "B1", story, story.call_b, "fr", objectives=["adopt"], requested_cents=30_000 * EUR
+    )
+    await submit(
+        world, "B2", story, story.call_b, "be", objectives=["train"], requested_cents=30_000 * EUR
+    )
 
     await register_evaluator(world, "eve")
     assigned = await close_and_assign(world, story.call_a)
     assert assigned.status_code == 200, assigned.text
-    await evaluate_all(world, ["eve"], {story.applications[n]["id"]: [s]
-                                        for n, s in SCORES.items()})
+    await evaluate_all(
+        world, ["eve"], {story.applications[n]["id"]: [s] for n, s in SCORES.items()}
+    )
     world.clock.set(SELECTION_AT)
     for action in ("ranking", "selection"):
         answer = await call_action(world, story.call_a, action)

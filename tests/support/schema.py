@@ -43,8 +43,9 @@ async def differences(url: str, metadata: Sequence[MetaData]) -> list[Any]:
 
 
 def _compare(conn: Connection, metadata: Sequence[MetaData]) -> list[Any]:
-    context = MigrationContext.configure(conn, opts={
-        "compare_type": True, "compare_server_default": True})
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "compare_server_default": True}
+    )
     return list(compare_metadata(context, metadata))  # type: ignore[arg-type]
 
 

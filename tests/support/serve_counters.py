@@ -20,7 +20,9 @@ handlers = Handlers()
 
 
 @handlers.on(counters.CounterCreated.event_type)
-async def on_created(conn: AsyncConnection, envelope: Envelope, created: counters.CounterCreated) -> None:
+async def on_created(
+    conn: AsyncConnection, envelope: Envelope, created: counters.CounterCreated
+) -> None:
     return None
 
 

@@ -32,8 +32,10 @@ class ServiceStack:
 
     def start(self) -> None:
         (self.state / "logs").mkdir(parents=True, exist_ok=True)
-        self._env = {**prepare_infrastructure(self.settings, self.state, self._stack),
-                     **_environment(self.settings)}
+        self._env = {
+            **prepare_infrastructure(self.settings, self.state, self._stack),
+            **_environment(self.settings),
+        }
         for service in NAMES:
             self._spawn(service)
         self.wait_ready(NAMES)
@@ -52,7 +54,9 @@ class ServiceStack:
     def log_entries(self, service: str) -> list[dict[str, Any]]:
         """The service's structured log lines so far (JSON objects, one per line)."""
         entries = []
-        for line in (self.state / "logs" / f"{service}.log").read_text(errors="replace").splitlines():
+        for line in (
+            (self.state / "logs" / f"{service}.log").read_text(errors="replace").splitlines()
+        ):
             if line.startswith("{"):
                 try:
                     entries.append(json.loads(line))
@@ -76,8 +80,9 @@ class ServiceStack:
                 for service in sorted(pending):
                     process = stack.processes[service]
                     if process.poll() is not None:
-                        raise RuntimeError(f"{service} exited with {process.returncode}; "
-                                           "see its log")
+                        raise RuntimeError(
+                            f"{service} exited with {process.returncode}; see its log"
+                        )
                     try:
                         if client.get(f"{urls[service]}/readyz").status_code == 200:
                             pending.discard(service)
@@ -91,9 +96,13 @@ class ServiceStack:
 def stack_settings(pg_server_url: str, kafka_bootstrap: str, name: str) -> Settings:
     """Settings of one isolated stack: its own databases, topics and free ports."""
     return Settings(
-        environment="test", database_url=pg_server_url, database_prefix=name,
-        kafka_bootstrap_servers=kafka_bootstrap, kafka_enable_idempotence=False,
-        topic_prefix=f"{name}.", consumer_session_timeout_ms=3_000,
+        environment="test",
+        database_url=pg_server_url,
+        database_prefix=name,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        kafka_enable_idempotence=False,
+        topic_prefix=f"{name}.",
+        consumer_session_timeout_ms=3_000,
         **{f"{s}_port": free_port() for s in NAMES},
     )
 

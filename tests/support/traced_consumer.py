@@ -27,12 +27,20 @@ async def consume(database_url: str, topic: str) -> None:
     handlers = Handlers()
 
     @handlers.on(CounterCreated.event_type)
-    async def on_counter_created(conn: AsyncConnection, envelope: Envelope,
-                                 event: CounterCreated) -> None:
+    async def on_counter_created(
+        conn: AsyncConnection, envelope: Envelope, event: CounterCreated
+    ) -> None:
         return None  # the inbox logs the handled event with its trace id
 
-    runner = ConsumerRunner(settings, make_engine(database_url), "traced", [topic], handlers,
-                            heartbeat_interval_ms=500, poll_timeout_ms=100)
+    runner = ConsumerRunner(
+        settings,
+        make_engine(database_url),
+        "traced",
+        [topic],
+        handlers,
+        heartbeat_interval_ms=500,
+        poll_timeout_ms=100,
+    )
     await runner.start()
     sys.stdout.write("joined\n")
     sys.stdout.flush()

@@ -8,13 +8,16 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ROW = re.compile(r"^\|\s*(?P<rule>[^|]+?)\s*\|\s*`(?P<file>[\w/.]+\.py)`\s*\|\s*`(?P<name>[\w.]+)`\s*\|")
+ROW = re.compile(
+    r"^\|\s*(?P<rule>[^|]+?)\s*\|\s*`(?P<file>[\w/.]+\.py)`\s*\|\s*`(?P<name>[\w.]+)`\s*\|"
+)
 
 
 def rule_rows() -> list[tuple[str, str, str]]:
     text = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
-    return [(m["rule"], m["file"], m["name"]) for line in text.splitlines()
-            if (m := ROW.match(line))]
+    return [
+        (m["rule"], m["file"], m["name"]) for line in text.splitlines() if (m := ROW.match(line))
+    ]
 
 
 def defined_names(path: Path) -> set[str]:
@@ -24,15 +27,28 @@ def defined_names(path: Path) -> set[str]:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
         if isinstance(node, ast.ClassDef):
-            names.update(f"{node.name}.{item.name}" for item in node.body
-                         if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef))
+            names.update(
+                f"{node.name}.{item.name}"
+                for item in node.body
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
     return names
 
 
 def test_the_map_names_the_rules_the_issue_lists() -> None:
     rules = " ".join(rule for rule, _, _ in rule_rows()).lower()
-    for rule in ("four eyes", "de minimis", "first come", "ranking", "reserve", "as of",
-                 "integrity chain", "optimistic concurrency", "exactly once", "outbox"):
+    for rule in (
+        "four eyes",
+        "de minimis",
+        "first come",
+        "ranking",
+        "reserve",
+        "as of",
+        "integrity chain",
+        "optimistic concurrency",
+        "exactly once",
+        "outbox",
+    ):
         assert rule in rules, f"docs/ARCHITECTURE.md has no row for {rule!r}"
 
 

@@ -31,12 +31,25 @@ def _call() -> tuple[Programme, Call]:
     programme = Programme("p")
     programme.create("P", "Programme", "EUR", 10 * BUDGET, ("innovate",), None, DeMinimis(), T0)
     call = Call("c")
-    call.draft(programme, CallTerms.model_validate({
-        "code": "V", "title": "Vouchers", "kind": "green_voucher",
-        "selection_mode": "first_come_first_served", "budget_cents": BUDGET,
-        "max_grant_cents": GRANT, "min_grant_cents": 0, "opens_at": T0 + timedelta(days=1),
-        "closes_at": T0 + timedelta(days=30), "objectives": ["innovate"],
-        "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}]}), T0)
+    call.draft(
+        programme,
+        CallTerms.model_validate(
+            {
+                "code": "V",
+                "title": "Vouchers",
+                "kind": "green_voucher",
+                "selection_mode": "first_come_first_served",
+                "budget_cents": BUDGET,
+                "max_grant_cents": GRANT,
+                "min_grant_cents": 0,
+                "opens_at": T0 + timedelta(days=1),
+                "closes_at": T0 + timedelta(days=30),
+                "objectives": ["innovate"],
+                "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}],
+            }
+        ),
+        T0,
+    )
     call.publish(T0 + timedelta(days=2))
     return programme, call
 
@@ -50,7 +63,8 @@ class Services:
     money: CallMoney = field(default_factory=lambda: CallMoney(CallMoney.stream_of("c")))
     ledger: CallLedger = field(default_factory=lambda: CallLedger(BUDGET))
     keeper: CallBudgetKeeper = field(
-        default_factory=lambda: CallBudgetKeeper(CallBudgetKeeper.stream_of("c")))
+        default_factory=lambda: CallBudgetKeeper(CallBudgetKeeper.stream_of("c"))
+    )
     grants: dict[int, int] = field(default_factory=dict)
     to_payments: deque[Event | tuple[str, int, int]] = field(default_factory=deque)
     to_applications: deque[Event | tuple[str, int, int]] = field(default_factory=deque)
@@ -127,7 +141,8 @@ class Services:
         # What the manager sees as the budget never falls below what payments committed.
         assert self.call.t.budget_cents >= self.ledger.committed_cents
         assert self.call.committed_cents <= self.ledger.committed_cents + sum(
-            m[2] for m in self.to_calls if isinstance(m, tuple) and m[0] == "cancelled")
+            m[2] for m in self.to_calls if isinstance(m, tuple) and m[0] == "cancelled"
+        )
 
     def drain(self) -> None:
         while self.to_payments or self.to_applications or self.to_calls:
@@ -146,7 +161,9 @@ STEP = st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(STEP, max_size=80))
-def test_committed_never_exceeds_the_budget_whatever_the_order(steps: list[tuple[str, int | str]]) -> None:
+def test_committed_never_exceeds_the_budget_whatever_the_order(
+    steps: list[tuple[str, int | str]],
+) -> None:
     programme, call = _call()
     services = Services(programme, call)
     services.money.figures = Figures(BUDGET, GRANT)

@@ -24,8 +24,12 @@ def dist(tmp_path: Path) -> Path:
 
 async def gateway(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     app = create_gateway(settings)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://console") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://console"
+        ) as client,
+    ):
         yield client
 
 
@@ -37,35 +41,46 @@ async def development(dist: Path) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 async def production(dist: Path) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(environment="production", console_dist=str(dist),
-                        jwt_secret="a-production-secret-of-enough-length-0123456789",
-                        integrity_key="a-production-integrity-key-of-enough-length-01",
-                        oidc_issuer="https://id.example.eu", oidc_client_id="console")
+    settings = Settings(
+        environment="production",
+        console_dist=str(dist),
+        jwt_secret="a-production-secret-of-enough-length-0123456789",
+        integrity_key="a-production-integrity-key-of-enough-length-01",
+        oidc_issuer="https://id.example.eu",
+        oidc_client_id="console",
+    )
     async for client in gateway(settings):
         yield client
 
 
 async def test_development_mints_a_token_for_the_chosen_role_and_name(
-        development: httpx.AsyncClient) -> None:
-    answer = await development.post("/api/dev/token", json={
-        "role": "finance_officer", "sub": "anna", "name": "Anna Verdi"})
+    development: httpx.AsyncClient,
+) -> None:
+    answer = await development.post(
+        "/api/dev/token", json={"role": "finance_officer", "sub": "anna", "name": "Anna Verdi"}
+    )
     assert answer.status_code == 200, answer.text
     claims = jwt.decode(answer.json()["token"], DEV_JWT_SECRET, algorithms=["HS256"])
-    assert (claims["sub"], claims["roles"], claims["name"]) == ("anna", ["finance_officer"],
-                                                                "Anna Verdi")
+    assert (claims["sub"], claims["roles"], claims["name"]) == (
+        "anna",
+        ["finance_officer"],
+        "Anna Verdi",
+    )
     config = (await development.get("/api/config")).json()
     assert config == {"sign_in": "development", "oidc": None}
 
 
 async def test_a_made_up_role_or_subject_is_refused_with_the_field_named(
-        development: httpx.AsyncClient) -> None:
+    development: httpx.AsyncClient,
+) -> None:
     answer = await development.post("/api/dev/token", json={"role": "admiral", "sub": "a b"})
     assert answer.status_code == 422
     assert {e["field"] for e in answer.json()["errors"]} == {"role", "sub"}
 
 
 async def test_production_refuses_development_tokens_and_names_its_issuer(
-        production: httpx.AsyncClient) -> None:
+    production: httpx.AsyncClient,
+) -> None:
     answer = await production.post("/api/dev/token", json={"role": "admin", "sub": "mallory"})
     assert (answer.status_code, answer.json()["code"]) == (403, "dev_sign_in_disabled")
     assert "token" not in answer.json()
@@ -75,7 +90,8 @@ async def test_production_refuses_development_tokens_and_names_its_issuer(
 
 
 async def test_the_console_is_served_with_its_own_routes_falling_back_to_the_app(
-        development: httpx.AsyncClient) -> None:
+    development: httpx.AsyncClient,
+) -> None:
     asset = await development.get("/assets/app.js")
     assert asset.text == "console.log('hi')"
     for route in ("/", "/manager/calls/123", "/signin/callback?code=x"):

@@ -61,10 +61,13 @@ def upgrade() -> None:
         UNIQUE (call_id, receipt)
     )""")
     op.execute("CREATE INDEX applications_by_call ON applications (call_id, id)")
-    op.execute("CREATE INDEX applications_by_organisations ON applications "
-               "USING gin (organisation_ids)")
-    op.execute("CREATE INDEX applications_awarded ON applications (programme_id, "
-               "lead_organisation_id) WHERE status IN ('selected', 'contracted')")
+    op.execute(
+        "CREATE INDEX applications_by_organisations ON applications USING gin (organisation_ids)"
+    )
+    op.execute(
+        "CREATE INDEX applications_awarded ON applications (programme_id, "
+        "lead_organisation_id) WHERE status IN ('selected', 'contracted')"
+    )
 
 
 def downgrade() -> None:

@@ -24,8 +24,10 @@ def upgrade() -> None:
         body             jsonb NOT NULL,
         UNIQUE (application_id, organisation_id)
     )""")
-    op.execute("CREATE INDEX partner_invitations_by_organisation "
-               "ON partner_invitations (organisation_id, id)")
+    op.execute(
+        "CREATE INDEX partner_invitations_by_organisation "
+        "ON partner_invitations (organisation_id, id)"
+    )
 
 
 def downgrade() -> None:

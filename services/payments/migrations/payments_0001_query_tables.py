@@ -103,12 +103,21 @@ def upgrade() -> None:
         amount_cents     bigint NOT NULL CHECK (amount_cents >= 0),
         awarded_at       timestamptz NOT NULL
     )""")
-    op.execute("CREATE INDEX de_minimis_aid_by_undertaking "
-               "ON de_minimis_aid (undertaking_id, awarded_at)")
+    op.execute(
+        "CREATE INDEX de_minimis_aid_by_undertaking ON de_minimis_aid (undertaking_id, awarded_at)"
+    )
 
 
 def downgrade() -> None:
-    for table in ("de_minimis_aid", "undertakings", "grant_items", "grants",
-                  "waiting_contracts", "organisation_members", "organisations", "calls",
-                  "programmes"):
+    for table in (
+        "de_minimis_aid",
+        "undertakings",
+        "grant_items",
+        "grants",
+        "waiting_contracts",
+        "organisation_members",
+        "organisations",
+        "calls",
+        "programmes",
+    ):
         op.execute(f"DROP TABLE {table}")

@@ -31,10 +31,14 @@ def upgrade() -> None:
         ADD COLUMN state_resources_percent integer NOT NULL DEFAULT 100,
         ADD COLUMN counted_at_award_cents bigint,
         ADD COLUMN reduced_at timestamptz""")
-    op.execute("UPDATE de_minimis_aid SET award_cents = amount_cents, "
-               "counted_at_award_cents = amount_cents")
-    op.execute("ALTER TABLE de_minimis_aid ALTER COLUMN award_cents SET NOT NULL, "
-               "ALTER COLUMN counted_at_award_cents SET NOT NULL")
+    op.execute(
+        "UPDATE de_minimis_aid SET award_cents = amount_cents, "
+        "counted_at_award_cents = amount_cents"
+    )
+    op.execute(
+        "ALTER TABLE de_minimis_aid ALTER COLUMN award_cents SET NOT NULL, "
+        "ALTER COLUMN counted_at_award_cents SET NOT NULL"
+    )
     op.execute("CREATE INDEX de_minimis_aid_by_date ON de_minimis_aid (awarded_at)")
     # A link holds both ways: one row per pair, whichever side declared it.
     op.execute("""
@@ -52,12 +56,13 @@ def upgrade() -> None:
         declared_at           timestamptz NOT NULL,
         CHECK (enterprise_id <> linked_enterprise_id)
     )""")
-    op.execute("CREATE UNIQUE INDEX enterprise_links_pair ON enterprise_links "
-               "(LEAST(enterprise_id, linked_enterprise_id), "
-               "GREATEST(enterprise_id, linked_enterprise_id))")
+    op.execute(
+        "CREATE UNIQUE INDEX enterprise_links_pair ON enterprise_links "
+        "(LEAST(enterprise_id, linked_enterprise_id), "
+        "GREATEST(enterprise_id, linked_enterprise_id))"
+    )
     op.execute("CREATE INDEX enterprise_links_by_enterprise ON enterprise_links (enterprise_id)")
-    op.execute("CREATE INDEX enterprise_links_by_linked ON enterprise_links "
-               "(linked_enterprise_id)")
+    op.execute("CREATE INDEX enterprise_links_by_linked ON enterprise_links (linked_enterprise_id)")
     op.execute("""
     CREATE TABLE declared_aid (
         entry_id         text NOT NULL,
@@ -84,8 +89,10 @@ def downgrade() -> None:
     op.execute("DROP TABLE declared_aid")
     op.execute("DROP TABLE enterprise_links")
     op.execute("DROP INDEX de_minimis_aid_by_date")
-    op.execute("ALTER TABLE de_minimis_aid DROP COLUMN award_cents, "
-               "DROP COLUMN state_resources_percent, DROP COLUMN counted_at_award_cents, "
-               "DROP COLUMN reduced_at")
+    op.execute(
+        "ALTER TABLE de_minimis_aid DROP COLUMN award_cents, "
+        "DROP COLUMN state_resources_percent, DROP COLUMN counted_at_award_cents, "
+        "DROP COLUMN reduced_at"
+    )
     op.execute("ALTER TABLE calls DROP COLUMN state_resources_percent")
     op.execute("ALTER TABLE programmes DROP COLUMN name, DROP COLUMN cap_applies_to_undertaking")

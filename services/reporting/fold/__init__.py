@@ -15,5 +15,13 @@ from __future__ import annotations
 from services.reporting.fold import applications, calls, payments
 from services.reporting.fold.dispatch import Received, apply, apply_in_order, project, source_of
 
-__all__ = ["Received", "applications", "apply", "apply_in_order", "calls", "payments", "project",
-           "source_of"]
+__all__ = [
+    "Received",
+    "applications",
+    "apply",
+    "apply_in_order",
+    "calls",
+    "payments",
+    "project",
+    "source_of",
+]

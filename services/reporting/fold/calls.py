@@ -9,22 +9,35 @@ from shared.events import Envelope, Event
 
 
 @project.register
-def programme_created(event: calls.ProgrammeCreated, record: StreamRecord,
-                      envelope: Envelope) -> None:
+def programme_created(
+    event: calls.ProgrammeCreated, record: StreamRecord, envelope: Envelope
+) -> None:
     record.programme = ProgrammeFacts(
-        programme_id=event.programme_id, code=event.code, name=event.name,
-        currency=event.currency, budget_cents=event.budget_cents,
-        objectives=list(event.objectives))
+        programme_id=event.programme_id,
+        code=event.code,
+        name=event.name,
+        currency=event.currency,
+        budget_cents=event.budget_cents,
+        objectives=list(event.objectives),
+    )
 
 
 @project.register
 def call_drafted(event: calls.CallDrafted, record: StreamRecord, envelope: Envelope) -> None:
     terms = event.terms
     record.call = CallFacts(
-        call_id=event.call_id, programme_id=event.programme_id, code=terms.code,
-        title=terms.title, kind=terms.kind, selection_mode=terms.selection_mode, status="draft",
-        currency=event.currency, budget_cents=terms.budget_cents,
-        planned_awards=terms.planned_awards, objectives=list(terms.objectives))
+        call_id=event.call_id,
+        programme_id=event.programme_id,
+        code=terms.code,
+        title=terms.title,
+        kind=terms.kind,
+        selection_mode=terms.selection_mode,
+        status="draft",
+        currency=event.currency,
+        budget_cents=terms.budget_cents,
+        planned_awards=terms.planned_awards,
+        objectives=list(terms.objectives),
+    )
 
 
 @project.register
@@ -36,13 +49,18 @@ def call_updated(event: calls.CallUpdated, record: StreamRecord, envelope: Envel
 
 
 @project.register
-def call_budget_amended(event: calls.CallBudgetAmended, record: StreamRecord,
-                        envelope: Envelope) -> None:
+def call_budget_amended(
+    event: calls.CallBudgetAmended, record: StreamRecord, envelope: Envelope
+) -> None:
     _call(record).budget_cents = event.budget_cents
 
 
-CALL_STATUS_OF = {calls.CallPublished: "published", calls.CallOpened: "open",
-                  calls.CallClosed: "closed", calls.CallCancelled: "cancelled"}
+CALL_STATUS_OF = {
+    calls.CallPublished: "published",
+    calls.CallOpened: "open",
+    calls.CallClosed: "closed",
+    calls.CallCancelled: "cancelled",
+}
 
 
 @project.register(calls.CallPublished)

@@ -45,7 +45,9 @@ def upgrade() -> None:
     op.execute("CREATE INDEX audit_events_source ON audit_events (source, stream_id, version)")
     op.execute("CREATE INDEX audit_events_recorded ON audit_events (recorded_at)")
     op.execute("CREATE INDEX audit_events_tx ON audit_events (tx_id)")
-    op.execute("CREATE INDEX audit_events_application ON audit_events ((payload->>'application_id'))")
+    op.execute(
+        "CREATE INDEX audit_events_application ON audit_events ((payload->>'application_id'))"
+    )
     # Kept as received: the copy refuses changes like the services' own stores.
     op.execute("""
     CREATE FUNCTION refuse_audit_change() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -82,7 +84,9 @@ def upgrade() -> None:
         body          jsonb NOT NULL,
         PRIMARY KEY (generation, stream_id)
     )""")
-    op.execute("CREATE INDEX projection_records_programme ON projection_records (generation, programme_id)")
+    op.execute(
+        "CREATE INDEX projection_records_programme ON projection_records (generation, programme_id)"
+    )
     op.execute("CREATE INDEX projection_records_call ON projection_records (generation, call_id)")
 
     # One row per topic partition: no two partitions' handlers wait for each other.

@@ -17,10 +17,14 @@ from tests.support.calls import client_of as calls_client_of
 @pytest.fixture
 async def world(settings: Settings, service_database: MakeDatabase) -> AsyncIterator[World]:
     clock = FixedClock(T0)
-    calls_db, applications_db = (await service_database("calls"),
-                                 await service_database("applications"))
-    async with (running_calls(settings, calls_db, clock, consume=True) as calls_app,
-                calls_client_of(calls_app) as calls,
-                running_applications(settings, applications_db, clock) as app,
-                client_of(app) as client):
+    calls_db, applications_db = (
+        await service_database("calls"),
+        await service_database("applications"),
+    )
+    async with (
+        running_calls(settings, calls_db, clock, consume=True) as calls_app,
+        calls_client_of(calls_app) as calls,
+        running_applications(settings, applications_db, clock) as app,
+        client_of(app) as client,
+    ):
         yield World(settings, clock, calls_app, calls, app, client)

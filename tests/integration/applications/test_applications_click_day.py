@@ -27,8 +27,9 @@ async def test_concurrent_batches_at_two_instances_never_overspend_and_decide_on
     call = await first_come_call(world, FUNDED * GRANT)
     sme = world.as_("applicant")
     orgs = await asyncio.gather(*(world.organisation(sme) for _ in range(SUBMISSIONS)))
-    drafts = await asyncio.gather(*(world.draft(sme, call, org["id"], requested_cents=GRANT)
-                                    for org in orgs))
+    drafts = await asyncio.gather(
+        *(world.draft(sme, call, org["id"], requested_cents=GRANT) for org in orgs)
+    )
     own: Settings = world.app.state.chassis.settings  # the same database
     second = create_app(definition(consume=False), own, clock=world.clock)
     async with second.router.lifespan_context(second), client_of(second) as other:
@@ -37,21 +38,23 @@ async def test_concurrent_batches_at_two_instances_never_overspend_and_decide_on
         async def submit(instance: int, draft: dict[str, Any]) -> httpx.Response:
             return await instances[instance].post(
                 f"/v1/applications/{draft['id']}/submit",
-                headers={**sme, "Idempotency-Key": f"k-{draft['id']}"})
+                headers={**sme, "Idempotency-Key": f"k-{draft['id']}"},
+            )
 
         # Half the applicants at each instance, each request sent twice at once...
-        answers = await asyncio.gather(*(submit(n % 2, d) for n, d in enumerate(drafts)
-                                         for _ in (0, 1)))
+        answers = await asyncio.gather(
+            *(submit(n % 2, d) for n, d in enumerate(drafts) for _ in (0, 1))
+        )
         # ... and retried later at the other instance: the same answer, replayed.
-        answers += await asyncio.gather(*(submit((n + 1) % 2, d)
-                                          for n, d in enumerate(drafts)))
+        answers += await asyncio.gather(*(submit((n + 1) % 2, d) for n, d in enumerate(drafts)))
 
     by_application: dict[str, set[tuple[int, str, int | None]]] = defaultdict(set)
     for answer in answers:
         body = answer.json()
         application = body.get("application", body)
         by_application[application["id"]].add(
-            (answer.status_code, application["status"], application["receipt"]))
+            (answer.status_code, application["status"], application["receipt"])
+        )
     # The request and its retry got the same answer, whichever instance took which.
     assert all(len(outcomes) == 1 for outcomes in by_application.values()), by_application
     submitted = await event_payloads(world.app, "applications.ApplicationSubmitted")

@@ -21,8 +21,14 @@ CLOSES = T0 + 30 * DAY
 
 async def test_a_deadline_extension_reaches_the_replica_and_moves_the_edge(world: World) -> None:
     call = await world.open_call()
-    extended = await call_act(world.calls, world.manager, call, "extend-deadline",
-                              closes_at=iso(CLOSES + DAY), reason="holidays")
+    extended = await call_act(
+        world.calls,
+        world.manager,
+        call,
+        "extend-deadline",
+        closes_at=iso(CLOSES + DAY),
+        reason="holidays",
+    )
     assert extended.status_code == 200, extended.text
     sme = world.as_("applicant")
     org = await world.organisation(sme)
@@ -31,9 +37,12 @@ async def test_a_deadline_extension_reaches_the_replica_and_moves_the_edge(world
 
     async def extended_in_replica() -> bool:
         async with chassis.engine.connect() as conn:
-            return bool(await conn.scalar(text(
-                "SELECT terms->>'closes_at' > :old FROM call_replicas WHERE id = :i"),
-                {"i": call["id"], "old": CLOSES.isoformat()}))
+            return bool(
+                await conn.scalar(
+                    text("SELECT terms->>'closes_at' > :old FROM call_replicas WHERE id = :i"),
+                    {"i": call["id"], "old": CLOSES.isoformat()},
+                )
+            )
 
     await eventually(extended_in_replica, timeout=30)
     world.clock.set(CLOSES + timedelta(hours=1))
@@ -50,23 +59,36 @@ async def test_every_recorded_event_matches_the_asyncapi_document(world: World) 
     document = (await world.client.get("/asyncapi.json")).json()
     messages = document["components"]["messages"]
     assert {m["name"] for m in messages.values()} == {
-        t for t in registry.types() if t.startswith("applications.")}
+        t for t in registry.types() if t.startswith("applications.")
+    }
     assert messages["ApplicationDrafted"]["x-personal-fields"] == ["summary", "title"]
     assert messages["OrganisationRegistered"]["x-personal-fields"] == ["registered_by"]
     resources = Registry().with_resource(
-        "urn:a", Resource.from_contents(document, default_specification=DRAFT202012))
+        "urn:a", Resource.from_contents(document, default_specification=DRAFT202012)
+    )
     async with world.app.state.chassis.engine.connect() as conn:
         rows = (await conn.execute(text("SELECT type, payload FROM events"))).all()
-    assert {r.type for r in rows} >= {"applications.OrganisationRegistered",
-                                      "applications.ApplicationSubmitted",
-                                      "applications.EligibilityAssessed",
-                                      "applications.ApplicationWithdrawn"}
+    assert {r.type for r in rows} >= {
+        "applications.OrganisationRegistered",
+        "applications.ApplicationSubmitted",
+        "applications.EligibilityAssessed",
+        "applications.ApplicationWithdrawn",
+    }
     for row in rows:
         schema = {"$ref": f"urn:a#/components/messages/{row.type.split('.', 1)[1]}/payload"}
-        envelope = {"id": "0190a0a0-0000-7000-8000-000000000000", "type": row.type,
-                    "schema_version": 1, "stream_type": "x", "stream_id": "x", "version": 1,
-                    "occurred_at": iso(T0), "recorded_at": iso(T0),
-                    "actor": {"sub": "x", "roles": []},
-                    "correlation_id": "0190a0a0-0000-7000-8000-000000000000",
-                    "payload": row.payload, "prev_hash": "", "hash": ""}
+        envelope = {
+            "id": "0190a0a0-0000-7000-8000-000000000000",
+            "type": row.type,
+            "schema_version": 1,
+            "stream_type": "x",
+            "stream_id": "x",
+            "version": 1,
+            "occurred_at": iso(T0),
+            "recorded_at": iso(T0),
+            "actor": {"sub": "x", "roles": []},
+            "correlation_id": "0190a0a0-0000-7000-8000-000000000000",
+            "payload": row.payload,
+            "prev_hash": "",
+            "hash": "",
+        }
         jsonschema.Draft202012Validator(schema, registry=resources).validate(envelope)

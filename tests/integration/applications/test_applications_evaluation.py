@@ -30,23 +30,31 @@ async def test_assignment_is_balanced_and_never_conflicted(world: World) -> None
     sme = world.as_("applicant")
     orgs = [await world.organisation(sme) for _ in range(4)]
     apps = [await submitted(world, sme, call, org["id"]) for org in orgs[:3]]
-    apps.append(await submitted(world, sme, call, orgs[3]["id"],
-                                partner_organisation_ids=[orgs[2]["id"]]))
+    apps.append(
+        await submitted(world, sme, call, orgs[3]["id"], partner_organisation_ids=[orgs[2]["id"]])
+    )
     e1 = await register_evaluator(world, "e1", [orgs[0]["id"]])
     e2 = await register_evaluator(world, "e2")
     e3 = await register_evaluator(world, "e3")
     for sub in ("e4", "e5"):
         await register_evaluator(world, sub)
-    declared = await world.client.post(f"/v1/evaluators/{e2['id']}/conflicts",
-                                       headers=evaluator(world, "e2"),
-                                       json={"organisation_id": orgs[1]["id"]})
+    declared = await world.client.post(
+        f"/v1/evaluators/{e2['id']}/conflicts",
+        headers=evaluator(world, "e2"),
+        json={"organisation_id": orgs[1]["id"]},
+    )
     assert declared.status_code == 200, declared.text
-    by_pm = await world.client.post(f"/v1/evaluators/{e3['id']}/conflicts",
-                                    headers=world.manager, json={"organisation_id": orgs[2]["id"]})
+    by_pm = await world.client.post(
+        f"/v1/evaluators/{e3['id']}/conflicts",
+        headers=world.manager,
+        json={"organisation_id": orgs[2]["id"]},
+    )
     assert by_pm.json()["conflicts"] == [orgs[2]["id"]]
-    other = await world.client.post(f"/v1/evaluators/{e3['id']}/conflicts",
-                                    headers=evaluator(world, "e1"),
-                                    json={"organisation_id": orgs[0]["id"]})
+    other = await world.client.post(
+        f"/v1/evaluators/{e3['id']}/conflicts",
+        headers=evaluator(world, "e1"),
+        json={"organisation_id": orgs[0]["id"]},
+    )
     assert other.status_code == 403
     early = await world.client.post(f"/v1/calls/{call['id']}/assignments", headers=world.manager)
     assert early.status_code == 409
@@ -56,8 +64,9 @@ async def test_assignment_is_balanced_and_never_conflicted(world: World) -> None
 
     assert answer.status_code == 200, answer.text
     made = answer.json()["assignments"]
-    panels = {a["id"]: {m["evaluator_id"] for m in made if m["application_id"] == a["id"]}
-              for a in apps}
+    panels = {
+        a["id"]: {m["evaluator_id"] for m in made if m["application_id"] == a["id"]} for a in apps
+    }
     assert all(len(panel) == 2 for panel in panels.values())
     assert e1["id"] not in panels[apps[0]["id"]]
     assert e2["id"] not in panels[apps[1]["id"]]
@@ -68,8 +77,10 @@ async def test_assignment_is_balanced_and_never_conflicted(world: World) -> None
     assert max(loads.values()) - min(loads.values()) <= 1
     again = await call_action(world, call, "assignments")
     assert again.json()["code"] == "already_assigned"
-    statuses = {(await world.client.get(f"/v1/applications/{a['id']}", headers=sme)).json()[
-        "status"] for a in apps}
+    statuses = {
+        (await world.client.get(f"/v1/applications/{a['id']}", headers=sme)).json()["status"]
+        for a in apps
+    }
     assert statuses == {"under_evaluation"}
 
 
@@ -103,8 +114,11 @@ async def test_an_evaluator_accepts_before_reading_and_scores_each_criterion_onc
     assert unread.status_code == 403
     early = await score(world, who, app["id"], (4, 4))
     assert early.json()["code"] == "assignment_not_accepted"
-    bad = await world.client.post(f"/v1/assignments/{item['id']}/accept",
-                                  headers=evaluator(world, who), json={"no_conflict": False})
+    bad = await world.client.post(
+        f"/v1/assignments/{item['id']}/accept",
+        headers=evaluator(world, who),
+        json={"no_conflict": False},
+    )
     assert bad.status_code == 422
     assert (await accept(world, who, item["id"])).status_code == 200
     read = await world.client.get(f"/v1/applications/{app['id']}", headers=evaluator(world, who))
@@ -112,12 +126,16 @@ async def test_an_evaluator_accepts_before_reading_and_scores_each_criterion_onc
     [item] = await assignments(world, who)
     assert item["application"]["title"] == "Composite wing ribs"
 
-    for scores, code in (({"excellence": 4, "impact": 6}, "score_out_of_range"),
-                         ({"excellence": 4, "impact": 3, "style": 1}, "unknown_criterion"),
-                         ({"excellence": 4}, "missing_score")):
-        refused = await world.client.post(f"/v1/applications/{app['id']}/evaluations",
-                                          headers=evaluator(world, who),
-                                          json={"scores": scores, "comment": ""})
+    for scores, code in (
+        ({"excellence": 4, "impact": 6}, "score_out_of_range"),
+        ({"excellence": 4, "impact": 3, "style": 1}, "unknown_criterion"),
+        ({"excellence": 4}, "missing_score"),
+    ):
+        refused = await world.client.post(
+            f"/v1/applications/{app['id']}/evaluations",
+            headers=evaluator(world, who),
+            json={"scores": scores, "comment": ""},
+        )
         assert refused.status_code == 422, refused.text
         assert refused.json()["code"] == code
     stranger = await score(world, "idle2" if who != "idle2" else "idle", app["id"], (4, 4))
@@ -140,9 +158,11 @@ async def test_a_declined_assignment_gets_a_replacement(world: World) -> None:
     assert (await close_and_assign(world, call)).status_code == 200
     [item] = await assignments(world, "d1")  # d1 and d2: least loaded, earliest registered
     assert await assignments(world, "d3") == []
-    declined = await world.client.post(f"/v1/assignments/{item['id']}/decline",
-                                       headers=evaluator(world, "d1"),
-                                       json={"reason": "I advised the lead last year"})
+    declined = await world.client.post(
+        f"/v1/assignments/{item['id']}/decline",
+        headers=evaluator(world, "d1"),
+        json={"reason": "I advised the lead last year"},
+    )
     assert declined.status_code == 200, declined.text
     assert declined.json()["replacement"]["cause"] == "replacement"
     [replacing] = await assignments(world, "d3")
@@ -179,24 +199,34 @@ async def test_ranking_orders_by_weighted_mean_and_says_why_others_are_rejected(
 ) -> None:
     call = await world.open_call(evaluators_per_application=2)
     sme = world.as_("applicant")
-    apps = [await submitted(world, sme, call, (await world.organisation(sme))["id"])
-            for _ in range(5)]
+    apps = [
+        await submitted(world, sme, call, (await world.organisation(sme))["id"]) for _ in range(5)
+    ]
     for sub in ("r1", "r2"):
         await register_evaluator(world, sub)
     assert (await close_and_assign(world, call)).status_code == 200
     a, b, c, d, e = (x["id"] for x in apps)
-    await evaluate_all(world, ["r1", "r2"], {
-        a: [(4, 4), (4, 4)],  # 4.0
-        b: [(5, 5), (4, 5)],  # excellence 4.5, impact 5: (13.5 + 10) / 5 = 4.7
-        c: [(4, 4), (4, 4)],  # 4.0, received after a
-        d: [(3, 2), (3, 2)],  # impact 2 below 2.5
-        e: [(3, 3), (3, 4)],  # (9 + 7) / 5 = 3.2 below 3.5
-    })
+    await evaluate_all(
+        world,
+        ["r1", "r2"],
+        {
+            a: [(4, 4), (4, 4)],  # 4.0
+            b: [(5, 5), (4, 5)],  # excellence 4.5, impact 5: (13.5 + 10) / 5 = 4.7
+            c: [(4, 4), (4, 4)],  # 4.0, received after a
+            d: [(3, 2), (3, 2)],  # impact 2 below 2.5
+            e: [(3, 3), (3, 4)],  # (9 + 7) / 5 = 3.2 below 3.5
+        },
+    )
     answer = await call_action(world, call, "ranking")
     assert answer.status_code == 200, answer.text
     items = await ranking(world, call)
     assert [(i["application_id"], i["rank"], i["score"]) for i in items] == [
-        (b, 1, 4.7), (a, 2, 4.0), (c, 3, 4.0), (e, None, 3.2), (d, None, 2.6)]
+        (b, 1, 4.7),
+        (a, 2, 4.0),
+        (c, 3, 4.0),
+        (e, None, 3.2),
+        (d, None, 2.6),
+    ]
     reasons = {i["application_id"]: i["reason"] for i in items}
     assert reasons[d] == "impact scored 2, below its threshold 2.5"
     assert reasons[e] == "score 3.2 is below the call's pass threshold 3.5"
@@ -204,11 +234,13 @@ async def test_ranking_orders_by_weighted_mean_and_says_why_others_are_rejected(
     assert {i["status"] for i in items if not i["rank"]} == {"rejected"}
     rejected = await event_payloads(world.app, "applications.ApplicationRejected")
     assert {r["application_id"] for r in rejected} == {d, e}
-    auditor = await world.client.get(f"/v1/calls/{call['id']}/ranking",
-                                      headers=world.as_("auditor", sub="aud"))
+    auditor = await world.client.get(
+        f"/v1/calls/{call['id']}/ranking", headers=world.as_("auditor", sub="aud")
+    )
     assert auditor.status_code == 200
-    assert (await world.client.get(f"/v1/calls/{call['id']}/ranking",
-                                   headers=sme)).status_code == 403
+    assert (
+        await world.client.get(f"/v1/calls/{call['id']}/ranking", headers=sme)
+    ).status_code == 403
     assert (await call_action(world, call, "ranking")).json()["code"] == "already_ranked"
 
 
@@ -235,8 +267,11 @@ async def test_an_evaluator_is_registered_once_and_the_refusal_names_who_holds_t
     world: World,
 ) -> None:
     first = await register_evaluator(world, "twice")
-    again = await world.client.post("/v1/evaluators", headers=world.manager,
-                                    json={"sub": "twice", "name": "Dr Twice", "conflicts": []})
+    again = await world.client.post(
+        "/v1/evaluators",
+        headers=world.manager,
+        json={"sub": "twice", "name": "Dr Twice", "conflicts": []},
+    )
     assert again.status_code == 409
     assert again.json()["code"] == "evaluator_exists"
     assert again.json()["evaluator_id"] == first["id"]

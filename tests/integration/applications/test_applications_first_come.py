@@ -19,27 +19,34 @@ RESERVE = 30
 
 
 def first_come_terms(budget_cents: int, reserve_limit: int | None = None) -> dict[str, Any]:
-    return {"selection_mode": "first_come_first_served", "criteria": [],
-            "budget_cents": budget_cents, "planned_awards": budget_cents // GRANT,
-            "first_come_reserve_limit": reserve_limit,
-            "eligibility": [{"type": "applicant_country_in", "countries": ["FR", "DE"]}]}
+    return {
+        "selection_mode": "first_come_first_served",
+        "criteria": [],
+        "budget_cents": budget_cents,
+        "planned_awards": budget_cents // GRANT,
+        "first_come_reserve_limit": reserve_limit,
+        "eligibility": [{"type": "applicant_country_in", "countries": ["FR", "DE"]}],
+    }
 
 
-async def first_come_call(world: World, budget_cents: int,
-                          reserve_limit: int | None = None) -> dict[str, Any]:
+async def first_come_call(
+    world: World, budget_cents: int, reserve_limit: int | None = None
+) -> dict[str, Any]:
     return await world.open_call(**first_come_terms(budget_cents, reserve_limit))
 
 
 @pytest.mark.parametrize("round_", range(10))
 async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_receipt_order(
-    world: World, round_: int,
+    world: World,
+    round_: int,
 ) -> None:
     call = await first_come_call(world, FUNDED * GRANT, reserve_limit=RESERVE)
     sme = world.as_("applicant")
     # One organisation each: a call funds an organisation once.
     orgs = await asyncio.gather(*(world.organisation(sme) for _ in range(SUBMISSIONS)))
-    drafts = await asyncio.gather(*(world.draft(sme, call, org["id"], requested_cents=GRANT)
-                                    for org in orgs))
+    drafts = await asyncio.gather(
+        *(world.draft(sme, call, org["id"], requested_cents=GRANT) for org in orgs)
+    )
 
     answers = await asyncio.gather(*(world.act(sme, d, "submit") for d in drafts))
 
@@ -56,13 +63,15 @@ async def test_two_hundred_concurrent_submissions_select_exactly_twenty_in_recei
     assert {k["status"] for k in kept} == {"reserve"}
     assert len(kept) == RESERVE
     assert sorted(k["receipt"] for k in kept) == list(range(FUNDED + 1, FUNDED + 1 + len(kept)))
-    drafts_left = (await world.client.get(
-        "/v1/applications", headers=sme, params={"status": "draft", "limit": 500})).json()
+    drafts_left = (
+        await world.client.get(
+            "/v1/applications", headers=sme, params={"status": "draft", "limit": 500}
+        )
+    ).json()
     assert len(drafts_left["items"]) == SUBMISSIONS - FUNDED - len(kept)
     events = await event_payloads(world.app, "applications.ApplicationSelected")
     assert sum(e["award"]["amount_cents"] for e in events) == FUNDED * GRANT
-    assert sorted(e["committed_cents"] for e in events) == [
-        GRANT * n for n in range(1, FUNDED + 1)]
+    assert sorted(e["committed_cents"] for e in events) == [GRANT * n for n in range(1, FUNDED + 1)]
     [exhausted] = await event_payloads(world.app, "applications.CallBudgetExhausted")
     assert exhausted["committed_cents"] == FUNDED * GRANT
     [full] = await event_payloads(world.app, "applications.CallReserveListFull")
@@ -82,16 +91,19 @@ async def test_an_ineligible_submission_takes_no_budget_and_a_withdrawal_frees_i
     fr, no = await world.organisation(sme), await world.organisation(sme, country="NO")
     ineligible = await world.draft(sme, call, no["id"], requested_cents=GRANT)
     assert (await world.act(sme, ineligible, "submit")).json()["status"] == "ineligible"
-    first, second = [await world.draft(sme, call, fr["id"], requested_cents=GRANT)
-                     for _ in range(2)]
+    first, second = [
+        await world.draft(sme, call, fr["id"], requested_cents=GRANT) for _ in range(2)
+    ]
     assert (await world.act(sme, first, "submit")).json()["status"] == "selected"
     assert (await world.act(sme, first, "withdraw")).json()["status"] == "withdrawn"
     assert (await world.act(sme, second, "submit")).json()["status"] == "selected"
-    third = await world.draft(sme, call, (await world.organisation(sme))["id"],
-                              requested_cents=GRANT)
+    third = await world.draft(
+        sme, call, (await world.organisation(sme))["id"], requested_cents=GRANT
+    )
     assert (await world.act(sme, third, "submit")).json()["status"] == "selected"
-    fourth = await world.draft(sme, call, (await world.organisation(sme))["id"],
-                               requested_cents=GRANT)
+    fourth = await world.draft(
+        sme, call, (await world.organisation(sme))["id"], requested_cents=GRANT
+    )
     assert (await world.act(sme, fourth, "submit")).json()["code"] == "budget_exhausted"
     [selected, *_] = await event_payloads(world.app, "applications.ApplicationSelected")
     assert selected["award"]["organisation"]["country"] == "FR"
@@ -102,12 +114,15 @@ async def test_an_ineligible_submission_takes_no_budget_and_a_withdrawal_frees_i
 async def test_an_organisation_is_funded_once_per_call_and_within_the_programme_cap(
     world: World,
 ) -> None:
-    programme = await new_programme(world.calls, world.manager,
-                                    per_beneficiary_cap_cents=60_000 * EUR)
+    programme = await new_programme(
+        world.calls, world.manager, per_beneficiary_cap_cents=60_000 * EUR
+    )
     sme = world.as_("applicant")
     capped, other = await world.organisation(sme), await world.organisation(sme)
-    calls = [await world.open_call(programme_id=programme["id"],
-                                   **first_come_terms(10 * GRANT)) for _ in range(2)]
+    calls = [
+        await world.open_call(programme_id=programme["id"], **first_come_terms(10 * GRANT))
+        for _ in range(2)
+    ]
 
     first = await world.draft(sme, calls[0], capped["id"], requested_cents=GRANT)
     assert (await world.act(sme, first, "submit")).json()["status"] == "selected"

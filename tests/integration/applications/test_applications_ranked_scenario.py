@@ -68,8 +68,9 @@ async def test_a_ranked_call_of_thirty_two_applications_from_submission_to_contr
     assigned = await close_and_assign(world, call)
     assert assigned.status_code == 200, assigned.text
     assert len(assigned.json()["assignments"]) == 64
-    await evaluate_all(world, EVALUATORS, {
-        app["id"]: [LEVELS[(r - 1) % 8]] * 2 for r, app in by_receipt.items()})
+    await evaluate_all(
+        world, EVALUATORS, {app["id"]: [LEVELS[(r - 1) % 8]] * 2 for r, app in by_receipt.items()}
+    )
 
     assert (await call_action(world, call, "ranking")).status_code == 200
     items = await ranking(world, call)
@@ -85,23 +86,32 @@ async def test_a_ranked_call_of_thirty_two_applications_from_submission_to_contr
     assert selection.status_code == 200, selection.text
     assert selection.json()["committed_cents"] == 580_000 * EUR
     items = await ranking(world, call)
-    assert sorted(receipt_of[i["application_id"]] for i in items
-                  if i["status"] == "selected") == sorted(SELECTED)
-    reserve = sorted((i for i in items if i["status"] == "reserve"),
-                     key=lambda i: i["reserve_rank"])
+    assert sorted(
+        receipt_of[i["application_id"]] for i in items if i["status"] == "selected"
+    ) == sorted(SELECTED)
+    reserve = sorted(
+        (i for i in items if i["status"] == "reserve"), key=lambda i: i["reserve_rank"]
+    )
     assert [(receipt_of[i["application_id"]], i["reserve_rank"]) for i in reserve] == [
-        (r, n) for n, r in enumerate(RESERVE, start=1)]
+        (r, n) for n, r in enumerate(RESERVE, start=1)
+    ]
     amounts = {receipt_of[i["application_id"]]: i["amount_cents"] for i in items}
     assert amounts[18] == 60_000 * EUR
-    [kept] = [e for e in await event_payloads(world.app, "applications.ApplicationReserved")
-              if e["application_id"] == by_receipt[26]["id"]]
+    [kept] = [
+        e
+        for e in await event_payloads(world.app, "applications.ApplicationReserved")
+        if e["application_id"] == by_receipt[26]["id"]
+    ]
     assert kept["reason_code"] == "beneficiary_limit"
 
     for decliner, promoted in ((10, 25), (2, 26)):
         answer = await world.act(sme, by_receipt[decliner], "decline", reason="not now")
         assert answer.status_code == 200, answer.text
-        [selected] = [e for e in await event_payloads(world.app, "applications.ApplicationSelected")
-                      if e["cause"] == "promoted" and e["freed_by"] == by_receipt[decliner]["id"]]
+        [selected] = [
+            e
+            for e in await event_payloads(world.app, "applications.ApplicationSelected")
+            if e["cause"] == "promoted" and e["freed_by"] == by_receipt[decliner]["id"]
+        ]
         assert receipt_of[selected["application_id"]] == promoted
 
     contracted = [r for r in SELECTED if r not in (10, 2)] + [25, 26]

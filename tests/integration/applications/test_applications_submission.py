@@ -16,16 +16,34 @@ CLOSES = T0 + 30 * DAY  # call_body's deadline
 async def test_a_duplicate_pic_or_vat_id_is_refused(world: World) -> None:
     sme = world.as_("applicant")
     first = await world.organisation(sme, pic="123456789", vat_id="FR12345678901")
-    for duplicate in ({"pic": "123456789", "vat_id": None}, {"pic": None,
-                                                             "vat_id": "FR12345678901"}):
-        answer = await world.client.post("/v1/organisations", headers=sme, json={
-            "name": "Copy", "country": "FR", "size": "micro", "registered_on": "2020-01-01",
-            **duplicate})
+    for duplicate in (
+        {"pic": "123456789", "vat_id": None},
+        {"pic": None, "vat_id": "FR12345678901"},
+    ):
+        answer = await world.client.post(
+            "/v1/organisations",
+            headers=sme,
+            json={
+                "name": "Copy",
+                "country": "FR",
+                "size": "micro",
+                "registered_on": "2020-01-01",
+                **duplicate,
+            },
+        )
         assert answer.status_code == 409, answer.text
         assert answer.json()["code"] == "organisation_exists"
-    bad = await world.client.post("/v1/organisations", headers=sme, json={
-        "name": "X", "country": "France", "size": "small", "pic": "12",
-        "registered_on": "2020-01-01"})
+    bad = await world.client.post(
+        "/v1/organisations",
+        headers=sme,
+        json={
+            "name": "X",
+            "country": "France",
+            "size": "small",
+            "pic": "12",
+            "registered_on": "2020-01-01",
+        },
+    )
     assert bad.status_code == 422
     got = await world.client.get(f"/v1/organisations/{first['id']}", headers=sme)
     assert got.json()["pic"] == "123456789"
@@ -43,8 +61,11 @@ async def test_an_eligible_submission_lists_every_rule_with_its_reason(world: Wo
     assert body["status"] == "eligible"
     assert body["eligible"] is True
     assert [r["type"] for r in body["eligibility"]] == [
-        "applicant_country_in", "applicant_size_in", "trl_between",
-        "one_award_per_beneficiary_in_programme"]
+        "applicant_country_in",
+        "applicant_size_in",
+        "trl_between",
+        "one_award_per_beneficiary_in_programme",
+    ]
     assert all(r["passed"] and r["reason"] for r in body["eligibility"])
     [assessed] = await event_payloads(world.app, "applications.EligibilityAssessed")
     assert assessed["eligible"] is True
@@ -94,8 +115,13 @@ async def test_a_draft_is_edited_with_if_match_and_withdrawn(world: World) -> No
     org = await world.organisation(sme)
     partner = await world.organisation(world.as_("applicant", sub="other"), country="DE")
     draft = await world.draft(sme, call, org["id"])
-    fields = {"partner_organisation_ids": [partner["id"]], "title": "Better title",
-              "requested_cents": 3_000_000, "trl": 5, "objectives": ["adopt"]}
+    fields = {
+        "partner_organisation_ids": [partner["id"]],
+        "title": "Better title",
+        "requested_cents": 3_000_000,
+        "trl": 5,
+        "objectives": ["adopt"],
+    }
     path = f"/v1/applications/{draft['id']}"
     assert (await world.client.patch(path, json=fields, headers=sme)).status_code == 428
     stale = await world.client.patch(path, json=fields, headers={**sme, "If-Match": '"7"'})
@@ -117,9 +143,18 @@ async def test_an_applicant_sees_and_changes_only_their_organisations_applicatio
     org = await world.organisation(sme)
     await world.organisation(stranger)
     draft = await world.draft(sme, call, org["id"])
-    foreign = await world.client.post("/v1/applications", headers=stranger, json={
-        "call_id": call["id"], "lead_organisation_id": org["id"], "title": "Mine now",
-        "requested_cents": 1, "trl": 4, "objectives": ["innovate"]})
+    foreign = await world.client.post(
+        "/v1/applications",
+        headers=stranger,
+        json={
+            "call_id": call["id"],
+            "lead_organisation_id": org["id"],
+            "title": "Mine now",
+            "requested_cents": 1,
+            "trl": 4,
+            "objectives": ["innovate"],
+        },
+    )
     assert foreign.status_code == 403
     assert foreign.json()["code"] == "not_a_member"
     path = f"/v1/applications/{draft['id']}"
@@ -128,10 +163,11 @@ async def test_an_applicant_sees_and_changes_only_their_organisations_applicatio
     assert (await world.client.get("/v1/applications", headers=stranger)).json()["items"] == []
     mine = (await world.client.get("/v1/applications", headers=sme)).json()["items"]
     assert [a["id"] for a in mine] == [draft["id"]]
-    staff = (await world.client.get(path, headers=world.manager))
+    staff = await world.client.get(path, headers=world.manager)
     assert staff.status_code == 200
-    added = await world.client.post(f"/v1/organisations/{org['id']}/members", headers=sme,
-                                    json={"sub": "stranger"})
+    added = await world.client.post(
+        f"/v1/organisations/{org['id']}/members", headers=sme, json={"sub": "stranger"}
+    )
     assert added.status_code == 200, added.text
     assert (await world.client.get(path, headers=stranger)).status_code == 200
 
@@ -141,11 +177,13 @@ async def test_a_member_lists_their_organisations_page_by_page(world: World) -> 
     mine = sorted([(await world.organisation(sme))["id"] for _ in range(3)])
     theirs = await world.organisation(other)
     first = (await world.client.get("/v1/me/organisations?limit=2", headers=sme)).json()
-    rest = (await world.client.get(f"/v1/me/organisations?cursor={first['next_cursor']}",
-                                   headers=sme)).json()
+    rest = (
+        await world.client.get(f"/v1/me/organisations?cursor={first['next_cursor']}", headers=sme)
+    ).json()
     assert [o["id"] for o in first["items"] + rest["items"]] == mine
     assert rest["next_cursor"] is None
-    await world.client.post(f"/v1/organisations/{theirs['id']}/members", headers=other,
-                            json={"sub": "lister"})
+    await world.client.post(
+        f"/v1/organisations/{theirs['id']}/members", headers=other, json={"sub": "lister"}
+    )
     again = (await world.client.get("/v1/me/organisations", headers=sme)).json()["items"]
     assert theirs["id"] in {o["id"] for o in again}

@@ -21,26 +21,36 @@ def assert_names_field(response: httpx.Response, field: str, code: str = "invali
 @pytest.mark.parametrize("instant", EDGES)
 @pytest.mark.parametrize("field", ["opens_at", "closes_at"])
 async def test_a_new_or_edited_call_at_the_calendars_edge_is_refused_naming_the_field(
-    client: httpx.AsyncClient, manager: Headers, field: str, instant: str,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    field: str,
+    instant: str,
 ) -> None:
     programme = await new_programme(client, manager)
-    created = await client.post("/v1/calls", headers=manager,
-                                json=call_body(programme["id"], **{field: instant}))
+    created = await client.post(
+        "/v1/calls", headers=manager, json=call_body(programme["id"], **{field: instant})
+    )
     assert_names_field(created, field)
 
     call = await new_call(client, manager, programme["id"])
-    edited = await client.patch(f"/v1/calls/{call['id']}", json={field: instant},
-                                headers={**manager, "If-Match": f'"{call["version"]}"'})
+    edited = await client.patch(
+        f"/v1/calls/{call['id']}",
+        json={field: instant},
+        headers={**manager, "If-Match": f'"{call["version"]}"'},
+    )
     assert_names_field(edited, field, "invalid_call")  # an edit's terms are checked whole
 
 
 @pytest.mark.parametrize("instant", EDGES)
 async def test_a_deadline_extended_to_the_calendars_edge_is_refused(
-    client: httpx.AsyncClient, manager: Headers, instant: str,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    instant: str,
 ) -> None:
     programme = await new_programme(client, manager)
     call = await new_call(client, manager, programme["id"])
     assert (await act(client, manager, call, "publish")).status_code == 200
-    extended = await act(client, manager, call, "extend-deadline", closes_at=instant,
-                         reason="the calendar's edge")
+    extended = await act(
+        client, manager, call, "extend-deadline", closes_at=instant, reason="the calendar's edge"
+    )
     assert_names_field(extended, "closes_at")

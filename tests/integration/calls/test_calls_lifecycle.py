@@ -28,7 +28,9 @@ Headers = dict[str, str]
 
 
 async def test_a_drafted_call_answers_its_terms_status_version_and_event_ids(
-    client: httpx.AsyncClient, manager: Headers, app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    app: FastAPI,
 ) -> None:
     programme = await new_programme(client, manager)
     response = await client.post("/v1/calls", headers=manager, json=call_body(programme["id"]))
@@ -41,55 +43,72 @@ async def test_a_drafted_call_answers_its_terms_status_version_and_event_ids(
     assert call["currency"] == "EUR"
     assert (call["committed_cents"], call["available_cents"]) == (0, 600_000 * EUR)
     assert [r["type"] for r in call["eligibility"]][:3] == [
-        "applicant_country_in", "applicant_size_in", "trl_between"]
+        "applicant_country_in",
+        "applicant_size_in",
+        "trl_between",
+    ]
     assert call["eligibility"][2]["description"] == (
-        "The project's technology readiness level is between 3 and 5.")
+        "The project's technology readiness level is between 3 and 5."
+    )
     assert await event_types(app, call["id"]) == ["calls.CallDrafted"]
     assert await event_types(app, programme["id"]) == [
-        "calls.ProgrammeCreated", "calls.ProgrammeBudgetCarved"]
+        "calls.ProgrammeCreated",
+        "calls.ProgrammeBudgetCarved",
+    ]
     page = (await client.get(f"/v1/programmes/{programme['id']}", headers=manager)).json()
     assert (page["carved_cents"], page["remaining_cents"]) == (600_000 * EUR, 1_400_000 * EUR)
     assert page["call_budgets"] == [{"call_id": call["id"], "budget_cents": 600_000 * EUR}]
 
 
-async def edit(client: httpx.AsyncClient, headers: Headers, call: dict[str, Any], version: int,
-               **changes: Any) -> httpx.Response:
-    return await client.patch(f"/v1/calls/{call['id']}", json=changes,
-                              headers={**headers, "If-Match": f'"{version}"'})
+async def edit(
+    client: httpx.AsyncClient, headers: Headers, call: dict[str, Any], version: int, **changes: Any
+) -> httpx.Response:
+    return await client.patch(
+        f"/v1/calls/{call['id']}", json=changes, headers={**headers, "If-Match": f'"{version}"'}
+    )
 
 
 async def test_a_draft_is_edited_with_if_match_and_a_stale_or_missing_one_is_refused(
-    client: httpx.AsyncClient, manager: Headers,
+    client: httpx.AsyncClient,
+    manager: Headers,
 ) -> None:
     programme = await new_programme(client, manager)
     call = await new_call(client, manager, programme["id"])
 
-    response = await edit(client, manager, call, 1, title="Low-TRL innovation",
-                          budget_cents=500_000 * EUR)
+    response = await edit(
+        client, manager, call, 1, title="Low-TRL innovation", budget_cents=500_000 * EUR
+    )
     assert response.status_code == 200, response.text
     assert (response.json()["title"], response.json()["version"]) == ("Low-TRL innovation", 2)
     page = (await client.get(f"/v1/programmes/{programme['id']}", headers=manager)).json()
     assert page["carved_cents"] == 500_000 * EUR  # the edit moved the carve-out
 
-    assert_problem(await edit(client, manager, call, 1, title="Lost update"), 409,
-                   "version_conflict")
+    assert_problem(
+        await edit(client, manager, call, 1, title="Lost update"), 409, "version_conflict"
+    )
     missing = await client.patch(f"/v1/calls/{call['id']}", json={"title": "x"}, headers=manager)
     assert_problem(missing, 428, "precondition_required")
     unknown = await edit(client, manager, call, 2, programme_id=programme["id"])
     assert assert_problem(unknown, 422, "invalid_call")["errors"][0]["type"] == "extra_forbidden"
     assert (await client.get(f"/v1/calls/{call['id']}", headers=manager)).json()["title"] == (
-        "Low-TRL innovation")
+        "Low-TRL innovation"
+    )
 
 
 async def test_a_published_call_opens_and_closes_by_itself_at_its_instants(
-    client: httpx.AsyncClient, manager: Headers, clock: FixedClock, app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    clock: FixedClock,
+    app: FastAPI,
 ) -> None:
     programme = await new_programme(client, manager)
     call = await new_call(client, manager, programme["id"])
     published = await act(client, manager, call, "publish")
     assert published.status_code == 200, published.text
     assert (published.json()["status"], published.json()["published_at"]) == (
-        "published", T0.isoformat().replace("+00:00", "Z"))
+        "published",
+        T0.isoformat().replace("+00:00", "Z"),
+    )
 
     clock.set(T0 + DAY)
     await eventually(lambda: _status_is(client, manager, call, "open"))
@@ -100,16 +119,23 @@ async def test_a_published_call_opens_and_closes_by_itself_at_its_instants(
     assert page["closed_cause"] == "deadline"
     assert page["opened_at"].startswith("2026-03-03T09:00:00")
     assert await event_types(app, call["id"]) == [
-        "calls.CallDrafted", "calls.CallPublished", "calls.CallOpened", "calls.CallClosed"]
+        "calls.CallDrafted",
+        "calls.CallPublished",
+        "calls.CallOpened",
+        "calls.CallClosed",
+    ]
 
 
-async def _status_is(client: httpx.AsyncClient, headers: Headers, call: dict[str, Any],
-                     status: str) -> bool:
+async def _status_is(
+    client: httpx.AsyncClient, headers: Headers, call: dict[str, Any], status: str
+) -> bool:
     return await status_of(client, headers, call["id"]) == status
 
 
 async def test_a_call_published_after_its_opening_instant_opens_at_once(
-    client: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    clock: FixedClock,
 ) -> None:
     programme = await new_programme(client, manager)
     call = await new_call(client, manager, programme["id"])
@@ -120,7 +146,9 @@ async def test_a_call_published_after_its_opening_instant_opens_at_once(
 
 
 async def test_the_deadline_is_extended_only_to_a_later_instant_and_only_before_closing(
-    client: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    clock: FixedClock,
 ) -> None:
     programme = await new_programme(client, manager)
     call = await new_call(client, manager, programme["id"])
@@ -128,14 +156,27 @@ async def test_the_deadline_is_extended_only_to_a_later_instant_and_only_before_
     clock.set(T0 + 2 * DAY)
     await eventually(lambda: _status_is(client, manager, call, "open"))
 
-    earlier = await act(client, manager, call, "extend-deadline",
-                        closes_at=iso(T0 + 29 * DAY), reason="typo")
+    earlier = await act(
+        client, manager, call, "extend-deadline", closes_at=iso(T0 + 29 * DAY), reason="typo"
+    )
     assert_problem(earlier, 409, "deadline_not_later")
-    same = await act(client, manager, call, "extend-deadline",
-                     closes_at="2026-04-01T11:00:00+02:00", reason="the same instant")
+    same = await act(
+        client,
+        manager,
+        call,
+        "extend-deadline",
+        closes_at="2026-04-01T11:00:00+02:00",
+        reason="the same instant",
+    )
     assert_problem(same, 409, "deadline_not_later")
-    later = await act(client, manager, call, "extend-deadline",
-                      closes_at="2026-04-15T18:00:00+02:00", reason="Easter holidays")
+    later = await act(
+        client,
+        manager,
+        call,
+        "extend-deadline",
+        closes_at="2026-04-15T18:00:00+02:00",
+        reason="Easter holidays",
+    )
     assert later.status_code == 200, later.text
     assert later.json()["closes_at"] == "2026-04-15T16:00:00Z"  # stored and answered in UTC
 
@@ -143,41 +184,53 @@ async def test_the_deadline_is_extended_only_to_a_later_instant_and_only_before_
     assert await status_of(client, manager, call["id"]) == "open"
     clock.set(T0 + 45 * DAY)
     await eventually(lambda: _status_is(client, manager, call, "closed"))
-    after = await act(client, manager, call, "extend-deadline",
-                      closes_at=iso(T0 + 60 * DAY), reason="too late")
+    after = await act(
+        client, manager, call, "extend-deadline", closes_at=iso(T0 + 60 * DAY), reason="too late"
+    )
     assert_problem(after, 409, "call_closed")
 
 
 async def test_the_budget_is_amended_within_the_programme_and_the_programme_follows(
-    client: httpx.AsyncClient, manager: Headers,
+    client: httpx.AsyncClient,
+    manager: Headers,
 ) -> None:
     programme = await new_programme(client, manager, budget_cents=1_000_000 * EUR)
     call = await new_call(client, manager, programme["id"])
     await act(client, manager, call, "publish")
 
-    raised = await act(client, manager, call, "amend-budget", budget_cents=900_000 * EUR,
-                       reason="co-financing arrived")
+    raised = await act(
+        client,
+        manager,
+        call,
+        "amend-budget",
+        budget_cents=900_000 * EUR,
+        reason="co-financing arrived",
+    )
     assert raised.status_code == 200, raised.text
     assert raised.json()["budget_cents"] == 900_000 * EUR
-    too_much = await act(client, manager, call, "amend-budget",
-                         budget_cents=1_000_001 * EUR, reason="more")
+    too_much = await act(
+        client, manager, call, "amend-budget", budget_cents=1_000_001 * EUR, reason="more"
+    )
     body = assert_problem(too_much, 409, "programme_budget_exceeded")
     assert body["remaining_cents"] == 1_000_000 * EUR
-    below_grants = await act(client, manager, call, "amend-budget",
-                             budget_cents=50_000 * EUR, reason="cut")
+    below_grants = await act(
+        client, manager, call, "amend-budget", budget_cents=50_000 * EUR, reason="cut"
+    )
     assert "max_grant_above_budget" in [
-        e["type"] for e in assert_problem(below_grants, 422, "invalid_call")["errors"]]
+        e["type"] for e in assert_problem(below_grants, 422, "invalid_call")["errors"]
+    ]
     page = (await client.get(f"/v1/programmes/{programme['id']}", headers=manager)).json()
     assert (page["carved_cents"], page["remaining_cents"]) == (900_000 * EUR, 100_000 * EUR)
 
 
 async def test_an_open_call_is_closed_early_with_a_reason_and_not_twice(
-    client: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    clock: FixedClock,
 ) -> None:
     programme = await new_programme(client, manager)
     call = await new_call(client, manager, programme["id"])
-    assert_problem(await act(client, manager, call, "close", reason="early"), 409,
-                   "invalid_status")
+    assert_problem(await act(client, manager, call, "close", reason="early"), 409, "invalid_status")
     clock.set(T0 + 2 * DAY)
     await act(client, manager, call, "publish")
     closed = await act(client, manager, call, "close", reason="enough applications")
@@ -188,7 +241,9 @@ async def test_an_open_call_is_closed_early_with_a_reason_and_not_twice(
 
 
 async def test_a_cancelled_call_gives_its_budget_back_to_the_programme(
-    client: httpx.AsyncClient, manager: Headers, clock: FixedClock,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    clock: FixedClock,
 ) -> None:
     programme = await new_programme(client, manager, budget_cents=1_000_000 * EUR)
     drafted = await new_call(client, manager, programme["id"])
@@ -210,15 +265,18 @@ async def test_a_cancelled_call_gives_its_budget_back_to_the_programme(
 
 
 async def test_drafts_are_seen_by_programme_managers_only(
-    client: httpx.AsyncClient, manager: Headers, applicant: Headers,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    applicant: Headers,
 ) -> None:
     programme = await new_programme(client, manager)
     draft = await new_call(client, manager, programme["id"])
     public = await new_call(client, manager, programme["id"], budget_cents=200_000 * EUR)
     await act(client, manager, public, "publish")
 
-    assert_problem(await client.get(f"/v1/calls/{draft['id']}", headers=applicant), 404,
-                   "not_found")
+    assert_problem(
+        await client.get(f"/v1/calls/{draft['id']}", headers=applicant), 404, "not_found"
+    )
     seen = (await client.get("/v1/calls", headers=applicant)).json()["items"]
     assert [c["id"] for c in seen] == [public["id"]]
     listed = (await client.get("/v1/calls", headers=manager)).json()["items"]
@@ -230,14 +288,17 @@ async def test_drafts_are_seen_by_programme_managers_only(
 
 
 async def test_calls_are_listed_by_programme_status_and_kind_page_by_page(
-    client: httpx.AsyncClient, manager: Headers,
+    client: httpx.AsyncClient,
+    manager: Headers,
 ) -> None:
     first = await new_programme(client, manager)
     other = await new_programme(client, manager)
-    calls = [await new_call(client, manager, first["id"], budget_cents=100_000 * EUR)
-             for _ in range(5)]
-    services = await new_call(client, manager, first["id"], kind="services",
-                              budget_cents=100_000 * EUR)
+    calls = [
+        await new_call(client, manager, first["id"], budget_cents=100_000 * EUR) for _ in range(5)
+    ]
+    services = await new_call(
+        client, manager, first["id"], kind="services", budget_cents=100_000 * EUR
+    )
     await new_call(client, manager, other["id"])
     await act(client, manager, calls[0], "publish")
 
@@ -252,15 +313,20 @@ async def test_calls_are_listed_by_programme_status_and_kind_page_by_page(
     assert seen == [c["id"] for c in [*calls, services]]
     published = await client.get("/v1/calls", params={"status": "published"}, headers=manager)
     assert [c["id"] for c in published.json()["items"]] == [calls[0]["id"]]
-    both = await client.get("/v1/calls", params=[("status", "published"), ("status", "draft"),
-                                                 ("kind", "services")], headers=manager)
+    both = await client.get(
+        "/v1/calls",
+        params=[("status", "published"), ("status", "draft"), ("kind", "services")],
+        headers=manager,
+    )
     assert [c["id"] for c in both.json()["items"]] == [services["id"]]
     bad = await client.get("/v1/calls", params={"status": "sleeping"}, headers=manager)
     assert_problem(bad, 422, "invalid_input")
 
 
 async def test_a_retried_command_with_the_same_idempotency_key_changes_nothing(
-    client: httpx.AsyncClient, manager: Headers, app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: Headers,
+    app: FastAPI,
 ) -> None:
     programme = await new_programme(client, manager)
     headers = {**manager, "Idempotency-Key": "draft-ip-low-1"}

@@ -10,7 +10,8 @@ Headers = dict[str, str]
 
 
 async def test_a_visitor_lists_published_calls_but_never_a_draft_or_a_cancelled_one(
-    client: httpx.AsyncClient, manager: Headers,
+    client: httpx.AsyncClient,
+    manager: Headers,
 ) -> None:
     programme = await new_programme(client, manager)
     draft = await new_call(client, manager, programme["id"], code="DRAFT-1")

@@ -27,9 +27,14 @@ async def write_stream(engine: AsyncEngine, stream_id: str, n: int, key: bytes =
     store = EventStore(key)
     for version in range(1, n + 1):
         async with engine.begin() as conn:
-            await store.append(conn, stream_type="counter", stream_id=stream_id,
-                               expected_version=version - 1, new_events=counted(version),
-                               context=CommandContext())
+            await store.append(
+                conn,
+                stream_type="counter",
+                stream_id=stream_id,
+                expected_version=version - 1,
+                new_events=counted(version),
+                context=CommandContext(),
+            )
 
 
 async def tamper(engine: AsyncEngine, *statements: str) -> None:
@@ -57,8 +62,11 @@ async def test_an_untouched_history_verifies(history: AsyncEngine) -> None:
 
 
 async def test_a_changed_payload_is_named(history: AsyncEngine) -> None:
-    await tamper(history, """UPDATE events SET payload = '{"n": 500}'
-                             WHERE stream_id = 's-1' AND version = 2""")
+    await tamper(
+        history,
+        """UPDATE events SET payload = '{"n": 500}'
+                             WHERE stream_id = 's-1' AND version = 2""",
+    )
     assert await found(history) == [("altered", "s-1", 2)]
 
 
@@ -73,12 +81,15 @@ async def test_the_removed_newest_event_is_named(history: AsyncEngine) -> None:
 
 
 async def test_an_inserted_event_is_named(history: AsyncEngine) -> None:
-    await tamper(history, """
+    await tamper(
+        history,
+        """
         INSERT INTO events (id, stream_type, stream_id, version, type, schema_version,
             occurred_at, recorded_at, actor, correlation_id, payload, prev_hash, hash)
         SELECT gen_random_uuid(), stream_type, stream_id, 4, type, schema_version,
             occurred_at, recorded_at, actor, correlation_id, '{"n": 4}', hash, repeat('f', 64)
-        FROM events WHERE stream_id = 's-2' AND version = 3""")
+        FROM events WHERE stream_id = 's-2' AND version = 3""",
+    )
     assert await found(history) == [("altered", "s-2", 4), ("unexpected", "s-2", 4)]
 
 
@@ -95,7 +106,8 @@ async def test_two_swapped_events_are_named(history: AsyncEngine) -> None:
 
 
 async def test_a_history_read_in_pages_names_each_place_across_the_page_boundaries(
-    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Pages of 4 events: streams and tamperings fall on either side of a boundary."""
     monkeypatch.setattr(shared.audit, "PAGE", 4)
@@ -119,12 +131,18 @@ async def test_a_history_read_in_pages_names_each_place_across_the_page_boundari
             occurred_at, recorded_at, actor, correlation_id, '{"n": 2}', hash, repeat('f', 64)
         FROM events WHERE stream_id = 'p-5' AND version = 1""",
     )
-    assert sorted(await found(engine), key=str) == sorted([
-        ("altered", "p-2", 2), ("missing", "p-2", 6),
-        ("missing", "p-3", 1),
-        ("missing", "p-4", 3), ("out_of_order", "p-4", 4),
-        ("altered", "p-5", 2), ("unexpected", "p-5", 2),
-    ], key=str)
+    assert sorted(await found(engine), key=str) == sorted(
+        [
+            ("altered", "p-2", 2),
+            ("missing", "p-2", 6),
+            ("missing", "p-3", 1),
+            ("missing", "p-4", 3),
+            ("out_of_order", "p-4", 4),
+            ("altered", "p-5", 2),
+            ("unexpected", "p-5", 2),
+        ],
+        key=str,
+    )
 
 
 @pytest.fixture
@@ -142,8 +160,10 @@ async def test_the_command_reports_each_broken_place_and_fails(stack_settings: S
     key = stack_settings.integrity_key.get_secret_value().encode()
     try:
         await write_stream(engine, "call-1", 3, key)
-        env = {"DATABASE_URL": stack_settings.database_url,
-               "CASCADE_DATABASE_PREFIX": stack_settings.database_prefix}
+        env = {
+            "DATABASE_URL": stack_settings.database_url,
+            "CASCADE_DATABASE_PREFIX": stack_settings.database_prefix,
+        }
         intact = await asyncio.to_thread(CliRunner().invoke, cli, ["audit", "verify"], env=env)
         assert intact.exit_code == 0, intact.output
         assert "calls: intact" in intact.output

@@ -34,9 +34,17 @@ class JwksServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 outer.fetches += 1
-                jwks = {"keys": [{**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True),
-                                  "kid": kid, "alg": "RS256", "use": "sig"}
-                                 for kid, key in outer.keys.items()]}
+                jwks = {
+                    "keys": [
+                        {
+                            **RSAAlgorithm.to_jwk(key.public_key(), as_dict=True),
+                            "kid": kid,
+                            "alg": "RS256",
+                            "use": "sig",
+                        }
+                        for kid, key in outer.keys.items()
+                    ]
+                }
                 body = json.dumps(jwks).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -65,8 +73,9 @@ def jwks() -> Iterator[JwksServer]:
 
 
 def verifier(url: str) -> TokenVerifier:
-    return TokenVerifier(Settings(environment="test", jwt_jwks_url=url,
-                                  jwt_issuer=None, jwt_audience=None))
+    return TokenVerifier(
+        Settings(environment="test", jwt_jwks_url=url, jwt_issuer=None, jwt_audience=None)
+    )
 
 
 def token(key: rsa.RSAPrivateKey, kid: str, sub: str = "alice") -> str:

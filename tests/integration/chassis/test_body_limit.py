@@ -21,26 +21,34 @@ def padded(size: int) -> bytes:
 
 
 async def test_a_body_declared_over_the_limit_is_413_and_records_nothing(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
-    answer = await client.post("/v1/counters", content=padded(10 * MIB),
-                               headers={**manager, "Content-Type": "application/json"})
+    answer = await client.post(
+        "/v1/counters",
+        content=padded(10 * MIB),
+        headers={**manager, "Content-Type": "application/json"},
+    )
     assert_problem(answer, 413, "payload_too_large")
     assert await event_count(app) == 0
 
 
 async def test_a_streamed_body_is_refused_as_soon_as_it_passes_the_limit(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     body, sent = padded(10 * MIB), []
 
     async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(body), CHUNK):
             sent.append(start)
-            yield body[start:start + CHUNK]
+            yield body[start : start + CHUNK]
 
-    answer = await client.post("/v1/counters", content=chunks(),
-                               headers={**manager, "Content-Type": "application/json"})
+    answer = await client.post(
+        "/v1/counters", content=chunks(), headers={**manager, "Content-Type": "application/json"}
+    )
     assert "content-length" not in answer.request.headers
     assert_problem(answer, 413, "payload_too_large")
     assert len(sent) * CHUNK <= 2 * MIB  # the rest was never read
@@ -48,8 +56,12 @@ async def test_a_streamed_body_is_refused_as_soon_as_it_passes_the_limit(
 
 
 async def test_a_body_within_the_limit_is_taken(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
-    answer = await client.post("/v1/counters", content=padded(MIB - 100),
-                               headers={**manager, "Content-Type": "application/json"})
+    answer = await client.post(
+        "/v1/counters",
+        content=padded(MIB - 100),
+        headers={**manager, "Content-Type": "application/json"},
+    )
     assert answer.status_code == 201, answer.text

@@ -66,7 +66,8 @@ def count_is(engine: AsyncEngine, expected: int) -> Callable[[], Awaitable[bool]
 
 
 async def test_each_event_takes_effect_once_and_is_recorded_in_the_inbox(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events", partitions=2)
@@ -92,7 +93,8 @@ async def test_each_event_takes_effect_once_and_is_recorded_in_the_inbox(
 
 
 async def test_a_handler_that_writes_then_fails_leaves_neither_its_writes_nor_an_inbox_row(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
@@ -120,7 +122,8 @@ async def test_a_handler_that_writes_then_fails_leaves_neither_its_writes_nor_an
 
 
 async def test_the_same_event_published_twice_takes_effect_once(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
@@ -135,7 +138,8 @@ async def test_the_same_event_published_twice_takes_effect_once(
 
 
 async def test_reading_the_topic_again_from_the_start_takes_no_second_effect(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
@@ -156,7 +160,8 @@ async def test_reading_the_topic_again_from_the_start_takes_no_second_effect(
 
 
 async def test_a_known_event_type_without_a_handler_is_skipped(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
@@ -173,19 +178,30 @@ async def test_a_known_event_type_without_a_handler_is_skipped(
 
 
 async def test_a_handler_runs_in_the_trace_of_the_message_and_logs_what_it_handled(
-    settings: Settings, engine: AsyncEngine, caplog: pytest.LogCaptureFixture,
+    settings: Settings,
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     topic = await create_topic(settings, "counter.events")
-    [envelope] = await record_events(engine, counted(7), context=CommandContext(traceparent=TRACEPARENT))
+    [envelope] = await record_events(
+        engine, counted(7), context=CommandContext(traceparent=TRACEPARENT)
+    )
     await publish(settings, topic, [envelope])
     handlers, echoes = Handlers(), []
 
     @handlers.on(Counted.event_type)
     async def echo(conn: AsyncConnection, envelope: Envelope, event: Counted) -> None:
         # No traceparent in the context: the store takes the current span's.
-        echoes.extend(await EventStore(KEY).append(
-            conn, stream_type="echo", stream_id=f"echo-{envelope.id}", expected_version=0,
-            new_events=[event], context=CommandContext()))
+        echoes.extend(
+            await EventStore(KEY).append(
+                conn,
+                stream_type="echo",
+                stream_id=f"echo-{envelope.id}",
+                expected_version=0,
+                new_events=[event],
+                context=CommandContext(),
+            )
+        )
 
     caplog.set_level(logging.INFO, logger="cascade.consumer")
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
@@ -196,11 +212,16 @@ async def test_a_handler_runs_in_the_trace_of_the_message_and_logs_what_it_handl
     assert appended.traceparent.split("-")[1] == TRACE_ID
     [handled] = [r for r in caplog.records if getattr(r, "event_id", None) == str(envelope.id)]
     assert (handled.event_type, handled.consumer, handled.trace_id) == (  # type: ignore[attr-defined]
-        Counted.event_type, CONSUMER, TRACE_ID)
+        Counted.event_type,
+        CONSUMER,
+        TRACE_ID,
+    )
 
 
 async def test_a_database_outage_delays_messages_without_skipping_or_dead_lettering_them(
-    settings: Settings, engine: AsyncEngine, pg_server_url: str,
+    settings: Settings,
+    engine: AsyncEngine,
+    pg_server_url: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     await create_effects_table(engine)
@@ -222,7 +243,8 @@ async def test_a_database_outage_delays_messages_without_skipping_or_dead_letter
 
 
 async def test_two_runners_in_one_group_share_the_partitions(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events", partitions=4)
@@ -242,7 +264,8 @@ async def test_two_runners_in_one_group_share_the_partitions(
 
 @pytest.mark.slow
 async def test_when_a_runner_dies_the_other_takes_over_and_each_event_takes_effect_once(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events", partitions=4)
@@ -285,8 +308,11 @@ async def _owns(runner: ConsumerRunner, count: int) -> bool:
 
 
 async def committed_offsets(settings: Settings, topic: str) -> dict[int, int | None]:
-    group = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers,
-                             group_id=settings.topic(CONSUMER), enable_auto_commit=False)
+    group = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers,
+        group_id=settings.topic(CONSUMER),
+        enable_auto_commit=False,
+    )
     await group.start()
     try:
         partitions = group.partitions_for_topic(topic) or set()
@@ -296,11 +322,16 @@ async def committed_offsets(settings: Settings, topic: str) -> dict[int, int | N
 
 
 @asynccontextmanager
-async def database_refusing_connections(engine: AsyncEngine, server_url: str) -> AsyncIterator[None]:
+async def database_refusing_connections(
+    engine: AsyncEngine, server_url: str
+) -> AsyncIterator[None]:
     """The consumer's database refuses new connections and loses its open ones."""
     name = database_name(engine.url.render_as_string(hide_password=False))
-    await _as_admin(server_url, f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
-                    f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    await _as_admin(
+        server_url,
+        f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'",
+    )
     try:
         yield
     finally:
@@ -321,9 +352,15 @@ async def start_victim(
 ) -> asyncio.subprocess.Process:
     """A runner of the same group in another process; returns once it has joined."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.support.consumer_process",
-        engine.url.render_as_string(hide_password=False), topic, str(die_on_call),
-        cwd=ROOT, env={"PATH": "", **settings_env(settings)}, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.support.consumer_process",
+        engine.url.render_as_string(hide_password=False),
+        topic,
+        str(die_on_call),
+        cwd=ROOT,
+        env={"PATH": "", **settings_env(settings)},
+        stdout=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None
     assert await asyncio.wait_for(process.stdout.readline(), 30) == b"joined\n"

@@ -26,7 +26,8 @@ from tests.support.events import Counted, counted
 
 async def create_handled_table(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
-        await conn.execute(text("""
+        await conn.execute(
+            text("""
             CREATE TABLE handled (
                 seq         bigserial PRIMARY KEY,
                 event_id    uuid NOT NULL,
@@ -34,7 +35,8 @@ async def create_handled_table(engine: AsyncEngine) -> None:
                 version     integer NOT NULL,
                 n           integer NOT NULL,
                 tx          xid8 NOT NULL DEFAULT pg_current_xact_id()
-            )"""))
+            )""")
+        )
 
 
 def recording(refused: frozenset[int] = frozenset()) -> Handlers:
@@ -45,9 +47,10 @@ def recording(refused: frozenset[int] = frozenset()) -> Handlers:
     async def count(conn: AsyncConnection, envelope: Envelope, event: Counted) -> None:
         if event.n in refused:
             raise RuntimeError(f"{event.n} is refused")
-        await conn.execute(text(
-            "INSERT INTO handled (event_id, stream_id, version, n) VALUES (:id, :s, :v, :n)"),
-            {"id": envelope.id, "s": envelope.stream_id, "v": envelope.version, "n": event.n})
+        await conn.execute(
+            text("INSERT INTO handled (event_id, stream_id, version, n) VALUES (:id, :s, :v, :n)"),
+            {"id": envelope.id, "s": envelope.stream_id, "v": envelope.version, "n": event.n},
+        )
 
     return handlers
 
@@ -55,8 +58,9 @@ def recording(refused: frozenset[int] = frozenset()) -> Handlers:
 async def handled(engine: AsyncEngine) -> list[tuple[str, int, int, int]]:
     """(stream, version, n, transaction) in the order they were handled."""
     async with engine.connect() as conn:
-        rows = await conn.execute(text(
-            "SELECT stream_id, version, n, tx::text::bigint AS tx FROM handled ORDER BY seq"))
+        rows = await conn.execute(
+            text("SELECT stream_id, version, n, tx::text::bigint AS tx FROM handled ORDER BY seq")
+        )
         return [(row.stream_id, row.version, row.n, row.tx) for row in rows]
 
 
@@ -65,7 +69,8 @@ async def count_is(engine: AsyncEngine, wanted: int) -> bool:
 
 
 async def test_each_stream_keeps_its_order_when_partitions_are_handled_in_batches(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_handled_table(engine)
     topic = await create_topic(settings, "counter.events", partitions=3)
@@ -87,7 +92,8 @@ async def test_each_stream_keeps_its_order_when_partitions_are_handled_in_batche
 
 
 async def test_a_poison_and_a_failing_message_inside_a_batch_are_dead_lettered_alone(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_handled_table(engine)
     topic = await create_topic(settings, "counter.events")
@@ -95,8 +101,12 @@ async def test_a_poison_and_a_failing_message_inside_a_batch_are_dead_lettered_a
     await publish(settings, topic, [first, second])
     await publish_raw(settings, topic, b'{"not": "an envelope"}')
     await publish(settings, topic, [failing, third])
-    runner = make_runner(settings.model_copy(update={"consumer_max_retries": 1}), engine, topic,
-                         recording(refused=frozenset({3})))
+    runner = make_runner(
+        settings.model_copy(update={"consumer_max_retries": 1}),
+        engine,
+        topic,
+        recording(refused=frozenset({3})),
+    )
 
     async with running(runner):
         await wait_until(lambda: count_is(engine, 3))
@@ -105,12 +115,15 @@ async def test_a_poison_and_a_failing_message_inside_a_batch_are_dead_lettered_a
     assert [n for _, _, n, _ in await handled(engine)] == [1, 2, 4]
     letters = await list_dead_letters(settings, CONSUMER, engine=engine)
     assert [(letter.original_offset, letter.error_type) for letter in letters] == [
-        (2, "InvalidEnvelope"), (3, "RuntimeError")]
+        (2, "InvalidEnvelope"),
+        (3, "RuntimeError"),
+    ]
     assert (runner.handled_total, runner.dead_lettered_total) == (3, 2)
 
 
 async def test_a_batch_delivered_again_takes_no_second_effect(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_handled_table(engine)
     topic = await create_topic(settings, "counter.events", partitions=2)

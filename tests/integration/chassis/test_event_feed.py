@@ -21,8 +21,9 @@ from tests.support.api import assert_problem, auth, create
 from tests.support.waiting import polls
 
 
-async def walk_feed(client: httpx.AsyncClient, headers: dict[str, str], limit: int,
-                    expected: int) -> tuple[list[dict[str, Any]], list[int], str | None]:
+async def walk_feed(
+    client: httpx.AsyncClient, headers: dict[str, str], limit: int, expected: int
+) -> tuple[list[dict[str, Any]], list[int], str | None]:
     """Every event of the feed, page by page; retried while another test's open
     transaction (on the same server) holds the commit-safe horizon back."""
     for _ in polls():
@@ -47,15 +48,18 @@ async def walk_feed(client: httpx.AsyncClient, headers: dict[str, str], limit: i
 
 
 async def test_the_feed_pages_through_every_envelope_in_commit_order(
-    client: httpx.AsyncClient, manager: dict[str, str], settings: Settings,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    settings: Settings,
 ) -> None:
     ids: list[str] = []
     first = await create(client, manager, "a")
     ids += first["event_ids"]
     ids += (await create(client, manager, "b"))["event_ids"]
     for _ in range(3):
-        response = await client.post(f"/v1/counters/{first['id']}/increment",
-                                     json={"by": 1}, headers=manager)
+        response = await client.post(
+            f"/v1/counters/{first['id']}/increment", json={"by": 1}, headers=manager
+        )
         ids += response.json()["event_ids"]
     auditor = auth(settings, "auditor", sub="audrey")
     items, sizes, last = await walk_feed(client, auditor, limit=2, expected=5)
@@ -63,9 +67,24 @@ async def test_the_feed_pages_through_every_envelope_in_commit_order(
     assert [item["id"] for item in items] == ids
     assert [item["position"] for item in items] == sorted(item["position"] for item in items)
     envelope = items[0]
-    for field in ("id", "type", "schema_version", "stream_type", "stream_id", "version",
-                  "occurred_at", "recorded_at", "actor", "correlation_id", "causation_id",
-                  "traceparent", "payload", "prev_hash", "hash", "position"):
+    for field in (
+        "id",
+        "type",
+        "schema_version",
+        "stream_type",
+        "stream_id",
+        "version",
+        "occurred_at",
+        "recorded_at",
+        "actor",
+        "correlation_id",
+        "causation_id",
+        "traceparent",
+        "payload",
+        "prev_hash",
+        "hash",
+        "position",
+    ):
         assert field in envelope
     assert envelope["actor"] == {"sub": "alice", "roles": ["programme_manager"]}
     stream = [i for i in items if i["stream_id"] == first["id"]]
@@ -81,15 +100,23 @@ async def test_the_feed_pages_through_every_envelope_in_commit_order(
 
 
 async def test_the_feed_never_skips_an_event_that_commits_late(
-    client: httpx.AsyncClient, manager: dict[str, str], settings: Settings, app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    settings: Settings,
+    app: FastAPI,
 ) -> None:
     chassis: Chassis = app.state.chassis
     auditor = auth(settings, "auditor")
     async with chassis.engine.connect() as slow:
         transaction = await slow.begin()
         [late] = await chassis.store.append(
-            slow, stream_type="counter", stream_id=str(uuid7()), expected_version=0,
-            new_events=[counters.CounterCreated(name="late")], context=CommandContext())
+            slow,
+            stream_type="counter",
+            stream_id=str(uuid7()),
+            expected_version=0,
+            new_events=[counters.CounterCreated(name="late")],
+            context=CommandContext(),
+        )
         early = await create(client, manager, "early")
         # The committed event took a later position than the open transaction's:
         # the feed holds it back rather than hand out a cursor beyond `late`.
@@ -101,11 +128,19 @@ async def test_the_feed_never_skips_an_event_that_commits_late(
     assert items[0]["position"] < items[1]["position"]
 
 
-@pytest.mark.parametrize(("roles", "status"), [
-    (("auditor",), 200), (("admin",), 200), (("programme_manager", "finance_officer"), 403),
-])
+@pytest.mark.parametrize(
+    ("roles", "status"),
+    [
+        (("auditor",), 200),
+        (("admin",), 200),
+        (("programme_manager", "finance_officer"), 403),
+    ],
+)
 async def test_the_feed_is_for_auditors_and_admins(
-    client: httpx.AsyncClient, settings: Settings, roles: tuple[str, ...], status: int,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    roles: tuple[str, ...],
+    status: int,
 ) -> None:
     response = await client.get("/v1/events", headers=auth(settings, *roles))
     assert response.status_code == status
@@ -116,14 +151,25 @@ def cursor_of(*parts: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode().rstrip("=")
 
 
-@pytest.mark.parametrize("after", [
-    "12-34", "garbage", cursor_of(-1, 5), cursor_of(2**70, 1), cursor_of("1", "x"), cursor_of(1),
-])
+@pytest.mark.parametrize(
+    "after",
+    [
+        "12-34",
+        "garbage",
+        cursor_of(-1, 5),
+        cursor_of(2**70, 1),
+        cursor_of("1", "x"),
+        cursor_of(1),
+    ],
+)
 async def test_a_feed_position_the_feed_did_not_hand_out_is_422(
-    client: httpx.AsyncClient, settings: Settings, after: str,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    after: str,
 ) -> None:
-    response = await client.get("/v1/events", params={"after": after},
-                                headers=auth(settings, "auditor"))
+    response = await client.get(
+        "/v1/events", params={"after": after}, headers=auth(settings, "auditor")
+    )
     body = assert_problem(response, 422, "invalid_cursor")
     assert body["errors"][0]["field"] == "query.after"
 

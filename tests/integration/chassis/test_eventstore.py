@@ -21,11 +21,22 @@ KEY = b"test-integrity-key"
 async def test_appends_and_loads_a_stream_in_version_order(engine: AsyncEngine) -> None:
     store = EventStore(KEY)
     async with engine.begin() as conn:
-        first = await store.append(conn, stream_type="counter", stream_id="c-1",
-                                   expected_version=0, new_events=counted(1, 2),
-                                   context=CommandContext())
-        await store.append(conn, stream_type="counter", stream_id="c-1",
-                           expected_version=2, new_events=counted(3), context=CommandContext())
+        first = await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="c-1",
+            expected_version=0,
+            new_events=counted(1, 2),
+            context=CommandContext(),
+        )
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="c-1",
+            expected_version=2,
+            new_events=counted(3),
+            context=CommandContext(),
+        )
     async with engine.connect() as conn:
         loaded = await store.load(conn, "c-1")
     assert [e.version for e in loaded] == [1, 2, 3]
@@ -38,28 +49,53 @@ async def test_appends_and_loads_a_stream_in_version_order(engine: AsyncEngine) 
 async def test_a_stale_expected_version_raises_and_writes_nothing(engine: AsyncEngine) -> None:
     store = EventStore(KEY)
     async with engine.begin() as conn:
-        await store.append(conn, stream_type="counter", stream_id="c-2", expected_version=0,
-                           new_events=counted(1), context=CommandContext())
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="c-2",
+            expected_version=0,
+            new_events=counted(1),
+            context=CommandContext(),
+        )
     with pytest.raises(VersionConflict):
         async with engine.begin() as conn:
-            await store.append(conn, stream_type="counter", stream_id="c-2", expected_version=0,
-                               new_events=counted(9), context=CommandContext())
+            await store.append(
+                conn,
+                stream_type="counter",
+                stream_id="c-2",
+                expected_version=0,
+                new_events=counted(9),
+                context=CommandContext(),
+            )
     async with engine.connect() as conn:
         assert [e.payload["n"] for e in await store.load(conn, "c-2")] == [1]
 
 
-async def test_of_concurrent_appends_at_the_same_version_exactly_one_wins(engine: AsyncEngine) -> None:
+async def test_of_concurrent_appends_at_the_same_version_exactly_one_wins(
+    engine: AsyncEngine,
+) -> None:
     store = EventStore(KEY)
     async with engine.begin() as conn:
-        await store.append(conn, stream_type="counter", stream_id="c-3", expected_version=0,
-                           new_events=counted(0), context=CommandContext())
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="c-3",
+            expected_version=0,
+            new_events=counted(0),
+            context=CommandContext(),
+        )
 
     async def attempt(n: int) -> bool:
         try:
             async with engine.begin() as conn:
-                await store.append(conn, stream_type="counter", stream_id="c-3",
-                                   expected_version=1, new_events=counted(n),
-                                   context=CommandContext())
+                await store.append(
+                    conn,
+                    stream_type="counter",
+                    stream_id="c-3",
+                    expected_version=1,
+                    new_events=counted(n),
+                    context=CommandContext(),
+                )
             return True
         except VersionConflict:
             return False
@@ -77,9 +113,14 @@ async def test_loads_a_stream_as_it_stood_at_a_version_a_position_or_an_instant(
     store = EventStore(KEY, clock)
     for n in range(1, 5):
         async with engine.begin() as conn:
-            await store.append(conn, stream_type="counter", stream_id="c-4",
-                               expected_version=n - 1, new_events=counted(n),
-                               context=CommandContext())
+            await store.append(
+                conn,
+                stream_type="counter",
+                stream_id="c-4",
+                expected_version=n - 1,
+                new_events=counted(n),
+                context=CommandContext(),
+            )
         clock.advance(timedelta(hours=1))
     async with engine.connect() as conn:
         everything = await store.load(conn, "c-4")
@@ -90,18 +131,27 @@ async def test_loads_a_stream_as_it_stood_at_a_version_a_position_or_an_instant(
         assert [e.version for e in as_of] == [1, 2]
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE events SET payload = '{\"n\": 99}'",
-    "DELETE FROM events",
-    "TRUNCATE events",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events SET payload = '{\"n\": 99}'",
+        "DELETE FROM events",
+        "TRUNCATE events",
+    ],
+)
 async def test_the_database_refuses_to_change_stored_events(
     engine: AsyncEngine, statement: str
 ) -> None:
     store = EventStore(KEY)
     async with engine.begin() as conn:
-        await store.append(conn, stream_type="counter", stream_id="c-5", expected_version=0,
-                           new_events=counted(1), context=CommandContext())
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="c-5",
+            expected_version=0,
+            new_events=counted(1),
+            context=CommandContext(),
+        )
     with pytest.raises(DBAPIError, match="append-only"):
         async with engine.begin() as conn:
             await conn.execute(text(statement))

@@ -30,8 +30,14 @@ async def test_an_append_as_the_transactions_first_statement_rolls_back_with_it(
 ) -> None:
     store = EventStore(KEY)
     async with engine.connect() as conn:
-        await store.append(conn, stream_type="counter", stream_id="r-1", expected_version=0,
-                           new_events=counted(1, 2), context=CommandContext())
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="r-1",
+            expected_version=0,
+            new_events=counted(1, 2),
+            context=CommandContext(),
+        )
         await conn.rollback()
     assert await stored(engine, "r-1") == []
     async with engine.connect() as conn:
@@ -46,8 +52,14 @@ async def test_an_append_commits_with_the_callers_other_writes(engine: AsyncEngi
     async def failing_command() -> None:
         async with engine.begin() as conn:
             await conn.execute(text("INSERT INTO side VALUES (1)"))
-            await store.append(conn, stream_type="counter", stream_id="r-2",
-                               expected_version=0, new_events=counted(1), context=CommandContext())
+            await store.append(
+                conn,
+                stream_type="counter",
+                stream_id="r-2",
+                expected_version=0,
+                new_events=counted(1),
+                context=CommandContext(),
+            )
             raise RuntimeError("the command fails after appending")
 
     with pytest.raises(RuntimeError):
@@ -60,13 +72,21 @@ async def test_an_append_commits_with_the_callers_other_writes(engine: AsyncEngi
 async def test_a_batch_is_stored_whole_in_version_and_feed_order(engine: AsyncEngine) -> None:
     store = EventStore(KEY)
     async with engine.begin() as conn:
-        recorded = await store.append(conn, stream_type="counter", stream_id="b-1",
-                                      expected_version=0, new_events=counted(*range(1, 101)),
-                                      context=CommandContext())
+        recorded = await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="b-1",
+            expected_version=0,
+            new_events=counted(*range(1, 101)),
+            context=CommandContext(),
+        )
     assert [e.version for e in recorded] == list(range(1, 101))
     positions = [e.position for e in recorded]
     assert positions == sorted(positions)
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(recorded, recorded[1:], strict=False))
+    assert all(
+        later.prev_hash == earlier.hash
+        for earlier, later in zip(recorded, recorded[1:], strict=False)
+    )
     async with engine.connect() as conn:
         feed = await read_committed(conn, limit=200)
         assert [item.envelope.version for item in feed] == list(range(1, 101))
@@ -77,14 +97,25 @@ async def test_a_batch_is_stored_whole_in_version_and_feed_order(engine: AsyncEn
 async def test_a_batch_behind_the_stream_writes_none_of_its_events(engine: AsyncEngine) -> None:
     store = EventStore(KEY)
     async with engine.begin() as conn:
-        await store.append(conn, stream_type="counter", stream_id="b-2", expected_version=0,
-                           new_events=counted(1, 2, 3), context=CommandContext())
+        await store.append(
+            conn,
+            stream_type="counter",
+            stream_id="b-2",
+            expected_version=0,
+            new_events=counted(1, 2, 3),
+            context=CommandContext(),
+        )
     for expected in (1, 5):  # behind the stream, and ahead of it
         with pytest.raises(VersionConflict):
             async with engine.begin() as conn:
-                await store.append(conn, stream_type="counter", stream_id="b-2",
-                                   expected_version=expected, new_events=counted(*range(50)),
-                                   context=CommandContext())
+                await store.append(
+                    conn,
+                    stream_type="counter",
+                    stream_id="b-2",
+                    expected_version=expected,
+                    new_events=counted(*range(50)),
+                    context=CommandContext(),
+                )
     assert await stored(engine, "b-2") == [1, 2, 3]
     async with engine.connect() as conn:
         head = await store.head(conn, "b-2")
@@ -105,9 +136,14 @@ async def test_concurrent_writers_of_many_streams_keep_every_chain_whole(
                 try:
                     async with engine.begin() as conn:
                         head = await store.head(conn, stream_id)
-                        await store.append(conn, stream_type="counter", stream_id=stream_id,
-                                           expected_version=head.version if head else 0,
-                                           new_events=counted(w, i), context=CommandContext())
+                        await store.append(
+                            conn,
+                            stream_type="counter",
+                            stream_id=stream_id,
+                            expected_version=head.version if head else 0,
+                            new_events=counted(w, i),
+                            context=CommandContext(),
+                        )
                     break
                 except VersionConflict:
                     conflicts += 1
@@ -131,7 +167,13 @@ async def test_a_connection_lost_under_an_append_is_an_invalidated_database_erro
         async with engine.connect() as killer:
             await killer.execute(text("SELECT pg_terminate_backend(:p)"), {"p": pid})
         with pytest.raises(DBAPIError) as caught:
-            await store.append(conn, stream_type="counter", stream_id="l-1", expected_version=0,
-                               new_events=counted(1), context=CommandContext())
+            await store.append(
+                conn,
+                stream_type="counter",
+                stream_id="l-1",
+                expected_version=0,
+                new_events=counted(1),
+                context=CommandContext(),
+            )
     assert caught.value.connection_invalidated
     assert await stored(engine, "l-1") == []

@@ -21,9 +21,13 @@ from tests.support.api import PROBLEM, assert_problem, auth, create, event_count
 
 # --- authentication and roles ----------------------------------------------------
 
+
 def expired(settings: Settings) -> str:
-    claims = {"sub": "alice", "roles": ["programme_manager"],
-              "exp": datetime.now(UTC) - timedelta(hours=1)}
+    claims = {
+        "sub": "alice",
+        "roles": ["programme_manager"],
+        "exp": datetime.now(UTC) - timedelta(hours=1),
+    }
     return "Bearer " + jwt.encode(claims, settings.jwt_secret.get_secret_value(), "HS256")
 
 
@@ -31,39 +35,57 @@ def wrong_secret(settings: Settings) -> str:
     return "Bearer " + mint_token(Settings(jwt_secret="x" * 40), "alice", ["programme_manager"])
 
 
-@pytest.mark.parametrize("authorization", [
-    None, "Bearer", "Bearer not-a-jwt", "Basic YWxpY2U6c2VjcmV0", expired, wrong_secret,
-])
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "Bearer",
+        "Bearer not-a-jwt",
+        "Basic YWxpY2U6c2VjcmV0",
+        expired,
+        wrong_secret,
+    ],
+)
 async def test_a_request_without_a_valid_token_is_401_with_a_problem_body(
-    client: httpx.AsyncClient, settings: Settings, authorization: Any,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    authorization: Any,
 ) -> None:
     if callable(authorization):
         authorization = authorization(settings)
     headers = {"Authorization": authorization} if authorization else {}
-    for response in (await client.get("/v1/counters", headers=headers),
-                     await client.post("/v1/counters", json={"name": "c"}, headers=headers)):
+    for response in (
+        await client.get("/v1/counters", headers=headers),
+        await client.post("/v1/counters", json={"name": "c"}, headers=headers),
+    ):
         assert_problem(response, 401, "unauthorized")
         assert response.headers["www-authenticate"] == "Bearer"
 
 
 async def test_a_signed_in_user_without_the_role_is_403(
-    client: httpx.AsyncClient, settings: Settings, app: FastAPI,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    app: FastAPI,
 ) -> None:
-    response = await client.post("/v1/counters", json={"name": "c"},
-                                 headers=auth(settings, "applicant", "auditor"))
+    response = await client.post(
+        "/v1/counters", json={"name": "c"}, headers=auth(settings, "applicant", "auditor")
+    )
     assert_problem(response, 403, "forbidden")
     assert await event_count(app) == 0
 
 
 # --- invalid input ------------------------------------------------------------------
 
+
 async def test_an_invalid_body_is_422_with_one_error_per_field(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
     response = await client.post("/v1/counters", json={"name": "", "extra": 1}, headers=manager)
     body = assert_problem(response, 422, "invalid_input")
-    assert body["errors"] == [{"field": "name", "message": body["errors"][0]["message"],
-                               "type": "string_too_short"}]
+    assert body["errors"] == [
+        {"field": "name", "message": body["errors"][0]["message"], "type": "string_too_short"}
+    ]
     response = await client.post("/v1/counters", json={}, headers=manager)
     assert assert_problem(response, 422, "invalid_input")["errors"][0]["type"] == "missing"
 
@@ -71,19 +93,44 @@ async def test_an_invalid_body_is_422_with_one_error_per_field(
 NUL_NAME = json.dumps({"name": "a\u0000b"})
 BAD_INPUT: list[tuple[str, str, dict[str, Any], int, str]] = [
     ("POST", "/v1/counters", {"content": b'{"name": '}, 422, "body"),
-    ("POST", "/v1/counters", {"content": b"name=c", "headers": {"content-type": "text/plain"}},
-     422, "body"),
+    (
+        "POST",
+        "/v1/counters",
+        {"content": b"name=c", "headers": {"content-type": "text/plain"}},
+        422,
+        "body",
+    ),
     ("POST", "/v1/counters", {"content": b""}, 422, "body"),
     ("POST", "/v1/counters", {"content": b"[" * 100_000}, 400, ""),
     ("POST", "/v1/counters", {"content": NUL_NAME}, 422, ""),
-    ("POST", "/v1/counters", {"json": {"name": "c"}, "headers": {"Idempotency-Key": "k" * 300}},
-     422, "header.Idempotency-Key"),
-    ("POST", "/v1/counters", {"json": {"name": "c"}, "headers": {"Idempotency-Key": "a key"}},
-     422, "header.Idempotency-Key"),
-    ("POST", "/v1/counters/0193a000-0000-7000-8000-000000000000/increment",
-     {"json": {"by": 1}, "headers": {"If-Match": "three"}}, 422, "header.If-Match"),
-    ("POST", "/v1/counters/0193a000-0000-7000-8000-000000000000/increment",
-     {"json": {"by": "many"}}, 422, "by"),
+    (
+        "POST",
+        "/v1/counters",
+        {"json": {"name": "c"}, "headers": {"Idempotency-Key": "k" * 300}},
+        422,
+        "header.Idempotency-Key",
+    ),
+    (
+        "POST",
+        "/v1/counters",
+        {"json": {"name": "c"}, "headers": {"Idempotency-Key": "a key"}},
+        422,
+        "header.Idempotency-Key",
+    ),
+    (
+        "POST",
+        "/v1/counters/0193a000-0000-7000-8000-000000000000/increment",
+        {"json": {"by": 1}, "headers": {"If-Match": "three"}},
+        422,
+        "header.If-Match",
+    ),
+    (
+        "POST",
+        "/v1/counters/0193a000-0000-7000-8000-000000000000/increment",
+        {"json": {"by": "many"}},
+        422,
+        "by",
+    ),
     ("GET", "/v1/counters/not-a-uuid", {}, 422, "path.counter_id"),
     ("GET", "/v1/counters/%00", {}, 422, "path.counter_id"),
     ("GET", "/v1/counters/0193a000-0000-7000-8000-000000000000", {}, 404, ""),
@@ -98,8 +145,14 @@ BAD_INPUT: list[tuple[str, str, dict[str, Any], int, str]] = [
 
 @pytest.mark.parametrize(("method", "path", "request_args", "status", "field"), BAD_INPUT)
 async def test_bad_input_is_a_4xx_problem_never_a_500(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
-    method: str, path: str, request_args: dict[str, Any], status: int, field: str,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
+    method: str,
+    path: str,
+    request_args: dict[str, Any],
+    status: int,
+    field: str,
 ) -> None:
     headers = {"content-type": "application/json", **manager, **request_args.pop("headers", {})}
     response = await client.request(method, path, headers=headers, **request_args)
@@ -115,8 +168,10 @@ async def test_bad_input_is_a_4xx_problem_never_a_500(
 
 # --- commands: version, event ids, ETag, Location -------------------------------------
 
+
 async def test_a_command_answers_its_version_and_event_ids_with_etag_and_location(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
     response = await client.post("/v1/counters", json={"name": "visits"}, headers=manager)
     assert response.status_code == 201
@@ -132,12 +187,16 @@ async def test_a_command_answers_its_version_and_event_ids_with_etag_and_locatio
 
 
 async def test_an_if_match_of_the_current_version_lets_the_command_through(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
     counter = await create(client, manager)
     for if_match, version in (('"1"', 2), ("*", 3), ('W/"3"', 4)):
-        response = await client.post(f"/v1/counters/{counter['id']}/increment", json={"by": 2},
-                                     headers={**manager, "If-Match": if_match})
+        response = await client.post(
+            f"/v1/counters/{counter['id']}/increment",
+            json={"by": 2},
+            headers={**manager, "If-Match": if_match},
+        )
         assert response.status_code == 200, response.text
         assert response.headers["etag"] == f'"{version}"'
         assert response.json()["version"] == version
@@ -145,7 +204,9 @@ async def test_an_if_match_of_the_current_version_lets_the_command_through(
 
 
 async def test_a_stale_if_match_is_409_version_conflict_and_records_nothing(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     counter = await create(client, manager)
     path = f"/v1/counters/{counter['id']}/increment"
@@ -157,26 +218,32 @@ async def test_a_stale_if_match_is_409_version_conflict_and_records_nothing(
 
 
 async def test_a_command_overtaken_by_a_concurrent_one_is_409_when_it_named_a_version(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     counter = await create(client, manager)
     path = f"/v1/counters/{counter['id']}/increment"
     # Both load version 1 and hold their transactions; the store refuses the later append.
     headers = {**manager, "If-Match": '"1"'}
     responses = await asyncio.gather(
-        *(client.post(path, json={"by": 1, "hold_ms": 300}, headers=headers) for _ in range(2)))
+        *(client.post(path, json={"by": 1, "hold_ms": 300}, headers=headers) for _ in range(2))
+    )
     assert sorted(r.status_code for r in responses) == [200, 409]
     assert_problem(next(r for r in responses if r.status_code == 409), 409, "version_conflict")
     assert await event_count(app) == 2
 
 
 async def test_a_command_without_if_match_is_decided_again_after_losing_a_race(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     counter = await create(client, manager)
     path = f"/v1/counters/{counter['id']}/increment"
     responses = await asyncio.gather(
-        *(client.post(path, json={"by": 1, "hold_ms": 300}, headers=manager) for _ in range(2)))
+        *(client.post(path, json={"by": 1, "hold_ms": 300}, headers=manager) for _ in range(2))
+    )
     assert [r.status_code for r in responses] == [200, 200]
     assert sorted(r.json()["version"] for r in responses) == [2, 3]
     final = await client.get(f"/v1/counters/{counter['id']}", headers=manager)
@@ -186,8 +253,11 @@ async def test_a_command_without_if_match_is_decided_again_after_losing_a_race(
 
 # --- idempotency ----------------------------------------------------------------------
 
+
 async def test_a_retry_with_the_same_key_returns_the_first_response_and_records_nothing(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     headers = {**manager, "Idempotency-Key": "create-visits", "content-type": "application/json"}
     first = await client.post("/v1/counters", content=b'{"name": "visits"}', headers=headers)
@@ -203,7 +273,9 @@ async def test_a_retry_with_the_same_key_returns_the_first_response_and_records_
 
 
 async def test_the_same_key_with_another_body_is_422_and_changes_nothing(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     headers = {**manager, "Idempotency-Key": "k-1"}
     await client.post("/v1/counters", json={"name": "visits"}, headers=headers)
@@ -214,7 +286,9 @@ async def test_the_same_key_with_another_body_is_422_and_changes_nothing(
 
 
 async def test_idempotency_keys_belong_to_each_caller(
-    client: httpx.AsyncClient, settings: Settings, app: FastAPI,
+    client: httpx.AsyncClient,
+    settings: Settings,
+    app: FastAPI,
 ) -> None:
     for sub in ("alice", "bob"):
         headers = {**auth(settings, "programme_manager", sub=sub), "Idempotency-Key": "same"}
@@ -225,15 +299,23 @@ async def test_idempotency_keys_belong_to_each_caller(
 
 
 async def test_concurrent_requests_with_the_same_key_execute_once(
-    client: httpx.AsyncClient, manager: dict[str, str], app: FastAPI,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    app: FastAPI,
 ) -> None:
     counter = await create(client, manager)
     headers = {**manager, "Idempotency-Key": "inc-1"}
     # The first holds its transaction open; the others wait on the key, then replay.
-    responses = await asyncio.gather(*(
-        client.post(f"/v1/counters/{counter['id']}/increment",
-                    json={"by": 1, "hold_ms": 300}, headers=headers)
-        for _ in range(5)))
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                f"/v1/counters/{counter['id']}/increment",
+                json={"by": 1, "hold_ms": 300},
+                headers=headers,
+            )
+            for _ in range(5)
+        )
+    )
     assert [r.status_code for r in responses] == [200] * 5
     assert len({r.content for r in responses}) == 1
     assert sum("idempotent-replayed" in r.headers for r in responses) == 4
@@ -242,7 +324,8 @@ async def test_concurrent_requests_with_the_same_key_execute_once(
 
 
 async def test_a_refused_command_is_not_replayed_so_its_key_can_be_retried(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
     counter = await create(client, manager)
     path = f"/v1/counters/{counter['id']}/increment"
@@ -256,9 +339,12 @@ async def test_a_refused_command_is_not_replayed_so_its_key_can_be_retried(
 
 # --- pagination -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("limit", [1, 4, 6, 50])
 async def test_pages_walk_every_item_exactly_once(
-    client: httpx.AsyncClient, manager: dict[str, str], limit: int,
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
+    limit: int,
 ) -> None:
     created = [(await create(client, manager, f"c{n}"))["id"] for n in range(6)]
     seen: list[str] = []
@@ -281,7 +367,8 @@ async def test_pages_walk_every_item_exactly_once(
 
 
 async def test_the_default_page_is_fifty_items(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
     await create(client, manager)
     page = (await client.get("/v1/counters", headers=manager)).json()
@@ -296,7 +383,8 @@ def tampered(cursor: str) -> list[str]:
 
 
 async def test_a_tampered_cursor_is_422_invalid_cursor(
-    client: httpx.AsyncClient, manager: dict[str, str],
+    client: httpx.AsyncClient,
+    manager: dict[str, str],
 ) -> None:
     for n in range(2):
         await create(client, manager, f"c{n}")

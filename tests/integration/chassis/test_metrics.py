@@ -39,13 +39,16 @@ async def app(settings: Settings, service_database: MakeDatabase) -> AsyncIterat
     handlers = Handlers()
 
     @handlers.on(counters.CounterCreated.event_type)
-    async def on_created(conn: AsyncConnection, envelope: Envelope,
-                         created: counters.CounterCreated) -> None:
+    async def on_created(
+        conn: AsyncConnection, envelope: Envelope, created: counters.CounterCreated
+    ) -> None:
         if created.name == "poison":
             raise ValueError("this counter cannot be handled")
 
-    own = counters.CounterSettings(**{**settings.model_dump(), "consumer_max_retries": 1},
-                                   counters_database_url=await service_database(counters.NAME))
+    own = counters.CounterSettings(
+        **{**settings.model_dump(), "consumer_max_retries": 1},
+        counters_database_url=await service_database(counters.NAME),
+    )
     definition = counters.service()
     definition.components = [consumes([counters.NAME], handlers)]
     application = create_app(definition, own)
@@ -63,29 +66,43 @@ async def scrape_until(client: httpx.AsyncClient, name: str, wanted: float, **la
 
 
 async def test_metrics_show_requests_publishing_handling_and_dead_letters(
-    app: FastAPI, settings: Settings,
+    app: FastAPI,
+    settings: Settings,
 ) -> None:
     topic = event_topic(settings, counters.NAME)
     async with client_of(app) as client:
         headers = auth(settings, "programme_manager")
         for name in ("one", "two", "poison"):
-            assert (await client.post("/v1/counters", json={"name": name},
-                                      headers=headers)).status_code == 201
+            assert (
+                await client.post("/v1/counters", json={"name": name}, headers=headers)
+            ).status_code == 201
         await scrape_until(client, "cascade_relay_published_total", 3, topic=topic)
         await scrape_until(client, "cascade_dead_letters_total", 1, consumer=counters.NAME)
-        scrape = await scrape_until(client, "cascade_consumer_handled_total", 2,
-                                    consumer=counters.NAME)
+        scrape = await scrape_until(
+            client, "cascade_consumer_handled_total", 2, consumer=counters.NAME
+        )
         ready = await client.get("/readyz")
     # A dead letter leaves this service counting less than its source: said until replayed.
     assert value(scrape, "cascade_dead_letters_unresolved", consumer=counters.NAME) == 1
     assert ready.status_code == 200
     assert ready.json()["checks"][f"dead_letters.{counters.NAME}"] == (
-        f"1 unresolved: cascade dlq list --consumer {counters.NAME}")
+        f"1 unresolved: cascade dlq list --consumer {counters.NAME}"
+    )
     assert value(scrape, "cascade_relay_backlog_events", topic=topic) == 0
     assert value(scrape, "cascade_relay_lag_seconds", topic=topic) == 0
-    assert value(scrape, "cascade_http_request_seconds_count", route="/v1/counters",
-                 method="POST", status="201") == 3
-    lags = [value(scrape, "cascade_consumer_lag_messages", topic=topic, partition=str(p))
-            for p in range(settings.event_topic_partitions)]
+    assert (
+        value(
+            scrape,
+            "cascade_http_request_seconds_count",
+            route="/v1/counters",
+            method="POST",
+            status="201",
+        )
+        == 3
+    )
+    lags = [
+        value(scrape, "cascade_consumer_lag_messages", topic=topic, partition=str(p))
+        for p in range(settings.event_topic_partitions)
+    ]
     assert any(lag is not None for lag in lags)
     assert all(lag in (None, 0) for lag in lags)

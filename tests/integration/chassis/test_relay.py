@@ -43,13 +43,22 @@ TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 ROOT = Path(__file__).resolve().parents[3]
 
 
-async def append(conn: AsyncConnection, stream_id: str, *numbers: int, after: int = 0) -> list[Envelope]:
-    return await STORE.append(conn, stream_type="counter", stream_id=stream_id,
-                              expected_version=after, new_events=counted(*numbers),
-                              context=CommandContext(traceparent=TRACEPARENT))
+async def append(
+    conn: AsyncConnection, stream_id: str, *numbers: int, after: int = 0
+) -> list[Envelope]:
+    return await STORE.append(
+        conn,
+        stream_type="counter",
+        stream_id=stream_id,
+        expected_version=after,
+        new_events=counted(*numbers),
+        context=CommandContext(traceparent=TRACEPARENT),
+    )
 
 
-async def commit(engine: AsyncEngine, stream_id: str, *numbers: int, after: int = 0) -> list[Envelope]:
+async def commit(
+    engine: AsyncEngine, stream_id: str, *numbers: int, after: int = 0
+) -> list[Envelope]:
     async with engine.begin() as conn:
         return await append(conn, stream_id, *numbers, after=after)
 
@@ -70,8 +79,9 @@ async def published_count(engine: AsyncEngine, topic: str) -> int:
     return int(count or 0)
 
 
-async def wait_until_async(count: Callable[[], Awaitable[int]], wanted: int,
-                           timeout: float = 30.0) -> None:
+async def wait_until_async(
+    count: Callable[[], Awaitable[int]], wanted: int, timeout: float = 30.0
+) -> None:
     for _ in polls(timeout):
         if await count() >= wanted:
             break
@@ -133,7 +143,9 @@ async def test_publishes_nothing_from_a_rolled_back_transaction(
         await conn.rollback()
     kept = await commit(engine, "kept", 1)
 
-    records = await read_topic(settings.kafka_bootstrap_servers or "", topic, until=has_ids(ids(kept)))
+    records = await read_topic(
+        settings.kafka_bootstrap_servers or "", topic, until=has_ids(ids(kept))
+    )
 
     assert ids_of(records) == set(ids(kept))
     assert len(await read_all(settings.kafka_bootstrap_servers or "", topic)) == 1
@@ -221,11 +233,13 @@ async def test_a_standby_takes_over_when_the_leaders_connection_dies(
 
         # The leader's session ends as if its process had died; it must notice at once.
         async with engine.connect() as conn:
-            await conn.execute(text("""
+            await conn.execute(
+                text("""
                 SELECT pg_terminate_backend(pid) FROM pg_locks
                 WHERE locktype = 'advisory' AND granted
                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """))
+            """)
+            )
         during = await commit(engine, "s-1", 3, after=2)
         await eventually(lambda: not leader.is_leader)
         await leader.stop()
@@ -244,13 +258,24 @@ async def test_a_relay_killed_between_commit_and_publish_loses_nothing(
     settings: Settings, engine: AsyncEngine, topic: str
 ) -> None:
     bootstrap = settings.kafka_bootstrap_servers or ""
-    env = {**os.environ, "CASCADE_ENVIRONMENT": "test", "CASCADE_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-           "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false", "CASCADE_TOPIC_PREFIX": settings.topic_prefix,
-           "CASCADE_RELAY_BATCH_SIZE": "5", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "CASCADE_ENVIRONMENT": "test",
+        "CASCADE_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "CASCADE_TOPIC_PREFIX": settings.topic_prefix,
+        "CASCADE_RELAY_BATCH_SIZE": "5",
+        "PYTHONPATH": str(ROOT),
+    }
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.support.relay_process",
-        engine.url.render_as_string(hide_password=False), "calls",
-        env=env, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "tests.support.relay_process",
+        engine.url.render_as_string(hide_password=False),
+        "calls",
+        env=env,
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
     )
     standby = Relay(settings, engine, topic)
     try:
@@ -300,8 +325,9 @@ async def test_events_committed_while_the_broker_is_down_arrive_when_it_returns(
     async def outage(*streams: str) -> list[Envelope]:
         await asyncio.to_thread(broker.stop)
         # Appends never wait for the broker: they complete while it is down.
-        written = [e for stream in streams
-                   for e in await asyncio.wait_for(commit(engine, stream, 1), 30)]
+        written = [
+            e for stream in streams for e in await asyncio.wait_for(commit(engine, stream, 1), 30)
+        ]
         await asyncio.sleep(1)  # the relay tries, and fails, meanwhile
         assert (await relay.backlog())[0] == len(written)
         await asyncio.to_thread(broker.start)  # same port, but a new and empty broker
@@ -370,17 +396,21 @@ async def test_a_restarted_relay_resumes_after_its_checkpoint(
         await second.stop()
 
 
-async def test_event_and_dead_letter_topics_are_kept_forever(settings: Settings, topic: str) -> None:
+async def test_event_and_dead_letter_topics_are_kept_forever(
+    settings: Settings, topic: str
+) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
     await admin.start()
     try:
         names = [topic, dead_letter_topic(settings, "reporting")]
         [answer] = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names])
+            [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]
+        )
     finally:
         await admin.close()
-    retention = {r[3]: dict((e[0], e[1]) for e in r[4]).get("retention.ms")
-                 for r in answer.resources}
+    retention = {
+        r[3]: dict((e[0], e[1]) for e in r[4]).get("retention.ms") for r in answer.resources
+    }
     assert retention == {name: "-1" for name in names}
 
 
@@ -422,8 +452,12 @@ async def test_a_broker_restarted_with_the_same_identity_gets_every_event_back(
     settings: Settings, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     async with same_identity_broker(tmp_path / "tansu.log") as broker:
-        own = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
-                                          "relay_broker_check_ms": 200})
+        own = settings.model_copy(
+            update={
+                "kafka_bootstrap_servers": broker.bootstrap_servers,
+                "relay_broker_check_ms": 200,
+            }
+        )
         topic = event_topic(own, "calls")
         await ensure_topics(own)
         relay = Relay(own, engine, topic)
@@ -436,8 +470,9 @@ async def test_a_broker_restarted_with_the_same_identity_gets_every_event_back(
             never = own.topic("never.created")
             await subscribe_briefly(broker.bootstrap_servers, never)
 
-            records = await read_topic(broker.bootstrap_servers, topic,
-                                       until=has_ids(ids(history)), timeout=30)
+            records = await read_topic(
+                broker.bootstrap_servers, topic, until=has_ids(ids(history)), timeout=30
+            )
             assert versions_by_stream(records) == {f"s-{n}": [1, 2] for n in range(8)}
             assert relay.republished_total == 1
             partitions = await topic_partitions(broker.bootstrap_servers)
@@ -453,8 +488,12 @@ async def test_a_topic_auto_created_with_the_wrong_partition_count_is_made_again
     settings: Settings, engine: AsyncEngine, tmp_path: Path
 ) -> None:
     async with same_identity_broker(tmp_path / "tansu.log") as broker:
-        own = settings.model_copy(update={"kafka_bootstrap_servers": broker.bootstrap_servers,
-                                          "relay_broker_check_ms": 200})
+        own = settings.model_copy(
+            update={
+                "kafka_bootstrap_servers": broker.bootstrap_servers,
+                "relay_broker_check_ms": 200,
+            }
+        )
         topic = event_topic(own, "calls")
         await ensure_topics(own)
         relay = Relay(own, engine, topic)
@@ -466,8 +505,9 @@ async def test_a_topic_auto_created_with_the_wrong_partition_count_is_made_again
             await asyncio.to_thread(broker.restart)
             await create_topic_as(broker.bootstrap_servers, topic, partitions=4)  # a stray client
             await relay.start()
-            records = await read_topic(broker.bootstrap_servers, topic,
-                                       until=has_ids(ids(history)), timeout=30)
+            records = await read_topic(
+                broker.bootstrap_servers, topic, until=has_ids(ids(history)), timeout=30
+            )
             assert versions_by_stream(records) == {"w-1": [1, 2, 3]}
             assert (await topic_partitions(broker.bootstrap_servers))[topic] == 6
         finally:
@@ -475,8 +515,9 @@ async def test_a_topic_auto_created_with_the_wrong_partition_count_is_made_again
 
 
 async def subscribe_briefly(bootstrap: str, topic: str) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id="curious",
-                                request_timeout_ms=1_000)
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id="curious", request_timeout_ms=1_000
+    )
     try:
         with contextlib.suppress(UnknownTopicOrPartitionError):  # it waited for it, in vain
             await consumer.start()

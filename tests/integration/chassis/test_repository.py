@@ -63,20 +63,24 @@ async def add(engine: AsyncEngine, repository: Repository, stream_id: str, n: in
 
 
 async def test_a_long_stream_loads_from_its_snapshot_and_the_events_after_it(
-    engine: AsyncEngine, repository: Repository,
+    engine: AsyncEngine,
+    repository: Repository,
 ) -> None:
     for n in range(1, 26):
         await add(engine, repository, "t-1", n)
     async with engine.connect() as conn:
-        snapshot_version = (await conn.execute(
-            text("SELECT version FROM snapshots WHERE stream_id = 't-1'"))).scalar_one()
+        snapshot_version = (
+            await conn.execute(text("SELECT version FROM snapshots WHERE stream_id = 't-1'"))
+        ).scalar_one()
         tally = await repository.get(conn, Tally, "t-1")
     assert snapshot_version == 20
     assert (tally.version, tally.total) == (25, sum(range(1, 26)))
     assert tally.replayed == 5
 
 
-async def test_a_stale_aggregate_cannot_be_saved(engine: AsyncEngine, repository: Repository) -> None:
+async def test_a_stale_aggregate_cannot_be_saved(
+    engine: AsyncEngine, repository: Repository
+) -> None:
     await add(engine, repository, "t-2", 1)
     async with engine.connect() as conn:
         stale = await repository.get(conn, Tally, "t-2")
@@ -87,7 +91,9 @@ async def test_a_stale_aggregate_cannot_be_saved(engine: AsyncEngine, repository
             await repository.save(conn, stale, CommandContext())
 
 
-async def test_an_unknown_aggregate_is_not_found(engine: AsyncEngine, repository: Repository) -> None:
+async def test_an_unknown_aggregate_is_not_found(
+    engine: AsyncEngine, repository: Repository
+) -> None:
     async with engine.connect() as conn:
         with pytest.raises(NotFound):
             await repository.get(conn, Tally, "nobody")

@@ -35,14 +35,26 @@ def tracer_provider() -> None:
 
 @pytest.fixture
 def consumer_process(settings: Settings, consumer_db: str) -> Iterator[subprocess.Popen[str]]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": str(settings.kafka_bootstrap_servers),
-           "CASCADE_TOPIC_PREFIX": settings.topic_prefix, "CASCADE_ENVIRONMENT": "test",
-           "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
-           "CASCADE_CONSUMER_SESSION_TIMEOUT_MS": "6000"}
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": str(settings.kafka_bootstrap_servers),
+        "CASCADE_TOPIC_PREFIX": settings.topic_prefix,
+        "CASCADE_ENVIRONMENT": "test",
+        "CASCADE_KAFKA_ENABLE_IDEMPOTENCE": "false",
+        "CASCADE_CONSUMER_SESSION_TIMEOUT_MS": "6000",
+    }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.traced_consumer", consumer_db,
-         event_topic(settings, NAME)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.support.traced_consumer",
+            consumer_db,
+            event_topic(settings, NAME),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         yield proc
@@ -75,23 +87,29 @@ def read_until(proc: subprocess.Popen[str], wanted: str) -> list[str]:
 
 
 async def test_a_trace_runs_from_the_http_command_into_another_process(
-    settings: Settings, service_database: MakeDatabase,
+    settings: Settings,
+    service_database: MakeDatabase,
     consumer_process: subprocess.Popen[str],
 ) -> None:
     await asyncio.wait_for(asyncio.to_thread(read_until, consumer_process, "joined"), 60)
     async with running(settings, await service_database(NAME)) as app, client_of(app) as client:
         response = await client.post(
-            "/v1/counters", json={"name": "traced"},
+            "/v1/counters",
+            json={"name": "traced"},
             headers={**auth(settings, "programme_manager"), "traceparent": INCOMING},
         )
         assert response.status_code == 201, response.text
         event_id = response.json()["event_ids"][0]
         handled = await asyncio.wait_for(
-            asyncio.to_thread(read_until, consumer_process, event_id), 60)
+            asyncio.to_thread(read_until, consumer_process, event_id), 60
+        )
     entry = json.loads(handled[-1])
     assert entry["trace_id"] == TRACE_ID
     assert entry["event_type"] == CounterCreated.event_type
-    records = await read_topic(str(settings.kafka_bootstrap_servers), event_topic(settings, NAME),
-                               until=has_ids([event_id]))
+    records = await read_topic(
+        str(settings.kafka_bootstrap_servers),
+        event_topic(settings, NAME),
+        until=has_ids([event_id]),
+    )
     published = [r for r in records if header(r, "id") == event_id]
     assert (header(published[0], "traceparent") or "").split("-")[1] == TRACE_ID

@@ -18,8 +18,9 @@ GRANT = 200_000 * EUR
 
 
 @pytest.fixture(scope="module")
-async def services(pg_server_url: str,
-                   kafka_bootstrap: str) -> AsyncIterator[tuple[World, Payments]]:
+async def services(
+    pg_server_url: str, kafka_bootstrap: str
+) -> AsyncIterator[tuple[World, Payments]]:
     async with three_services(pg_server_url, kafka_bootstrap) as running:
         yield running
 
@@ -28,9 +29,12 @@ async def contracted(world: World, organisation: dict[str, Any], requested: int)
     """An application selected at once in a new first-come-first-served call of a
     new programme, and signed."""
     call = await world.open_call(
-        selection_mode="first_come_first_served", criteria=[], budget_cents=1_000_000 * EUR,
-        max_grant_cents=250_000 * EUR, eligibility=[
-            {"type": "applicant_country_in", "countries": ["FR"]}])
+        selection_mode="first_come_first_served",
+        criteria=[],
+        budget_cents=1_000_000 * EUR,
+        max_grant_cents=250_000 * EUR,
+        eligibility=[{"type": "applicant_country_in", "countries": ["FR"]}],
+    )
     sme = world.as_("applicant", sub="sme-e2e")
     draft = await world.draft(sme, call, organisation["id"], requested_cents=requested)
     submitted = await world.act(sme, draft, "submit")
@@ -42,8 +46,7 @@ async def contracted(world: World, organisation: dict[str, Any], requested: int)
 
 
 async def application_status(world: World, application_id: str) -> str:
-    answer = await world.client.get(f"/v1/applications/{application_id}",
-                                    headers=world.manager)
+    answer = await world.client.get(f"/v1/applications/{application_id}", headers=world.manager)
     status: str = answer.json()["status"]
     return status
 

@@ -19,8 +19,13 @@ from tests.support.payments import Payments
 OFFICERS = ("fo-anna", "fo-ben", "fo-carl")
 # Weighted so that sequences reach payments and recoveries (`advance` is a grant's
 # next step, drawn twice in a batch it is a race), with cancellation rare.
-ACTIONS = ("order",) * 3 + ("approve",) * 3 + ("disburse",) * 3 + (
-    "fail", "recover", "receive", "report", "cancel") + ("advance",) * 12
+ACTIONS = (
+    ("order",) * 3
+    + ("approve",) * 3
+    + ("disburse",) * 3
+    + ("fail", "recover", "receive", "report", "cancel")
+    + ("advance",) * 12
+)
 NO_SUCH = "00000000-0000-7000-8000-000000000000"
 Command = Callable[[], Awaitable[httpx.Response]]
 
@@ -47,8 +52,14 @@ def prefer(items: list[dict[str, Any]], pick: int, **wanted: str) -> str:
     return str(fitting[pick % len(fitting)]["id"]) if fitting else NO_SUCH
 
 
-def command(payments: Payments, grants: list[dict[str, Any]], action: str, pick: int,
-            officer: str, share: int) -> Command:
+def command(
+    payments: Payments,
+    grants: list[dict[str, Any]],
+    action: str,
+    pick: int,
+    officer: str,
+    share: int,
+) -> Command:
     """One command on what the pick lands on, preferring targets it can act on; still
     often refused (a race lost, a wrong state, too much): that is the point."""
     grant = grants[pick % len(grants)]
@@ -58,19 +69,32 @@ def command(payments: Payments, grants: list[dict[str, Any]], action: str, pick:
     due = [i for i in instalments if i["status"] in ("due", "failed")] or instalments
     paths: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         "order": (f"/v1/instalments/{due[pick % len(due)]['id']}/payment-orders", fo, {}),
-        "approve": (f"/v1/payment-orders/{prefer(orders, pick, status='ordered')}/approve",
-                    fo, {}),
-        "disburse": (f"/v1/payment-orders/{prefer(orders, pick, status='approved')}/disbursed",
-                     fo, {"bank_reference": "B"}),
-        "fail": (f"/v1/payment-orders/{prefer(orders, pick, status='approved')}/failed", fo,
-                 {"reason": "bank refused"}),
-        "recover": (f"/v1/grants/{grant['id']}/recoveries", fo,
-                    {"amount_cents": max(1, grant["paid_cents"] * share // 100),
-                     "reason": "irregular"}),
-        "receive": (f"/v1/recoveries/{prefer(grant['recoveries'], pick, status='ordered')}"
-                    "/received", fo, {}),
-        "report": (f"/v1/grants/{grant['id']}/reports", payments.as_("applicant", sub="sme-cb"),
-                   {"summary": "done"}),
+        "approve": (f"/v1/payment-orders/{prefer(orders, pick, status='ordered')}/approve", fo, {}),
+        "disburse": (
+            f"/v1/payment-orders/{prefer(orders, pick, status='approved')}/disbursed",
+            fo,
+            {"bank_reference": "B"},
+        ),
+        "fail": (
+            f"/v1/payment-orders/{prefer(orders, pick, status='approved')}/failed",
+            fo,
+            {"reason": "bank refused"},
+        ),
+        "recover": (
+            f"/v1/grants/{grant['id']}/recoveries",
+            fo,
+            {"amount_cents": max(1, grant["paid_cents"] * share // 100), "reason": "irregular"},
+        ),
+        "receive": (
+            f"/v1/recoveries/{prefer(grant['recoveries'], pick, status='ordered')}/received",
+            fo,
+            {},
+        ),
+        "report": (
+            f"/v1/grants/{grant['id']}/reports",
+            payments.as_("applicant", sub="sme-cb"),
+            {"summary": "done"},
+        ),
         "cancel": (f"/v1/grants/{grant['id']}/cancel", payments.manager, {"reason": "fraud"}),
     }
     path, headers, body = paths[action]
@@ -81,8 +105,9 @@ async def approve_reports(payments: Payments, grants: list[dict[str, Any]]) -> N
     for grant in grants:
         for report in grant["reports"]:
             if report["status"] == "submitted":
-                await payments.post(f"/v1/grants/{grant['id']}/reports/{report['id']}/approve",
-                                    payments.manager)
+                await payments.post(
+                    f"/v1/grants/{grant['id']}/reports/{report['id']}/approve", payments.manager
+                )
 
 
 MOVED_BY = """
@@ -115,23 +140,37 @@ async def check_books(payments: Payments, call: str, grants: list[dict[str, Any]
         assert len(disbursed) == len(set(disbursed)), "an instalment was paid twice"
 
 
-batch = st.lists(st.tuples(st.sampled_from(ACTIONS), st.integers(0, 1000),
-                           st.sampled_from(OFFICERS), st.integers(0, 120)),
-                 min_size=2, max_size=6)
+batch = st.lists(
+    st.tuples(
+        st.sampled_from(ACTIONS),
+        st.integers(0, 1000),
+        st.sampled_from(OFFICERS),
+        st.integers(0, 120),
+    ),
+    min_size=2,
+    max_size=6,
+)
 
 
-@settings(max_examples=15, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(batches=st.lists(batch, min_size=6, max_size=10))
 async def test_concurrent_commands_never_break_the_books(
-    payments: Payments, batches: list[list[tuple[str, int, str, int]]],
+    payments: Payments,
+    batches: list[list[tuple[str, int, str, int]]],
 ) -> None:
     up = payments.upstream
     programme = await up.programme()
     call = await up.call(programme, budget_cents=100_000 * EUR)
     org = await up.organisation("sme-cb")
-    grants = [await payments.grant_of(await up.contract(call, programme, org, amount))
-              for amount in (40_000 * EUR, 30_000 * EUR + 1)]
+    grants = [
+        await payments.grant_of(await up.contract(call, programme, org, amount))
+        for amount in (40_000 * EUR, 30_000 * EUR + 1)
+    ]
     for commands in batches:
         answers = await asyncio.gather(*(command(payments, grants, *c)() for c in commands))
         assert all(a.status_code < 500 for a in answers), [a.text for a in answers]

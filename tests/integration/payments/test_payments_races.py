@@ -12,8 +12,9 @@ from tests.support.calls import EUR
 from tests.support.payments import Payments
 
 REPEAT = 20
-TWENTY_INSTALMENTS = [{"label": f"Tranche {n}", "percent": 5, "trigger": "on_signature"}
-                      for n in range(1, REPEAT + 1)]
+TWENTY_INSTALMENTS = [
+    {"label": f"Tranche {n}", "percent": 5, "trigger": "on_signature"} for n in range(1, REPEAT + 1)
+]
 
 
 def one_winner(answers: list[Any], loser_code: str) -> None:
@@ -28,22 +29,35 @@ async def test_racing_approvals_and_disbursements_of_one_order_have_one_winner(
     up = payments.upstream
     programme = await up.programme()
     call = await up.call(programme, instalments=TWENTY_INSTALMENTS)
-    grant = await payments.grant_of(await up.contract(
-        call, programme, await up.organisation("sme-race"), 20_000 * EUR + 19))
+    grant = await payments.grant_of(
+        await up.contract(call, programme, await up.organisation("sme-race"), 20_000 * EUR + 19)
+    )
     orderer = payments.officer("fo-anna")
 
     for instalment in grant["instalments"]:
-        order = (await payments.post(f"/v1/instalments/{instalment['id']}/payment-orders",
-                                     orderer)).json()
+        order = (
+            await payments.post(f"/v1/instalments/{instalment['id']}/payment-orders", orderer)
+        ).json()
         approve = f"/v1/payment-orders/{order['id']}/approve"
-        one_winner(list(await asyncio.gather(
-            payments.post(approve, payments.officer("fo-ben")),
-            payments.post(approve, payments.officer("fo-carl")))), "payment_order_not_pending")
+        one_winner(
+            list(
+                await asyncio.gather(
+                    payments.post(approve, payments.officer("fo-ben")),
+                    payments.post(approve, payments.officer("fo-carl")),
+                )
+            ),
+            "payment_order_not_pending",
+        )
         disbursed = f"/v1/payment-orders/{order['id']}/disbursed"
-        one_winner(list(await asyncio.gather(
-            payments.post(disbursed, orderer, bank_reference="SEPA-A"),
-            payments.post(disbursed, payments.officer("fo-ben"), bank_reference="SEPA-B"))),
-            "payment_order_not_approved")
+        one_winner(
+            list(
+                await asyncio.gather(
+                    payments.post(disbursed, orderer, bank_reference="SEPA-A"),
+                    payments.post(disbursed, payments.officer("fo-ben"), bank_reference="SEPA-B"),
+                )
+            ),
+            "payment_order_not_approved",
+        )
 
     events = await payments.events_of(grant["id"])
     assert (events.count("PaymentApproved"), events.count("PaymentDisbursed")) == (REPEAT, REPEAT)
@@ -59,8 +73,9 @@ async def test_concurrent_awards_never_commit_more_than_the_calls_budget(
     programme = await up.programme()
     call = await up.call(programme, budget_cents=100_000 * EUR)
     organisations = [await up.organisation(f"sme-rush-{n}") for n in range(8)]
-    applications = await asyncio.gather(*(
-        up.contract(call, programme, org, 30_000 * EUR) for org in organisations))
+    applications = await asyncio.gather(
+        *(up.contract(call, programme, org, 30_000 * EUR) for org in organisations)
+    )
 
     outcomes = sorted((await payments.decisions(list(applications))).values())
     assert outcomes == ["awarded"] * 3 + ["call_budget_exceeded"] * 5
@@ -77,7 +92,8 @@ async def test_concurrent_awards_in_two_programmes_share_one_de_minimis_headroom
     org = await up.organisation("sme-twice", pic_code="923456789")
     applications = await asyncio.gather(
         up.contract(calls[0], first, org, 200_000 * EUR),
-        up.contract(calls[1], second, org, 200_000 * EUR))
+        up.contract(calls[1], second, org, 200_000 * EUR),
+    )
 
     outcomes = sorted((await payments.decisions(list(applications))).values())
     assert outcomes == ["awarded", "de_minimis_exceeded"]
@@ -89,14 +105,18 @@ async def test_concurrent_awards_to_two_linked_enterprises_share_their_undertaki
     up = payments.upstream
     first, second = await up.programme(), await up.programme()
     calls = [await up.call(first), await up.call(second)]
-    parent, daughter = (await payments.organisation("sme-holding"),
-                        await payments.organisation("sme-subsidiary"))
-    linked = await payments.link(daughter.organisation_id, payments.manager, pic=parent.pic,
-                                 relation="controlled_by")
+    parent, daughter = (
+        await payments.organisation("sme-holding"),
+        await payments.organisation("sme-subsidiary"),
+    )
+    linked = await payments.link(
+        daughter.organisation_id, payments.manager, pic=parent.pic, relation="controlled_by"
+    )
     assert linked.status_code == 201, linked.text
     applications = await asyncio.gather(
         up.contract(calls[0], first, parent, 200_000 * EUR),
-        up.contract(calls[1], second, daughter, 200_000 * EUR))
+        up.contract(calls[1], second, daughter, 200_000 * EUR),
+    )
 
     outcomes = sorted((await payments.decisions(list(applications))).values())
     assert outcomes == ["awarded", "de_minimis_exceeded"]

@@ -15,13 +15,15 @@ AID = {"grantor": "Bpifrance", "granted_on": "2025-05-01", "amount_cents": 10_00
 
 
 async def recorded(payments: Payments, organisation_id: str) -> int:
-    return int(await payments.scalar("SELECT count(*) FROM events WHERE stream_id = :s",
-                                     s=f"state-aid-{organisation_id}"))
+    return int(
+        await payments.scalar(
+            "SELECT count(*) FROM events WHERE stream_id = :s", s=f"state-aid-{organisation_id}"
+        )
+    )
 
 
 async def test_a_link_to_oneself_is_refused_and_leaves_nothing(payments: Payments) -> None:
-    org = await payments.organisation("sme-self", vat_id="FR40303265045",
-                                               pic_code="123456789")
+    org = await payments.organisation("sme-self", vat_id="FR40303265045", pic_code="123456789")
     applicant = payments.as_("applicant", sub="sme-self")
     for named in ({"pic": "123456789"}, {"vat_id": "FR40303265045"}):
         refused = await payments.link(org.organisation_id, applicant, **named)
@@ -36,11 +38,13 @@ async def test_an_unknown_pic_is_kept_unverified_and_a_cycle_is_harmless(
     stranger = pic()
     manager = payments.manager
     assert (await payments.link(a.organisation_id, manager, pic=b.pic)).status_code == 201
-    unknown = await payments.link(b.organisation_id, manager, pic=stranger,
-                                  relation="controlled_by")
+    unknown = await payments.link(
+        b.organisation_id, manager, pic=stranger, relation="controlled_by"
+    )
     assert (unknown.status_code, unknown.json()["linked_known"]) == (201, False)
-    closing = await payments.link(a.organisation_id, manager, pic=stranger,
-                                  relation="shares_controller")
+    closing = await payments.link(
+        a.organisation_id, manager, pic=stranger, relation="shares_controller"
+    )
     assert closing.status_code == 201, closing.text
 
     register = await payments.de_minimis(a.organisation_id)
@@ -54,34 +58,41 @@ async def test_links_are_declared_by_members_or_programme_managers_only(
     payments: Payments,
 ) -> None:
     org = await payments.organisation("sme-own")
-    outsider = await payments.link(org.organisation_id, payments.as_("applicant", sub="x"),
-                                   pic=pic())
+    outsider = await payments.link(
+        org.organisation_id, payments.as_("applicant", sub="x"), pic=pic()
+    )
     assert (outsider.status_code, outsider.json()["code"]) == (403, "not_a_member")
     officer = await payments.link(org.organisation_id, payments.officer("fo-anna"), pic=pic())
     assert officer.status_code == 403
-    nobody = await payments.link("00000000-0000-7000-8000-000000000000", payments.manager,
-                                 pic=pic())
+    nobody = await payments.link(
+        "00000000-0000-7000-8000-000000000000", payments.manager, pic=pic()
+    )
     assert nobody.status_code == 404
     unnamed = await payments.link(org.organisation_id, payments.manager)
     assert unnamed.status_code == 422
     assert await recorded(payments, org.organisation_id) == 0
 
 
-@pytest.mark.parametrize(("changes", "field"), [
-    ({"rate_to_eur": "0"}, "rate_to_eur"),
-    ({"rate_to_eur": "-0.5", "currency": "CZK", "rate_source": "ECB"}, "rate_to_eur"),
-    ({"rate_to_eur": "1.1"}, "body"),
-    ({"currency": "CZK"}, "body"),
-    ({"amount_cents": 0}, "amount_cents"),
-    ({"amount_cents": 10.5}, "amount_cents"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"rate_to_eur": "0"}, "rate_to_eur"),
+        ({"rate_to_eur": "-0.5", "currency": "CZK", "rate_source": "ECB"}, "rate_to_eur"),
+        ({"rate_to_eur": "1.1"}, "body"),
+        ({"currency": "CZK"}, "body"),
+        ({"amount_cents": 0}, "amount_cents"),
+        ({"amount_cents": 10.5}, "amount_cents"),
+    ],
+)
 async def test_declared_aid_with_a_bad_rate_or_amount_is_refused(
-    payments: Payments, changes: dict[str, Any], field: str,
+    payments: Payments,
+    changes: dict[str, Any],
+    field: str,
 ) -> None:
     org = await payments.organisation("sme-rate")
-    refused = await payments.declare_aid(org.organisation_id,
-                                         payments.as_("applicant", sub="sme-rate"),
-                                         **{**AID, **changes})
+    refused = await payments.declare_aid(
+        org.organisation_id, payments.as_("applicant", sub="sme-rate"), **{**AID, **changes}
+    )
     assert refused.status_code == 422, refused.text
     assert [e["field"] for e in refused.json()["errors"]] == [field]
     assert await recorded(payments, org.organisation_id) == 0
@@ -91,8 +102,9 @@ async def test_a_programme_manager_records_aid_with_a_reason(payments: Payments)
     org = await payments.organisation("sme-pm")
     refused = await payments.declare_aid(org.organisation_id, payments.manager, **AID)
     assert (refused.status_code, refused.json()["code"]) == (422, "reason_required")
-    kept = await payments.declare_aid(org.organisation_id, payments.manager, **AID,
-                                      reason="central register extract")
+    kept = await payments.declare_aid(
+        org.organisation_id, payments.manager, **AID, reason="central register extract"
+    )
     assert (kept.status_code, kept.json()["recorded_as"]) == (201, "programme_manager")
     assert await recorded(payments, org.organisation_id) == 1
 
@@ -111,7 +123,9 @@ async def test_the_register_is_documented_in_openapi_and_asyncapi(payments: Paym
     asyncapi = (await payments.client.get("/asyncapi.json")).json()
     schemas = asyncapi["components"]["schemas"]
     assert {"rate_to_eur", "rate_source", "eur_cents", "granted_on", "reason"} <= set(
-        schemas["AidDeclared"]["properties"])
+        schemas["AidDeclared"]["properties"]
+    )
     assert {"linked_enterprise_id", "linked_known", "relation", "declared_by"} <= set(
-        schemas["EnterpriseLinkDeclared"]["properties"])
+        schemas["EnterpriseLinkDeclared"]["properties"]
+    )
     assert "DeclaredAidCorrected" in asyncapi["channels"]["payments.events"]["messages"]

@@ -50,16 +50,21 @@ async def databases(pg_server_url: str) -> AsyncIterator[dict[str, str]]:
 
 
 async def test_events_the_topic_never_brought_are_taken_from_the_feed_in_order(
-    pg_server_url: str, kafka_bootstrap: str, databases: dict[str, str],
+    pg_server_url: str,
+    kafka_bootstrap: str,
+    databases: dict[str, str],
 ) -> None:
     # The calls service publishes on topics reporting does not read: reporting's
     # calls topic holds only what the test puts there, as a broker that lost the rest.
     calls_settings = fresh_settings(pg_server_url, kafka_bootstrap)
     reporting_settings = fresh_settings(pg_server_url, kafka_bootstrap).model_copy(
-        update={"reporting_heal_interval_ms": 100})
+        update={"reporting_heal_interval_ms": 100}
+    )
     clock = FixedClock(T0)
-    async with (running_calls(calls_settings, databases["calls"], clock) as calls_app,
-                calls_client_of(calls_app) as calls):
+    async with (
+        running_calls(calls_settings, databases["calls"], clock) as calls_app,
+        calls_client_of(calls_app) as calls,
+    ):
         manager = auth(calls_settings, "programme_manager", sub="pm")
         programme = await new_programme(calls, manager)
         call = await new_call(calls, manager, programme["id"], budget_cents=250_000 * EUR)
@@ -73,9 +78,12 @@ async def test_events_the_topic_never_brought_are_taken_from_the_feed_in_order(
         forged = await forge_an_event(calls_app, programme["id"])
         status = (await calls.get(f"/v1/calls/{call['id']}", headers=manager)).json()["status"]
 
-        async with (running_reporting(reporting_settings, databases["reporting"], clock,
-                                      {"calls": calls_app}) as reporting_app,
-                    calls_client_of(reporting_app) as reporting):
+        async with (
+            running_reporting(
+                reporting_settings, databases["reporting"], clock, {"calls": calls_app}
+            ) as reporting_app,
+            calls_client_of(reporting_app) as reporting,
+        ):
             auditor = auth(reporting_settings, "auditor", sub="au")
 
             async def call_reported_as_at_the_source() -> bool:
@@ -86,15 +94,18 @@ async def test_events_the_topic_never_brought_are_taken_from_the_feed_in_order(
             await eventually(call_reported_as_at_the_source, timeout=30)
             report = await call_report(reporting, auditor, call["id"])
             assert report["call"]["budget_cents"] == 250_000 * EUR
-            programme_report = await reporting.get(f"/v1/reports/programmes/{programme['id']}",
-                                                   headers=auditor)
+            programme_report = await reporting.get(
+                f"/v1/reports/programmes/{programme['id']}", headers=auditor
+            )
             assert programme_report.status_code == 200, programme_report.text
             healer = one(reporting_app, GapHealer)
             async with reporting_app.state.chassis.engine.connect() as conn:
-                copied = dict((await conn.execute(text(
-                    "SELECT id, received_via FROM audit_events"))).all())
-                waiting = await conn.scalar(text(
-                    "SELECT count(*) FROM projection_records WHERE waiting"))
+                copied = dict(
+                    (await conn.execute(text("SELECT id, received_via FROM audit_events"))).all()
+                )
+                waiting = await conn.scalar(
+                    text("SELECT count(*) FROM projection_records WHERE waiting")
+                )
         # The programme and the call's first event came from the feed; the forged one not at all.
         assert copied[history[-1].id] == "topic"
         assert {copied[e.id] for e in history[:-1]} == {"feed"}
@@ -106,8 +117,9 @@ async def test_events_the_topic_never_brought_are_taken_from_the_feed_in_order(
 async def recorded(app: FastAPI, stream_id: str) -> list[Envelope]:
     chassis: Chassis = app.state.chassis
     async with chassis.engine.connect() as conn:
-        rows = await conn.execute(text("SELECT * FROM events WHERE stream_id = :s ORDER BY version"),
-                                  {"s": stream_id})
+        rows = await conn.execute(
+            text("SELECT * FROM events WHERE stream_id = :s ORDER BY version"), {"s": stream_id}
+        )
         return [envelope_from_row(row._mapping) for row in rows]
 
 
@@ -117,17 +129,21 @@ async def forge_an_event(app: FastAPI, stream_id: str) -> Any:
     must not take it in."""
     chassis: Chassis = app.state.chassis
     async with chassis.engine.begin() as conn:
-        return await conn.scalar(text("""
+        return await conn.scalar(
+            text("""
             INSERT INTO events (id, stream_type, stream_id, version, type, schema_version,
                 occurred_at, recorded_at, actor, correlation_id, payload, prev_hash, hash)
             SELECT gen_random_uuid(), stream_type, stream_id, version + 1, type, schema_version,
                 occurred_at, recorded_at, actor, correlation_id, payload, hash, repeat('f', 64)
             FROM events WHERE stream_id = :s ORDER BY version DESC LIMIT 1
-            RETURNING id"""), {"s": stream_id})
+            RETURNING id"""),
+            {"s": stream_id},
+        )
 
 
-async def call_report(client: httpx.AsyncClient, headers: dict[str, str],
-                      call_id: str) -> dict[str, Any]:
+async def call_report(
+    client: httpx.AsyncClient, headers: dict[str, str], call_id: str
+) -> dict[str, Any]:
     answer = await client.get(f"/v1/reports/calls/{call_id}", headers=headers)
     assert answer.status_code == 200, answer.text
     body: dict[str, Any] = answer.json()
@@ -137,4 +153,3 @@ async def call_report(client: httpx.AsyncClient, headers: dict[str, str],
 def one(app: FastAPI, kind: type[GapHealer]) -> GapHealer:
     [found] = [c for c in app.state.chassis.components if isinstance(c, kind)]
     return found
-

@@ -33,16 +33,19 @@ async def generations(rw: ReportingWorld) -> dict[int, str]:
         return {row.generation: row.state for row in rows}
 
 
-async def rebuild(rw: ReportingWorld, *, from_feeds: bool = False,
-                  while_building: Any = None) -> RebuildResult:
+async def rebuild(
+    rw: ReportingWorld, *, from_feeds: bool = False, while_building: Any = None
+) -> RebuildResult:
     chassis: Chassis = rw.reporting.state.chassis
-    job = Rebuild(chassis.settings, chassis.engine, feeds=feed_clients(rw.apps),
-                  before_swap=while_building)
+    job = Rebuild(
+        chassis.settings, chassis.engine, feeds=feed_clients(rw.apps), before_swap=while_building
+    )
     return await job.run(from_feeds=from_feeds)
 
 
 async def test_a_rebuild_from_the_topics_equals_the_live_projection(
-        reporting_world: ReportingWorld, story: Story) -> None:
+    reporting_world: ReportingWorld, story: Story
+) -> None:
     await reporting_world.settled()
     path = f"/v1/reports/programmes/{story.programme_id}"
     report = await reporting_world.get(path)
@@ -59,19 +62,25 @@ async def test_a_rebuild_from_the_topics_equals_the_live_projection(
     assert seen["states"][result.generation] == "building"
     assert seen["report"] == report  # still answered from the old generation
     assert (result.checksum, await live_checksum(reporting_world)) == (
-        live, (result.generation, live))
+        live,
+        (result.generation, live),
+    )
     assert result.events_read >= len(await reporting_world.source_event_ids())
     assert (await generations(reporting_world))[old] == "retired"
     assert await reporting_world.get(path) == report
     shown = await reporting_world.get("/v1/projections", checksum="true")
     [active] = [g for g in shown["items"] if g["state"] == "active"]
     assert (active["generation"], active["checksum"], shown["active_checksum"]) == (
-        result.generation, live, live)
+        result.generation,
+        live,
+        live,
+    )
     assert active["built_from"] == "topics"
 
 
 async def test_a_rebuild_from_the_feeds_as_well_equals_the_live_projection(
-        reporting_world: ReportingWorld, story: Story) -> None:
+    reporting_world: ReportingWorld, story: Story
+) -> None:
     await reporting_world.settled()
     _, live = await live_checksum(reporting_world)
     result = await rebuild(reporting_world, from_feeds=True)
@@ -80,13 +89,17 @@ async def test_a_rebuild_from_the_feeds_as_well_equals_the_live_projection(
 
 
 async def test_the_command_rebuilds_with_a_progress_bar_and_says_so(
-        reporting_world: ReportingWorld, story: Story) -> None:
+    reporting_world: ReportingWorld, story: Story
+) -> None:
     await reporting_world.settled()
     _, live = await live_checksum(reporting_world)
     settings = reporting_world.reporting.state.chassis.settings
-    env = {"CASCADE_REPORTING_DATABASE_URL": settings.database_url_of("reporting"),
-           "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
-           "CASCADE_TOPIC_PREFIX": settings.topic_prefix, "COLUMNS": "200"}
+    env = {
+        "CASCADE_REPORTING_DATABASE_URL": settings.database_url_of("reporting"),
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "CASCADE_TOPIC_PREFIX": settings.topic_prefix,
+        "COLUMNS": "200",
+    }
     answer = await asyncio.to_thread(CliRunner().invoke, cli, ["reporting", "rebuild"], env=env)
     assert answer.exit_code == 0, answer.output
     assert "Reading the event topics" in answer.output
@@ -94,22 +107,37 @@ async def test_the_command_rebuilds_with_a_progress_bar_and_says_so(
 
 
 async def test_events_that_arrive_during_a_rebuild_are_in_the_new_generation(
-        reporting_world: ReportingWorld, story: Story) -> None:
+    reporting_world: ReportingWorld, story: Story
+) -> None:
     world = reporting_world.world
     now = world.clock.now()
 
     async def more_calls() -> list[str]:
-        return [(await new_call(world.calls, world.manager, story.programme_id,
-                                budget_cents=1_000 * EUR, max_grant_cents=1_000 * EUR,
-                                min_grant_cents=0, opens_at=(now + DAY).isoformat(),
-                                closes_at=(now + 9 * DAY).isoformat()))["id"]
-                for _ in range(3)]
+        return [
+            (
+                await new_call(
+                    world.calls,
+                    world.manager,
+                    story.programme_id,
+                    budget_cents=1_000 * EUR,
+                    max_grant_cents=1_000 * EUR,
+                    min_grant_cents=0,
+                    opens_at=(now + DAY).isoformat(),
+                    closes_at=(now + 9 * DAY).isoformat(),
+                )
+            )["id"]
+            for _ in range(3)
+        ]
 
     result, added = await asyncio.gather(rebuild(reporting_world), more_calls())
     await reporting_world.settled()
 
-    listed = {c["call_id"] for c in (await reporting_world.get(
-        f"/v1/reports/programmes/{story.programme_id}"))["calls"]}
+    listed = {
+        c["call_id"]
+        for c in (await reporting_world.get(f"/v1/reports/programmes/{story.programme_id}"))[
+            "calls"
+        ]
+    }
     assert set(added) <= listed
     generation, live = await live_checksum(reporting_world)
     assert generation == result.generation

@@ -62,29 +62,37 @@ class History:
         """The transactions on the server that hold the commit-safe feed back."""
         chassis: Chassis = self.calls.state.chassis
         async with chassis.engine.connect() as conn:
-            rows = await conn.execute(text(
-                "SELECT datname, state, backend_xid::text, now() - xact_start, left(query, 120) "
-                "FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY xact_start"))
+            rows = await conn.execute(
+                text(
+                    "SELECT datname, state, backend_xid::text, now() - xact_start, left(query, 120) "
+                    "FROM pg_stat_activity WHERE backend_xid IS NOT NULL ORDER BY xact_start"
+                )
+            )
             return [tuple(row) for row in rows]
 
     async def newest(self) -> tuple[str, int]:
         chassis: Chassis = self.calls.state.chassis
         async with chassis.engine.connect() as conn:
-            row = (await conn.execute(text(
-                "SELECT stream_id, version FROM events ORDER BY position DESC LIMIT 1"))).one()
+            row = (
+                await conn.execute(
+                    text("SELECT stream_id, version FROM events ORDER BY position DESC LIMIT 1")
+                )
+            ).one()
         return row.stream_id, row.version
 
     async def verify(self, *services: str) -> dict[str, Any]:
-        answer = await self.reporting.get("/v1/audit/verify", headers=self.headers,
-                                          params={"service": list(services)} if services else {})
+        answer = await self.reporting.get(
+            "/v1/audit/verify",
+            headers=self.headers,
+            params={"service": list(services)} if services else {},
+        )
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
 
 
 def found(answer: dict[str, Any]) -> Found:
-    return {(d["found_in"], d["kind"], d["stream_id"], d["version"])
-            for d in answer["differences"]}
+    return {(d["found_in"], d["kind"], d["stream_id"], d["version"]) for d in answer["differences"]}
 
 
 @pytest.fixture(scope="module")
@@ -95,11 +103,14 @@ async def history(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[His
         await migrate(service, url)
     await ensure_topics(settings)  # before the relay could create one by publishing
     try:
-        async with (running_calls(settings, urls["calls"], clock) as calls_app,
-                    calls_client_of(calls_app) as calls,
-                    running_reporting(settings, urls["reporting"], clock,
-                                      {"calls": calls_app}) as reporting_app,
-                    calls_client_of(reporting_app) as reporting):
+        async with (
+            running_calls(settings, urls["calls"], clock) as calls_app,
+            calls_client_of(calls_app) as calls,
+            running_reporting(
+                settings, urls["reporting"], clock, {"calls": calls_app}
+            ) as reporting_app,
+            calls_client_of(reporting_app) as reporting,
+        ):
             manager = auth(settings, "programme_manager", sub="pm")
             found_history = History(calls_app, reporting, auth(settings, "auditor", sub="au"))
             programme = await new_programme(calls, manager)
@@ -113,8 +124,9 @@ async def history(pg_server_url: str, kafka_bootstrap: str) -> AsyncIterator[His
                 return bool(summary["audit_events"] == summary["feed_events"])
 
             await eventually(copied, timeout=30)
-            consumers = [c for c in reporting_app.state.chassis.components
-                         if isinstance(c, ConsumerRunner)]
+            consumers = [
+                c for c in reporting_app.state.chassis.components if isinstance(c, ConsumerRunner)
+            ]
             assert [c.dead_lettered_total for c in consumers] == [0]
             yield found_history
     finally:
@@ -128,7 +140,8 @@ async def test_an_untouched_history_is_intact(history: History) -> None:
 
 
 async def test_each_tampering_at_the_source_is_named(
-    history: History, monkeypatch: pytest.MonkeyPatch,
+    history: History,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """With pages of 4 events (feed, copy and scratch table alike), so that
     streams and tamperings fall on either side of page boundaries."""
@@ -155,16 +168,22 @@ async def test_each_tampering_at_the_source_is_named(
         "UPDATE events SET version = version + 1000 WHERE stream_id = :swapped",
         "UPDATE events SET version = 1003 - version WHERE stream_id = :swapped",
         """DELETE FROM events WHERE stream_id = :newest_stream AND version = :newest_version""",
-        edited=edited, removed=removed, inserted=inserted, swapped=swapped,
-        newest_stream=newest[0], newest_version=newest[1])
+        edited=edited,
+        removed=removed,
+        inserted=inserted,
+        swapped=swapped,
+        newest_stream=newest[0],
+        newest_version=newest[1],
+    )
 
     before = (await history.verify("calls"))["sources"]["calls"]["audit_events"]
 
     async def feed_has_the_insert() -> bool:
         # The feed shows a commit once every transaction older than it has ended
         # (commit-safe order): on a shared server, that can take a moment.
-        return bool((await history.verify("calls"))["sources"]["calls"]["feed_events"]
-                    == before - 2 + 1)
+        return bool(
+            (await history.verify("calls"))["sources"]["calls"]["feed_events"] == before - 2 + 1
+        )
 
     try:
         await eventually(feed_has_the_insert, timeout=90)
@@ -175,18 +194,25 @@ async def test_each_tampering_at_the_source_is_named(
     differences = found(answer)
     assert answer["intact"] is False
     assert {
-        ("source", "altered", edited, 2), ("cross_check", "changed_at_source", edited, 2),
-        ("source", "missing", removed, 1), ("cross_check", "removed_at_source", removed, 1),
-        ("source", "altered", inserted, 3), ("cross_check", "not_received", inserted, 3),
-        ("source", "altered", swapped, 1), ("source", "altered", swapped, 2),
+        ("source", "altered", edited, 2),
+        ("cross_check", "changed_at_source", edited, 2),
+        ("source", "missing", removed, 1),
+        ("cross_check", "removed_at_source", removed, 1),
+        ("source", "altered", inserted, 3),
+        ("cross_check", "not_received", inserted, 3),
+        ("source", "altered", swapped, 1),
+        ("source", "altered", swapped, 2),
         ("cross_check", "changed_at_source", swapped, 1),
         ("cross_check", "changed_at_source", swapped, 2),
         ("cross_check", "removed_at_source", newest[0], newest[1]),
     } <= differences
     assert {d["source"] for d in answer["differences"]} == {"calls"}
     assert not [d for d in answer["differences"] if d["found_in"] == "audit_copy"]
-    [changed] = [d for d in answer["differences"]
-                 if (d["kind"], d["stream_id"]) == ("changed_at_source", edited)]
+    [changed] = [
+        d
+        for d in answer["differences"]
+        if (d["kind"], d["stream_id"]) == ("changed_at_source", edited)
+    ]
     assert "payload" in changed["detail"]
     assert changed["event_id"]
 
@@ -194,7 +220,9 @@ async def test_each_tampering_at_the_source_is_named(
 async def test_a_source_that_cannot_be_reached_is_named_not_a_failure(history: History) -> None:
     answer = await history.verify("applications")
     assert [(d["kind"], d["source"]) for d in answer["differences"]] == [
-        ("source_unreachable", "applications")]
-    bad = await history.reporting.get("/v1/audit/verify", headers=history.headers,
-                                      params={"service": "ledger"})
+        ("source_unreachable", "applications")
+    ]
+    bad = await history.reporting.get(
+        "/v1/audit/verify", headers=history.headers, params={"service": "ledger"}
+    )
     assert (bad.status_code, bad.json()["code"]) == (422, "invalid_input")

@@ -22,8 +22,7 @@ def drafted(*partners: str) -> Application:
 
 def submitted() -> Application:
     organisation = Organisation("o1")
-    organisation.register("Org", "FR", "small", "123456789", None, date(2020, 1, 1), (),
-                          "sme", NOW)
+    organisation.register("Org", "FR", "small", "123456789", None, date(2020, 1, 1), (), "sme", NOW)
     application = drafted()
     application.submit(organisation.ref, (), 1, (PASS,), 1, NOW)
     return application
@@ -57,6 +56,7 @@ def test_an_organisation_appears_once_in_an_application() -> None:
 
 def test_an_organisation_without_pic_or_vat_id_is_refused() -> None:
     with pytest.raises(RuleViolation) as refused:
-        Organisation("o2").register("Org", "FR", "small", None, None, date(2020, 1, 1), (),
-                                    "sme", NOW)
+        Organisation("o2").register(
+            "Org", "FR", "small", None, None, date(2020, 1, 1), (), "sme", NOW
+        )
     assert refused.value.code == "identifier_required"

@@ -35,7 +35,8 @@ def test_a_plan_balances_the_loads_across_applications() -> None:
     assert chosen["a0"] == ["e1", "e2", "e3"]
     assert chosen["a1"] == ["e4", "e5", "e1"]
     assert Counter(e for picked in chosen.values() for e in picked) == {
-        f"e{i}": 3 for i in range(1, 6)}
+        f"e{i}": 3 for i in range(1, 6)
+    }
 
 
 def test_a_plan_without_enough_unconflicted_evaluators_is_refused() -> None:

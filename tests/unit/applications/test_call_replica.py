@@ -16,12 +16,21 @@ SECOND = timedelta(seconds=1)
 
 
 def call(status: str = "open") -> CallReplica:
-    terms = CallTerms.model_validate({
-        "code": "V1", "title": "Vouchers", "kind": "innovation_voucher",
-        "selection_mode": "first_come_first_served", "budget_cents": 100,
-        "max_grant_cents": 10, "min_grant_cents": 1, "opens_at": OPENS, "closes_at": CLOSES,
-        "objectives": ["adopt"],
-        "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}]})
+    terms = CallTerms.model_validate(
+        {
+            "code": "V1",
+            "title": "Vouchers",
+            "kind": "innovation_voucher",
+            "selection_mode": "first_come_first_served",
+            "budget_cents": 100,
+            "max_grant_cents": 10,
+            "min_grant_cents": 1,
+            "opens_at": OPENS,
+            "closes_at": CLOSES,
+            "objectives": ["adopt"],
+            "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}],
+        }
+    )
     return CallReplica("c", "p", status, 1, terms)
 
 

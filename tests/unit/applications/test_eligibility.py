@@ -17,15 +17,32 @@ from services.calls.events import (
 )
 
 
-def member(name: str, country: str = "FR", size: str = "small", *tags: str,
-           registered_on: date = date(2020, 1, 1)) -> Member:
-    ref = OrganisationRef.model_validate({"organisation_id": f"id-{name}", "name": name,
-                                          "country": country, "size": size, "pic": "123456789"})
+def member(
+    name: str,
+    country: str = "FR",
+    size: str = "small",
+    *tags: str,
+    registered_on: date = date(2020, 1, 1),
+) -> Member:
+    ref = OrganisationRef.model_validate(
+        {
+            "organisation_id": f"id-{name}",
+            "name": name,
+            "country": country,
+            "size": size,
+            "pic": "123456789",
+        }
+    )
     return Member(ref, registered_on, frozenset(tags))
 
 
-def candidate(*partners: Member, lead: Member | None = None, trl: int = 4,
-              requested_cents: int = 5_000_000, awarded: frozenset[str] = frozenset()) -> Candidate:
+def candidate(
+    *partners: Member,
+    lead: Member | None = None,
+    trl: int = 4,
+    requested_cents: int = 5_000_000,
+    awarded: frozenset[str] = frozenset(),
+) -> Candidate:
     return Candidate(lead or member("Aero"), partners, trl, requested_cents, awarded)
 
 
@@ -51,7 +68,11 @@ def test_a_large_enterprise_fails_a_call_for_smes() -> None:
 def test_the_trl_band_includes_both_ends() -> None:
     rule = TrlBetween(min=4, max=6)
     assert [assess((rule,), candidate(trl=t))[0].passed for t in (3, 4, 6, 7)] == [
-        False, True, True, False]
+        False,
+        True,
+        True,
+        False,
+    ]
     assert "outside the call's band of 4 to 6" in assess((rule,), candidate(trl=7))[0].reason
 
 
@@ -94,7 +115,9 @@ def test_every_rule_is_reported_in_the_call_order_even_when_the_first_fails() ->
     rules = (TrlBetween(min=1, max=2), ApplicantCountryIn(countries=("FR",)))
     outcomes = assess(rules, candidate())
     assert [(o.type, o.passed) for o in outcomes] == [
-        ("trl_between", False), ("applicant_country_in", True)]
+        ("trl_between", False),
+        ("applicant_country_in", True),
+    ]
 
 
 def test_every_rule_type_a_call_can_hold_has_a_check() -> None:

@@ -27,15 +27,32 @@ RULES = TypeAdapter(EligibilityRule)
 
 
 def terms(**changes: Any) -> CallTerms:
-    return CallTerms.model_validate({
-        "code": "IP-LOW", "title": "Innovation", "kind": "innovation_voucher",
-        "selection_mode": "ranked", "budget_cents": 600_000_00, "max_grant_cents": 60_000_00,
-        "min_grant_cents": 10_000_00, "planned_awards": 10, "opens_at": T0 + DAY,
-        "closes_at": T0 + 30 * DAY, "objectives": ["innovate"],
-        "criteria": [{"code": "excellence", "title": "Excellence", "weight": 1,
-                      "max_score": 5, "threshold": 3}],
-        "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}],
-        **changes})
+    return CallTerms.model_validate(
+        {
+            "code": "IP-LOW",
+            "title": "Innovation",
+            "kind": "innovation_voucher",
+            "selection_mode": "ranked",
+            "budget_cents": 600_000_00,
+            "max_grant_cents": 60_000_00,
+            "min_grant_cents": 10_000_00,
+            "planned_awards": 10,
+            "opens_at": T0 + DAY,
+            "closes_at": T0 + 30 * DAY,
+            "objectives": ["innovate"],
+            "criteria": [
+                {
+                    "code": "excellence",
+                    "title": "Excellence",
+                    "weight": 1,
+                    "max_score": 5,
+                    "threshold": 3,
+                }
+            ],
+            "instalments": [{"label": "All", "percent": 100, "trigger": "on_signature"}],
+            **changes,
+        }
+    )
 
 
 def programme(budget_cents: int = 1_000_000_00) -> Programme:
@@ -56,32 +73,36 @@ def test_every_rule_type_describes_itself_for_a_frontend() -> None:
         "applicant_size_in": {"sizes": ["micro", "small"]},
         "trl_between": {"min": 4, "max": 6},
         "requested_between": {"min_cents": 500_000, "max_cents": 6_000_000},
-        "consortium": {"min_members": 3, "min_distinct_countries": 3,
-                       "required_tags": ["defence"]},
+        "consortium": {"min_members": 3, "min_distinct_countries": 3, "required_tags": ["defence"]},
         "one_award_per_beneficiary_in_programme": {},
         "registered_before": {"date": "2024-01-01"},
     }
     assert set(examples) == set(RULE_TYPES)
-    descriptions = [RULES.validate_python({"type": t, **p}).describe()
-                    for t, p in examples.items()]
+    descriptions = [RULES.validate_python({"type": t, **p}).describe() for t, p in examples.items()]
     assert descriptions[3] == "The amount requested is between 5,000.00 and 60,000.00."
     assert descriptions[6] == "The applicant was registered before 2024-01-01."
     assert all(d.endswith(".") for d in descriptions)
 
 
 def test_rule_parameters_that_cannot_work_are_refused() -> None:
-    for bad in ({"type": "trl_between", "min": 0, "max": 4},
-                {"type": "consortium", "min_members": 1, "min_distinct_countries": 2},
-                {"type": "applicant_country_in", "countries": []},
-                {"type": "one_award_per_beneficiary_in_programme", "per": "call"}):
+    for bad in (
+        {"type": "trl_between", "min": 0, "max": 4},
+        {"type": "consortium", "min_members": 1, "min_distinct_countries": 2},
+        {"type": "applicant_country_in", "countries": []},
+        {"type": "one_award_per_beneficiary_in_programme", "per": "call"},
+    ):
         with pytest.raises(ValidationError):
             RULES.validate_python(bad)
 
 
 def test_a_twelve_award_call_of_six_million_fits_but_one_cent_less_does_not() -> None:
     limits = ProgrammeLimits(OBJECTIVES, None)
-    fits = terms(budget_cents=6_000_000_00, max_grant_cents=500_000_00,
-                 min_grant_cents=500_000_00, planned_awards=12)
+    fits = terms(
+        budget_cents=6_000_000_00,
+        max_grant_cents=500_000_00,
+        min_grant_cents=500_000_00,
+        planned_awards=12,
+    )
     assert check_terms(fits, limits) == []
     short = fits.model_copy(update={"budget_cents": 6_000_000_00 - 1})
     assert [e["type"] for e in check_terms(short, limits)] == ["planned_awards_above_budget"]

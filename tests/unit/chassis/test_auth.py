@@ -19,13 +19,22 @@ SECRET = "a-test-secret-that-is-long-enough-0123456789"
 
 def settings(**overrides: Any) -> Settings:
     # Every token setting stated, so the shell's CASCADE_* variables cannot leak in.
-    values: dict[str, Any] = {"environment": "test", "jwt_secret": SECRET, "jwt_jwks_url": None,
-                              "jwt_issuer": None, "jwt_audience": None}
+    values: dict[str, Any] = {
+        "environment": "test",
+        "jwt_secret": SECRET,
+        "jwt_jwks_url": None,
+        "jwt_issuer": None,
+        "jwt_audience": None,
+    }
     return Settings(**{**values, **overrides})
 
 
-def signed(claims: dict[str, Any], *, secret: str = SECRET, expires_in: timedelta | None =
-           timedelta(minutes=5)) -> str:
+def signed(
+    claims: dict[str, Any],
+    *,
+    secret: str = SECRET,
+    expires_in: timedelta | None = timedelta(minutes=5),
+) -> str:
     if expires_in is not None:
         claims = {"exp": datetime.now(UTC) + expires_in, **claims}
     return jwt.encode(claims, secret, algorithm="HS256")
@@ -41,8 +50,9 @@ def unsigned(claims: dict[str, Any]) -> str:
 async def test_a_minted_token_gives_its_subject_roles_and_name() -> None:
     token = mint_token(settings(), "alice", ["programme_manager", "auditor"], name="Alice")
     principal = await TokenVerifier(settings()).authenticate(token)
-    assert principal == Principal(sub="alice", roles=frozenset({"programme_manager", "auditor"}),
-                                  name="Alice")
+    assert principal == Principal(
+        sub="alice", roles=frozenset({"programme_manager", "auditor"}), name="Alice"
+    )
     assert principal.actor.roles == ("auditor", "programme_manager")
 
 
@@ -69,20 +79,28 @@ async def test_a_token_without_expiry_is_refused() -> None:
         await TokenVerifier(settings()).authenticate(token)
 
 
-@pytest.mark.parametrize("claims", [
-    {"sub": "", "roles": ["admin"]},
-    {"sub": "alice", "roles": "admin"},  # a string would otherwise read as its letters
-    {"sub": "alice", "roles": [1]},
-    {"sub": "alice", "roles": ["admin"], "name": 7},
-])
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"sub": "", "roles": ["admin"]},
+        {"sub": "alice", "roles": "admin"},  # a string would otherwise read as its letters
+        {"sub": "alice", "roles": [1]},
+        {"sub": "alice", "roles": ["admin"], "name": 7},
+    ],
+)
 async def test_a_token_with_malformed_claims_is_refused(claims: dict[str, Any]) -> None:
     with pytest.raises(Unauthorized):
         await TokenVerifier(settings()).authenticate(signed(claims))
 
 
 async def test_an_unsigned_token_is_refused() -> None:
-    token = unsigned({"sub": "mallory", "roles": ["admin"],
-                      "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp())})
+    token = unsigned(
+        {
+            "sub": "mallory",
+            "roles": ["admin"],
+            "exp": int((datetime.now(UTC) + timedelta(hours=1)).timestamp()),
+        }
+    )
     with pytest.raises(Unauthorized, match="HS256"):
         await TokenVerifier(settings()).authenticate(token)
 

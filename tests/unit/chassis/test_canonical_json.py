@@ -29,19 +29,34 @@ def reference(value: Any) -> bytes:
             return v
         return str(v)
 
-    return json.dumps(walk(value), sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode()
+    return json.dumps(
+        walk(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
 
 
-instants = st.datetimes(timezones=st.sampled_from(
-    [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]))
-leaves = (st.none() | st.booleans() | st.integers() | st.text()
-          | st.floats(allow_nan=False) | st.uuids() | instants)
+instants = st.datetimes(
+    timezones=st.sampled_from(
+        [UTC, timezone(timedelta(hours=2)), timezone(timedelta(hours=-5, minutes=-30))]
+    )
+)
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.floats(allow_nan=False)
+    | st.uuids()
+    | instants
+)
 values = st.recursive(
     leaves,
-    lambda inner: st.lists(inner, max_size=4) | st.tuples(inner, inner)
-    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
-    max_leaves=20)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.tuples(inner, inner)
+        | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
 
 
 @given(values)

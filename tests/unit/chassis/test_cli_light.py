@@ -8,8 +8,17 @@ import sys
 
 import pytest
 
-HEAVY = ("fastapi", "starlette", "sqlalchemy", "aiokafka", "asyncpg", "httpx", "uvicorn",
-         "alembic", "services.calls.main")
+HEAVY = (
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "aiokafka",
+    "asyncpg",
+    "httpx",
+    "uvicorn",
+    "alembic",
+    "services.calls.main",
+)
 PROBE = """
 import sys
 from cascade.cli.main import app
@@ -24,16 +33,27 @@ sys.stderr.write("HEAVY=" + ",".join(heavy) + "\\n")
 
 def loaded_by(*arguments: str) -> list[str]:
     env = {"CASCADE_ENVIRONMENT": "development", "PATH": ""}
-    run = subprocess.run([sys.executable, "-c", PROBE.format(heavy=HEAVY), *arguments],
-                         capture_output=True, text=True, env=env, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, "-c", PROBE.format(heavy=HEAVY), *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
     [line] = [x for x in run.stderr.splitlines() if x.startswith("HEAVY=")]
     return [m for m in line.removeprefix("HEAVY=").split(",") if m]
 
 
-@pytest.mark.parametrize("arguments", [
-    ("--help",), ("token", "--role", "admin", "--sub", "alice"), ("reporting", "--help"),
-    ("dlq", "--help"),
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("--help",),
+        ("token", "--role", "admin", "--sub", "alice"),
+        ("reporting", "--help"),
+        ("dlq", "--help"),
+    ],
+)
 def test_the_command_line_imports_no_service_machinery(arguments: tuple[str, ...]) -> None:
     assert loaded_by(*arguments) == []
 

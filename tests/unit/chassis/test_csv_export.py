@@ -17,7 +17,12 @@ def test_text_that_would_start_a_formula_is_prefixed_with_a_quote(start: str) ->
 
 def test_other_text_and_numbers_stay_as_they_are() -> None:
     assert [safe_cell(v) for v in ("Aerotech SAS", "x=1", "", 1999, -5)] == [
-        "Aerotech SAS", "x=1", "", 1999, -5]
+        "Aerotech SAS",
+        "x=1",
+        "",
+        1999,
+        -5,
+    ]
 
 
 def test_a_separator_quote_or_line_break_stays_inside_its_cell() -> None:

@@ -37,15 +37,27 @@ async def answer_of(error: BaseException) -> httpx.Response:
         return await client.get("/fails")
 
 
-@pytest.mark.parametrize("error", [
-    ConnectionRefusedError(111, "Connect call failed"),
-    FileNotFoundError(2, "No such file or directory"),  # the Unix socket is gone
-    ConnectionResetError(104, "Connection reset by peer"),
-    PoolTimeout("QueuePool limit of size 10 overflow 10 reached"),
-    DBAPIError("SELECT 1", None, PostgresError("sorry, too many clients already", "53300")),
-    DBAPIError("SELECT 1", None, PostgresError("terminating connection", "57P01")),
-    DBAPIError("SELECT 1", None, PostgresError("connection failure", "08006")),
-], ids=["refused", "socket-gone", "reset", "pool-exhausted", "too-many-clients", "admin-shutdown", "connection-failure"])
+@pytest.mark.parametrize(
+    "error",
+    [
+        ConnectionRefusedError(111, "Connect call failed"),
+        FileNotFoundError(2, "No such file or directory"),  # the Unix socket is gone
+        ConnectionResetError(104, "Connection reset by peer"),
+        PoolTimeout("QueuePool limit of size 10 overflow 10 reached"),
+        DBAPIError("SELECT 1", None, PostgresError("sorry, too many clients already", "53300")),
+        DBAPIError("SELECT 1", None, PostgresError("terminating connection", "57P01")),
+        DBAPIError("SELECT 1", None, PostgresError("connection failure", "08006")),
+    ],
+    ids=[
+        "refused",
+        "socket-gone",
+        "reset",
+        "pool-exhausted",
+        "too-many-clients",
+        "admin-shutdown",
+        "connection-failure",
+    ],
+)
 async def test_a_database_out_of_reach_is_503_with_retry_after(error: BaseException) -> None:
     answer = await answer_of(error)
     assert answer.status_code == 503

@@ -46,9 +46,19 @@ def make_registry() -> tuple[EventRegistry, type[Event]]:
 def envelope(type_: str, version: int, payload: dict[str, object]) -> Envelope:
     now = datetime(2026, 1, 1, tzinfo=UTC)
     return Envelope(
-        id=uuid7(), type=type_, schema_version=version, stream_type="grant", stream_id="g-1",
-        version=1, occurred_at=now, recorded_at=now, actor=Actor(sub="alice"),
-        correlation_id=uuid4(), payload=payload, prev_hash="0" * 64, hash="x",
+        id=uuid7(),
+        type=type_,
+        schema_version=version,
+        stream_type="grant",
+        stream_id="g-1",
+        version=1,
+        occurred_at=now,
+        recorded_at=now,
+        actor=Actor(sub="alice"),
+        correlation_id=uuid4(),
+        payload=payload,
+        prev_hash="0" * 64,
+        hash="x",
     )
 
 

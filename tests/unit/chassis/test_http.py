@@ -8,11 +8,20 @@ from shared.errors import InvalidInput
 from shared.http import etag, parse_if_match
 
 
-@pytest.mark.parametrize(("header", "version"), [
-    (None, None), ("*", None), ('"3"', 3), (' "12" ', 12), ('W/"7"', 7), (etag(42), 42),
-])
-def test_if_match_names_the_version_a_command_expects(header: str | None,
-                                                      version: int | None) -> None:
+@pytest.mark.parametrize(
+    ("header", "version"),
+    [
+        (None, None),
+        ("*", None),
+        ('"3"', 3),
+        (' "12" ', 12),
+        ('W/"7"', 7),
+        (etag(42), 42),
+    ],
+)
+def test_if_match_names_the_version_a_command_expects(
+    header: str | None, version: int | None
+) -> None:
     assert parse_if_match(header) == version
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from shared.idempotency import IdempotentRequest
 
 
-def fingerprint(path: str = "/v1/calls", body: bytes = b'{"a": 1, "b": [1, 2]}',
-                method: str = "POST", query: str = "") -> str:
+def fingerprint(
+    path: str = "/v1/calls",
+    body: bytes = b'{"a": 1, "b": [1, 2]}',
+    method: str = "POST",
+    query: str = "",
+) -> str:
     return IdempotentRequest.of("alice", "k1", method, path, query, body).request_hash
 
 

@@ -15,11 +15,20 @@ def chain(n: int) -> tuple[list[dict[str, Any]], Head]:
     rows, prev = [], GENESIS
     for v in range(1, n + 1):
         row: dict[str, Any] = {
-            "id": f"e{v}", "type": "tests.Counted", "schema_version": 1, "stream_type": "c",
-            "stream_id": "s", "version": v, "occurred_at": T0 + timedelta(minutes=v),
-            "recorded_at": T0 + timedelta(minutes=v), "actor": {"sub": "a", "roles": []},
-            "correlation_id": "c", "causation_id": None, "traceparent": None,
-            "payload": {"n": v}, "prev_hash": prev,
+            "id": f"e{v}",
+            "type": "tests.Counted",
+            "schema_version": 1,
+            "stream_type": "c",
+            "stream_id": "s",
+            "version": v,
+            "occurred_at": T0 + timedelta(minutes=v),
+            "recorded_at": T0 + timedelta(minutes=v),
+            "actor": {"sub": "a", "roles": []},
+            "correlation_id": "c",
+            "causation_id": None,
+            "traceparent": None,
+            "payload": {"n": v},
+            "prev_hash": prev,
         }
         row["hash"] = prev = event_hash(KEY, prev, row)
         rows.append(row)

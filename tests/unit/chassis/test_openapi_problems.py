@@ -24,8 +24,12 @@ def document(service: str) -> dict[str, Any]:
 
 
 def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    return [(path, method, op) for path, item in schema["paths"].items()
-            for method, op in item.items() if method in METHODS and path != "/healthz"]
+    return [
+        (path, method, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if method in METHODS and path != "/healthz"
+    ]
 
 
 @pytest.mark.parametrize("service", NAMES)
@@ -48,10 +52,16 @@ def test_each_operation_documents_its_problems_with_the_problem_schema(service: 
         if method == "patch":
             assert 428 in problems, (method, path)
         for status, answer in problems.items():
-            assert answer["content"] == {PROBLEM: {"schema": {
-                "$ref": "#/components/schemas/Problem"}}}, (method, path, status)
+            assert answer["content"] == {
+                PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }, (method, path, status)
     assert schema["components"]["schemas"]["Problem"]["required"] == [
-        "type", "title", "status", "code", "detail"]
+        "type",
+        "title",
+        "status",
+        "code",
+        "detail",
+    ]
 
 
 def test_a_query_naming_a_resource_may_answer_404() -> None:

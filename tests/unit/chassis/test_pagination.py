@@ -26,11 +26,19 @@ def b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-@pytest.mark.parametrize("cursor", [
-    "", "!!!", "not a cursor", b64(b"not json"), b64(b'["2026-03-01T12:30:00Z"]'),
-    b64(b'["yesterday", "0193a000-0000-7000-8000-000000000000"]'), b64(b"[" * 5000),
-    b64(b'{"at": 1}'),
-])
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "!!!",
+        "not a cursor",
+        b64(b"not json"),
+        b64(b'["2026-03-01T12:30:00Z"]'),
+        b64(b'["yesterday", "0193a000-0000-7000-8000-000000000000"]'),
+        b64(b"[" * 5000),
+        b64(b'{"at": 1}'),
+    ],
+)
 def test_a_cursor_this_list_did_not_hand_out_is_refused(cursor: str) -> None:
     with pytest.raises(InvalidCursor) as refused:
         decode_cursor(cursor, Key)
@@ -39,8 +47,9 @@ def test_a_cursor_this_list_did_not_hand_out_is_refused(cursor: str) -> None:
 
 
 @pytest.mark.parametrize(("rows", "limit", "more"), [(5, 3, True), (3, 3, False), (0, 3, False)])
-def test_a_page_has_a_next_cursor_only_when_more_rows_follow(rows: int, limit: int,
-                                                            more: bool) -> None:
+def test_a_page_has_a_next_cursor_only_when_more_rows_follow(
+    rows: int, limit: int, more: bool
+) -> None:
     request = PageRequest(limit=limit, cursor=None)
     fetched = list(range(rows))[: request.fetch]
     page = request.page(fetched, key=lambda n: (n,))

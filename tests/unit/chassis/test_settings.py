@@ -51,8 +51,9 @@ def test_production_starts_with_its_own_secrets() -> None:
 
 
 def test_production_verifying_tokens_against_a_jwks_needs_no_jwt_secret() -> None:
-    settings = Settings(environment="production", jwt_jwks_url="https://id.cascade.eu/jwks",
-                        integrity_key=OWN_KEY)
+    settings = Settings(
+        environment="production", jwt_jwks_url="https://id.cascade.eu/jwks", integrity_key=OWN_KEY
+    )
     assert settings.jwt_jwks_url == "https://id.cascade.eu/jwks"
 
 

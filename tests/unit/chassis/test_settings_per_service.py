@@ -28,7 +28,8 @@ def test_the_variables_of_each_service_are_read(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_a_service_without_settings_of_its_own_gets_the_defaults(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example:5432/postgres")
     settings = Settings()
     assert settings.database_url_of("payments").endswith("db.example:5432/cascade_payments")
@@ -50,7 +51,8 @@ def test_the_constructor_wins_over_the_environment(monkeypatch: pytest.MonkeyPat
 
 
 def test_settings_that_are_not_per_service_keep_their_meaning(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("CASCADE_DATABASE_URL", "postgresql://db.example/postgres")
     monkeypatch.setenv("CASCADE_JWT_JWKS_URL", "https://id.example/jwks")
     settings = Settings()

@@ -12,8 +12,11 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-MODULES = [f"services.{service}.{module}" for service in ("calls", "applications", "payments")
-           for module in ("commands", "events")]
+MODULES = [
+    f"services.{service}.{module}"
+    for service in ("calls", "applications", "payments")
+    for module in ("commands", "events")
+]
 
 
 def fields(suffix: str) -> Iterator[tuple[str, Any]]:
@@ -22,8 +25,10 @@ def fields(suffix: str) -> Iterator[tuple[str, Any]]:
             if inspect.isclass(model) and issubclass(model, BaseModel):
                 for field_name, field in model.model_fields.items():
                     if field_name.endswith(suffix):
-                        yield (f"{model.__name__}.{field_name}",
-                               TypeAdapter(Annotated[field.annotation, field]))
+                        yield (
+                            f"{model.__name__}.{field_name}",
+                            TypeAdapter(Annotated[field.annotation, field]),
+                        )
 
 
 MONEY = list(fields("_cents"))
@@ -36,8 +41,9 @@ def test_there_are_amounts_and_instants_to_check() -> None:
 
 
 @pytest.mark.parametrize(("name", "adapter"), MONEY, ids=[n for n, _ in MONEY])
-def test_an_amount_is_an_integer_of_cents_and_nothing_like_one(name: str,
-                                                               adapter: TypeAdapter[Any]) -> None:
+def test_an_amount_is_an_integer_of_cents_and_nothing_like_one(
+    name: str, adapter: TypeAdapter[Any]
+) -> None:
     assert adapter.validate_json("1000") == 1000
     for loose in ('"100"', "true", "1e3", "1000.0"):
         with pytest.raises(ValidationError):
@@ -45,8 +51,7 @@ def test_an_amount_is_an_integer_of_cents_and_nothing_like_one(name: str,
 
 
 @pytest.mark.parametrize(("name", "adapter"), INSTANTS, ids=[n for n, _ in INSTANTS])
-def test_an_instant_at_the_calendars_edge_is_refused(name: str,
-                                                     adapter: TypeAdapter[Any]) -> None:
+def test_an_instant_at_the_calendars_edge_is_refused(name: str, adapter: TypeAdapter[Any]) -> None:
     assert adapter.validate_json('"2026-03-02T10:00:00+01:00"').utcoffset().total_seconds() == 0
     for edge in ('"0001-01-01T00:00:00+14:00"', '"9999-12-31T23:59:59-12:00"'):
         with pytest.raises(ValidationError):

@@ -7,8 +7,10 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-DECLARING = {"shared/tables.py", *(f"services/{name}/tables.py" for name in (
-    "calls", "applications", "payments", "reporting"))}
+DECLARING = {
+    "shared/tables.py",
+    *(f"services/{name}/tables.py" for name in ("calls", "applications", "payments", "reporting")),
+}
 BUILDERS = {"Table", "MetaData"}
 
 
@@ -21,29 +23,39 @@ def _builds(source: str) -> list[int]:
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
             names |= {a.asname or a.name for a in node.names if a.name in BUILDERS}
         elif isinstance(node, ast.Import):
-            modules |= {a.asname or a.name for a in node.names
-                        if a.name.startswith("sqlalchemy")}
+            modules |= {a.asname or a.name for a in node.names if a.name.startswith("sqlalchemy")}
     lines = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if isinstance(func, ast.Name) and func.id in names or (
-                isinstance(func, ast.Attribute) and func.attr in BUILDERS
-                and isinstance(func.value, ast.Name) and func.value.id in modules):
+        if (
+            isinstance(func, ast.Name)
+            and func.id in names
+            or (
+                isinstance(func, ast.Attribute)
+                and func.attr in BUILDERS
+                and isinstance(func.value, ast.Name)
+                and func.value.id in modules
+            )
+        ):
             lines.append(node.lineno)
     return lines
 
 
 def _python_files() -> list[str]:
     roots = ("shared", "services", "cascade", "tests", "bench", "deploy")
-    return sorted(str(path.relative_to(REPO)) for root in roots
-                  for path in (REPO / root).rglob("*.py"))
+    return sorted(
+        str(path.relative_to(REPO)) for root in roots for path in (REPO / root).rglob("*.py")
+    )
 
 
 def test_only_the_metadata_modules_build_tables() -> None:
-    elsewhere = {path: lines for path in _python_files() if path not in DECLARING
-                 and (lines := _builds((REPO / path).read_text()))}
+    elsewhere = {
+        path: lines
+        for path in _python_files()
+        if path not in DECLARING and (lines := _builds((REPO / path).read_text()))
+    }
     assert elsewhere == {}
 
 

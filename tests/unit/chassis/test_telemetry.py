@@ -26,9 +26,14 @@ def _keep_global_provider(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("shared.telemetry.trace.set_tracer_provider", lambda provider: None)
 
 
-@pytest.mark.parametrize(("exporter", "kind"), [
-    ("none", None), ("console", ConsoleSpanExporter), ("otlp", OTLPSpanExporter),
-])
+@pytest.mark.parametrize(
+    ("exporter", "kind"),
+    [
+        ("none", None),
+        ("console", ConsoleSpanExporter),
+        ("otlp", OTLPSpanExporter),
+    ],
+)
 def test_the_exporter_follows_the_setting(exporter: str, kind: type | None) -> None:
     provider = configure_tracing(Settings(otel_exporter=exporter), "calls")  # type: ignore[arg-type]
     exporters = exporters_of(provider)
@@ -39,8 +44,9 @@ def test_the_exporter_follows_the_setting(exporter: str, kind: type | None) -> N
 
 def test_log_lines_are_json_with_the_trace_of_the_current_span() -> None:
     provider = TracerProvider()
-    record = logging.LogRecord("cascade.test", logging.INFO, __file__, 1, "paid %s", ("once",),
-                               None)
+    record = logging.LogRecord(
+        "cascade.test", logging.INFO, __file__, 1, "paid %s", ("once",), None
+    )
     record.grant_id = "g-1"
     with provider.get_tracer("t").start_as_current_span("work") as span:
         line = JsonFormatter("payments").format(record)

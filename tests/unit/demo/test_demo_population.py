@@ -44,8 +44,9 @@ def test_the_cases_a_programme_manager_meets_are_all_there() -> None:
     assert "large" in {s.size for s in leads}
     assert any(p.partners for p in population.ranked)  # consortia
     assert len(population.vouchers) > 20  # more than the voucher budget funds
-    ranked_leads = {p.lead for p in population.ranked} | \
-        {m for p in population.ranked for m in p.partners}
+    ranked_leads = {p.lead for p in population.ranked} | {
+        m for p in population.ranked for m in p.partners
+    }
     assert ranked_leads.isdisjoint({p.lead for p in population.vouchers})
 
 

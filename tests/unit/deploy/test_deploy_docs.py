@@ -30,8 +30,10 @@ def documented() -> list[tuple[str, list[str]]]:
     rows = []
     for field in sorted(Settings.model_fields):
         if field in PER_SERVICE:
-            rows += [(field, [f"CASCADE_{s.upper()}_{SUFFIX[field].upper()}"])
-                     for s in PER_SERVICE[field]]
+            rows += [
+                (field, [f"CASCADE_{s.upper()}_{SUFFIX[field].upper()}"])
+                for s in PER_SERVICE[field]
+            ]
         else:
             rows.append((field, variables(field)))
     return rows
@@ -51,8 +53,9 @@ def reference_row(guide: str, names: list[str]) -> str:
 
 
 @pytest.mark.parametrize(("field", "names"), documented())
-def test_the_configuration_reference_lists_every_setting(guide: str, field: str,
-                                                         names: list[str]) -> None:
+def test_the_configuration_reference_lists_every_setting(
+    guide: str, field: str, names: list[str]
+) -> None:
     row = reference_row(guide, names)
     assert row, f"docs/DEPLOY.md has no row for the setting {field} ({', '.join(names)})"
     assert ("**yes**" in row) == (field in SECRETS), f"{field}: secret column"
@@ -64,6 +67,11 @@ def test_a_setting_missing_from_the_reference_is_noticed(guide: str) -> None:
 
 def test_the_guide_tells_how_to_replay_reporting(guide: str) -> None:
     assert "cascade reporting rebuild" in guide
-    for section in ("## Configuration reference", "## Scaling", "## Backup and restore",
-                    "### Step by step", "## What the tests cannot check"):
+    for section in (
+        "## Configuration reference",
+        "## Scaling",
+        "## Backup and restore",
+        "### Step by step",
+        "## What the tests cannot check",
+    ):
         assert section in guide

@@ -33,9 +33,12 @@ def selected(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
         return False
     for e in selector.get("matchExpressions", []):
         present, value = e["key"] in labels, labels.get(e["key"])
-        if not {"In": present and value in e.get("values", []),
-                "NotIn": value not in e.get("values", []),
-                "Exists": present, "DoesNotExist": not present}[e["operator"]]:
+        if not {
+            "In": present and value in e.get("values", []),
+            "NotIn": value not in e.get("values", []),
+            "Exists": present,
+            "DoesNotExist": not present,
+        }[e["operator"]]:
             return False
     return True
 
@@ -44,13 +47,17 @@ def peer_matches(peer: dict[str, Any], pod: Pod, home: str) -> bool:
     if "ipBlock" in peer:
         return False  # no pod here is addressed by IP
     if "namespaceSelector" in peer:
-        in_namespace = selected(peer["namespaceSelector"], {"kubernetes.io/metadata.name": pod.namespace})
+        in_namespace = selected(
+            peer["namespaceSelector"], {"kubernetes.io/metadata.name": pod.namespace}
+        )
     else:
         in_namespace = pod.namespace == home
     return in_namespace and selected(peer.get("podSelector"), pod.labels)
 
 
-def allows(rules: list[dict[str, Any]], peers_key: str, peer: Pod, home: str, ports: tuple[int | str, ...]) -> bool:
+def allows(
+    rules: list[dict[str, Any]], peers_key: str, peer: Pod, home: str, ports: tuple[int | str, ...]
+) -> bool:
     """Whether a rule lets `peer` through to one of `ports` (a port's name and number)."""
     for rule in rules:
         allowed = [p.get("port") for p in rule.get("ports", [])]
@@ -62,20 +69,29 @@ def allows(rules: list[dict[str, Any]], peers_key: str, peer: Pod, home: str, po
 
 
 def policies_of(manifests: list[Resource], pod: Pod) -> list[Resource]:
-    return [p for p in manifests if p["kind"] == "NetworkPolicy"
-            and p["metadata"]["namespace"] == pod.namespace and selected(p["spec"]["podSelector"], pod.labels)]
+    return [
+        p
+        for p in manifests
+        if p["kind"] == "NetworkPolicy"
+        and p["metadata"]["namespace"] == pod.namespace
+        and selected(p["spec"]["podSelector"], pod.labels)
+    ]
 
 
 def egress_allows(manifests: list[Resource], source: Pod, target: Pod) -> bool:
     out = policies_of(manifests, source)
     return all("Egress" not in p["spec"]["policyTypes"] for p in out) or any(
-        allows(p["spec"].get("egress", []), "to", target, source.namespace, target.ports) for p in out)
+        allows(p["spec"].get("egress", []), "to", target, source.namespace, target.ports)
+        for p in out
+    )
 
 
 def ingress_allows(manifests: list[Resource], source: Pod, target: Pod) -> bool:
     into = policies_of(manifests, target)
     return all("Ingress" not in p["spec"]["policyTypes"] for p in into) or any(
-        allows(p["spec"].get("ingress", []), "from", source, target.namespace, target.ports) for p in into)
+        allows(p["spec"].get("ingress", []), "from", source, target.namespace, target.ports)
+        for p in into
+    )
 
 
 def can_reach(manifests: list[Resource], source: Pod, target: Pod) -> bool:
@@ -85,9 +101,15 @@ def can_reach(manifests: list[Resource], source: Pod, target: Pod) -> bool:
 
 def pod_of(manifests: list[Resource], kind: str, name: str) -> Pod:
     workload = next(r for r in manifests if r["kind"] == kind and r["metadata"]["name"] == name)
-    ports = tuple(p for c in workload["spec"]["template"]["spec"]["containers"]
-                  for port in c.get("ports", []) for p in (port["name"], port["containerPort"]))
-    return Pod(workload["metadata"]["namespace"], workload["spec"]["template"]["metadata"]["labels"], ports)
+    ports = tuple(
+        p
+        for c in workload["spec"]["template"]["spec"]["containers"]
+        for port in c.get("ports", [])
+        for p in (port["name"], port["containerPort"])
+    )
+    return Pod(
+        workload["metadata"]["namespace"], workload["spec"]["template"]["metadata"]["labels"], ports
+    )
 
 
 def service(manifests: list[Resource], name: str) -> Pod:
@@ -122,16 +144,21 @@ def test_each_service_admits_the_ingress_controller_frontends_and_prometheus(
 
 
 @pytest.mark.parametrize("name", SERVICES)
-def test_each_service_reaches_its_dependencies_and_nothing_else(manifests: list[Resource], name: str) -> None:
+def test_each_service_reaches_its_dependencies_and_nothing_else(
+    manifests: list[Resource], name: str
+) -> None:
     source = service(manifests, name)
-    assert {d: can_reach(manifests, source, pod) for d, pod in DEPENDENCIES.items()} == dict.fromkeys(
-        DEPENDENCIES, True)
+    assert {
+        d: can_reach(manifests, source, pod) for d, pod in DEPENDENCIES.items()
+    } == dict.fromkeys(DEPENDENCIES, True)
     assert not can_reach(manifests, source, OUTSIDE["a stranger in another namespace"])
 
 
 def test_only_reporting_calls_the_other_services(manifests: list[Resource]) -> None:
     reporting = service(manifests, "reporting")
-    assert not ingress_allows(manifests, reporting, reporting), "nobody calls reporting's API from inside"
+    assert not ingress_allows(manifests, reporting, reporting), (
+        "nobody calls reporting's API from inside"
+    )
     for peer in PEERS:
         assert can_reach(manifests, reporting, service(manifests, peer)), peer
         assert not can_reach(manifests, service(manifests, peer), reporting)
@@ -160,6 +187,12 @@ def test_a_peer_written_with_match_labels_is_caught(manifests: list[Resource]) -
     # What kustomize does to podSelector.matchLabels under includeSelectors: the
     # peer would select the service itself, and reporting would be shut out.
     broken = copy.deepcopy(manifests)
-    policy = next(p for p in broken if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "cascade-calls")
-    policy["spec"]["ingress"][1]["from"][0]["podSelector"] = {"matchLabels": {"app.kubernetes.io/name": "calls"}}
+    policy = next(
+        p
+        for p in broken
+        if p["kind"] == "NetworkPolicy" and p["metadata"]["name"] == "cascade-calls"
+    )
+    policy["spec"]["ingress"][1]["from"][0]["podSelector"] = {
+        "matchLabels": {"app.kubernetes.io/name": "calls"}
+    }
     assert not can_reach(broken, service(broken, "reporting"), service(broken, "calls"))

@@ -23,8 +23,11 @@ def names(manifests: list[Resource], kind: str) -> set[str]:
 
 
 def pod_specs(manifests: list[Resource]) -> list[tuple[str, dict[str, Any]]]:
-    return [(r["metadata"]["name"], r["spec"]["template"]["spec"]) for r in manifests
-            if r["kind"] in ("Deployment", "Job")]
+    return [
+        (r["metadata"]["name"], r["spec"]["template"]["spec"])
+        for r in manifests
+        if r["kind"] in ("Deployment", "Job")
+    ]
 
 
 def referenced(spec: dict[str, Any], kind: str) -> set[str]:
@@ -46,8 +49,10 @@ def dangling(manifests: list[Resource]) -> list[str]:
     for name, spec in pod_specs(manifests):
         if spec.get("serviceAccountName") not in names(manifests, "ServiceAccount"):
             problems.append(f"{name}: service account {spec.get('serviceAccountName')}")
-        problems += [f"{name}: ConfigMap {n}" for n in
-                     sorted(referenced(spec, "configMap") - names(manifests, "ConfigMap"))]
+        problems += [
+            f"{name}: ConfigMap {n}"
+            for n in sorted(referenced(spec, "configMap") - names(manifests, "ConfigMap"))
+        ]
         problems += [f"{name}: Secret {n}" for n in sorted(referenced(spec, "secret") - SECRETS)]
     for hpa in (r for r in manifests if r["kind"] == "HorizontalPodAutoscaler"):
         target = hpa["spec"]["scaleTargetRef"]
@@ -57,20 +62,27 @@ def dangling(manifests: list[Resource]) -> list[str]:
 
 
 def selects_pods(selector: dict[str, str], manifests: list[Resource]) -> bool:
-    return any(all(r["spec"]["template"]["metadata"]["labels"].get(k) == v
-                   for k, v in selector.items())
-               for r in manifests if r["kind"] in ("Deployment", "Job"))
+    return any(
+        all(r["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in selector.items())
+        for r in manifests
+        if r["kind"] in ("Deployment", "Job")
+    )
 
 
 def test_every_object_is_in_the_overlays_namespace_and_labelled_cascade(
-        overlay: str, manifests: list[Resource]) -> None:
+    overlay: str, manifests: list[Resource]
+) -> None:
     namespace = NAMESPACES[overlay]
     assert names(manifests, "Namespace") == {namespace}
-    assert {r["metadata"].get("namespace") for r in manifests
-            if r["kind"] not in CLUSTER_WIDE} == {namespace}
-    assert [f"{r['kind']}/{r['metadata']['name']}" for r in manifests
-            if r["metadata"].get("labels", {}).get("app.kubernetes.io/part-of") != "cascade"
-            and r["kind"] not in CLUSTER_WIDE] == []
+    assert {r["metadata"].get("namespace") for r in manifests if r["kind"] not in CLUSTER_WIDE} == {
+        namespace
+    }
+    assert [
+        f"{r['kind']}/{r['metadata']['name']}"
+        for r in manifests
+        if r["metadata"].get("labels", {}).get("app.kubernetes.io/part-of") != "cascade"
+        and r["kind"] not in CLUSTER_WIDE
+    ] == []
 
 
 def test_every_reference_names_an_object_that_exists(manifests: list[Resource]) -> None:
@@ -83,29 +95,39 @@ def test_every_reference_names_an_object_that_exists(manifests: list[Resource]) 
 def pod_selector(resource: Resource) -> dict[str, str] | None:
     """The labels a Service, disruption budget or network policy picks pods by."""
     spec = resource.get("spec", {})
-    return {"Service": lambda: spec["selector"],
-            "PodDisruptionBudget": lambda: spec["selector"]["matchLabels"],
-            "NetworkPolicy": lambda: spec["podSelector"]["matchLabels"],
-            }.get(resource["kind"], lambda: None)()
+    return {
+        "Service": lambda: spec["selector"],
+        "PodDisruptionBudget": lambda: spec["selector"]["matchLabels"],
+        "NetworkPolicy": lambda: spec["podSelector"]["matchLabels"],
+    }.get(resource["kind"], lambda: None)()
 
 
 def test_every_selector_selects_pods_of_its_own(manifests: list[Resource]) -> None:
-    selectors = {f"{r['kind']}/{r['metadata']['name']}": selector for r in manifests
-                 if (selector := pod_selector(r)) is not None}
+    selectors = {
+        f"{r['kind']}/{r['metadata']['name']}": selector
+        for r in manifests
+        if (selector := pod_selector(r)) is not None
+    }
     # A Service, a PDB and two policies per service; the console's Service and policy.
     assert len(selectors) == 4 * len(SERVICES) + 2
-    assert [name for name, selector in selectors.items()
-            if not selects_pods(selector, manifests)] == []
+    assert [
+        name for name, selector in selectors.items() if not selects_pods(selector, manifests)
+    ] == []
 
 
-@pytest.mark.parametrize("break_it", [
-    lambda objects: objects.remove(next(r for r in objects if r["kind"] == "ServiceAccount")),
-    lambda objects: objects.remove(next(r for r in objects if r["kind"] == "ConfigMap")),
-    lambda objects: next(r for r in objects if r["kind"] == "HorizontalPodAutoscaler")[
-        "spec"]["scaleTargetRef"].update(name="cascade"),
-    lambda objects: next(r for r in objects if r["kind"] == "Job")["spec"]["template"][
-        "spec"]["containers"][0]["env"][0]["valueFrom"]["secretKeyRef"].update(name="db"),
-])
+@pytest.mark.parametrize(
+    "break_it",
+    [
+        lambda objects: objects.remove(next(r for r in objects if r["kind"] == "ServiceAccount")),
+        lambda objects: objects.remove(next(r for r in objects if r["kind"] == "ConfigMap")),
+        lambda objects: next(r for r in objects if r["kind"] == "HorizontalPodAutoscaler")["spec"][
+            "scaleTargetRef"
+        ].update(name="cascade"),
+        lambda objects: next(r for r in objects if r["kind"] == "Job")["spec"]["template"]["spec"][
+            "containers"
+        ][0]["env"][0]["valueFrom"]["secretKeyRef"].update(name="db"),
+    ],
+)
 def test_a_broken_reference_is_caught(manifests: list[Resource], break_it: Any) -> None:
     broken = copy.deepcopy(manifests)
     break_it(broken)

@@ -48,10 +48,22 @@ def test_every_object_of_each_overlay_validates_against_its_schema(
 
 def test_each_overlay_renders_the_whole_system(manifests: list[dict[str, Any]]) -> None:
     kinds = {r["kind"] for r in manifests}
-    assert kinds >= {"Namespace", "ConfigMap", "ServiceAccount", "Deployment", "Service",
-                     "HorizontalPodAutoscaler", "PodDisruptionBudget", "NetworkPolicy", "Job",
-                     "KafkaTopic", "ServiceMonitor"}
-    assert not [r for r in manifests if r["kind"] == "Secret"], "Secrets are referenced, not shipped"
+    assert kinds >= {
+        "Namespace",
+        "ConfigMap",
+        "ServiceAccount",
+        "Deployment",
+        "Service",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "NetworkPolicy",
+        "Job",
+        "KafkaTopic",
+        "ServiceMonitor",
+    }
+    assert not [r for r in manifests if r["kind"] == "Secret"], (
+        "Secrets are referenced, not shipped"
+    )
 
 
 def deployment(manifests: list[dict[str, Any]]) -> dict[str, Any]:
@@ -71,7 +83,9 @@ def test_a_wrong_type_fails_kubernetes_validation(manifests: list[dict[str, Any]
     assert schema_errors(broken, VERSIONS[0])
 
 
-def test_a_misspelt_topic_field_fails_the_kafkatopic_schema(manifests: list[dict[str, Any]]) -> None:
+def test_a_misspelt_topic_field_fails_the_kafkatopic_schema(
+    manifests: list[dict[str, Any]],
+) -> None:
     topic = copy.deepcopy(next(r for r in manifests if r["kind"] == "KafkaTopic"))
     topic["spec"]["partition"] = topic["spec"].pop("partitions")
     assert schema_errors(topic, VERSIONS[0])
@@ -83,7 +97,9 @@ def test_a_topic_without_its_cluster_label_fails(manifests: list[dict[str, Any]]
     assert schema_errors(topic, VERSIONS[0])
 
 
-def test_a_bad_scrape_interval_fails_the_servicemonitor_schema(manifests: list[dict[str, Any]]) -> None:
+def test_a_bad_scrape_interval_fails_the_servicemonitor_schema(
+    manifests: list[dict[str, Any]],
+) -> None:
     monitor = copy.deepcopy(next(r for r in manifests if r["kind"] == "ServiceMonitor"))
     monitor["spec"]["endpoints"][0]["interval"] = "thirty seconds"
     assert schema_errors(monitor, VERSIONS[0])
@@ -93,4 +109,5 @@ def test_a_kind_without_any_schema_fails() -> None:
     unknown = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}}
     assert schema_errors(unknown, VERSIONS[0]) == [
         "Widget/w: no schema: Couldn't find schema for kind Widget with api version "
-        "example.com/v1 for kubernetes version 1.30"]
+        "example.com/v1 for kubernetes version 1.30"
+    ]

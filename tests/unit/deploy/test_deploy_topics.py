@@ -22,10 +22,14 @@ def topics(manifests: list[Resource]) -> dict[str, Resource]:
 def forgetful(topic: Resource) -> list[str]:
     """Settings that would let Kafka drop events of this topic."""
     config = topic["spec"].get("config", {})
-    return [f"{key}={config.get(key)!r}" for key, value in FOREVER.items() if config.get(key) != value]
+    return [
+        f"{key}={config.get(key)!r}" for key, value in FOREVER.items() if config.get(key) != value
+    ]
 
 
-def test_the_topics_are_those_the_services_publish_and_dead_letter_to(manifests: list[Resource]) -> None:
+def test_the_topics_are_those_the_services_publish_and_dead_letter_to(
+    manifests: list[Resource],
+) -> None:
     expected = {f"{s}.events" for s in EVENT_SOURCES} | {f"{s}.dlq" for s in SERVICES}
     assert set(topics(manifests)) == expected
 
@@ -34,7 +38,8 @@ def test_event_topics_keep_every_event_forever(manifests: list[Resource]) -> Non
     events = [t for name, t in topics(manifests).items() if name.endswith(".events")]
     assert len(events) == len(EVENT_SOURCES)
     assert {t["spec"]["topicName"]: forgetful(t) for t in events} == {
-        t["spec"]["topicName"]: [] for t in events}
+        t["spec"]["topicName"]: [] for t in events
+    }
 
 
 def test_dead_letters_wait_for_a_person(manifests: list[Resource]) -> None:
@@ -57,7 +62,10 @@ def test_a_write_is_acknowledged_by_more_than_one_broker_in_production(
     overlay: str, manifests: list[Resource]
 ) -> None:
     for topic in topics(manifests).values():
-        replicas, min_isr = topic["spec"]["replicas"], topic["spec"]["config"]["min.insync.replicas"]
+        replicas, min_isr = (
+            topic["spec"]["replicas"],
+            topic["spec"]["config"]["min.insync.replicas"],
+        )
         assert min_isr < replicas or replicas == 1, "one broker down must not stop writes"
         if overlay == "prod":
             assert (replicas, min_isr) == (3, 2)

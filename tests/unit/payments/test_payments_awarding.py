@@ -16,8 +16,11 @@ RULES = ProgrammeRules("EUR", 60_000 * EUR, 300_000 * EUR, 3)
 
 
 def standing(committed: int = 0, held: int = 0, aid: int | None = None) -> Standing:
-    figures = None if aid is None else de_minimis_figures(
-        "PIC:912345678", 3, date(2023, 3, 2), Headroom(300_000 * EUR, aid))
+    figures = (
+        None
+        if aid is None
+        else de_minimis_figures("PIC:912345678", 3, date(2023, 3, 2), Headroom(300_000 * EUR, aid))
+    )
     return Standing(CallLedger(100_000 * EUR, committed), held, figures)
 
 
@@ -36,7 +39,10 @@ def test_the_cap_per_beneficiary_counts_what_the_organisation_holds() -> None:
     refused = refusal(20_000 * EUR, "EUR", RULES, standing(held=45_000 * EUR))
     assert refused is not None
     assert (refused.code, refused.limit_cents, refused.used_cents) == (
-        "per_beneficiary_cap_exceeded", 60_000 * EUR, 45_000 * EUR)
+        "per_beneficiary_cap_exceeded",
+        60_000 * EUR,
+        45_000 * EUR,
+    )
 
 
 def test_the_de_minimis_ceiling_is_reached_exactly_but_not_passed() -> None:
@@ -54,11 +60,14 @@ def test_a_call_outside_de_minimis_is_not_held_to_the_ceiling() -> None:
     assert refusal(90_000 * EUR, "EUR", rules, standing(aid=None)) is None
 
 
-@pytest.mark.parametrize(("award", "years", "start"), [
-    (date(2026, 3, 2), 3, date(2023, 3, 2)),
-    (date(2028, 2, 29), 3, date(2025, 2, 28)),
-    (date(2026, 12, 31), 1, date(2025, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("award", "years", "start"),
+    [
+        (date(2026, 3, 2), 3, date(2023, 3, 2)),
+        (date(2028, 2, 29), 3, date(2025, 2, 28)),
+        (date(2026, 12, 31), 1, date(2025, 12, 31)),
+    ],
+)
 def test_the_window_ends_on_the_award_date(award: date, years: int, start: date) -> None:
     assert window_start(award, years) == start
 
@@ -76,5 +85,6 @@ def test_a_window_reaching_before_the_calendar_starts_at_its_first_day() -> None
 def test_a_refusal_writes_its_amounts_in_the_programmes_currency() -> None:
     refused = refusal(60_000 * EUR, "CHF", RULES, standing(committed=50_000 * EUR, aid=0))
     assert refused is not None
-    assert ("CHF 60,000.00 exceeds what is left of the call's budget: CHF 50,000.00 of "
-            "CHF 100,000.00") in refused.reason
+    assert (
+        "CHF 60,000.00 exceeds what is left of the call's budget: CHF 50,000.00 of CHF 100,000.00"
+    ) in refused.reason

@@ -7,13 +7,23 @@ from datetime import UTC, datetime
 from services.payments import events
 from shared.events import registry
 
-MONEY_CONTEXT = {"grant_id", "application_id", "call_id", "programme_id", "organisation_id",
-                 "country", "currency"}
+MONEY_CONTEXT = {
+    "grant_id",
+    "application_id",
+    "call_id",
+    "programme_id",
+    "organisation_id",
+    "country",
+    "currency",
+}
 
 
 def payments_event_classes() -> list[type[events.GrantEvent]]:
-    return [cls for name, cls in registry.types().items() if name.startswith("payments.")
-            and issubclass(cls, events.GrantEvent)]
+    return [
+        cls
+        for name, cls in registry.types().items()
+        if name.startswith("payments.") and issubclass(cls, events.GrantEvent)
+    ]
 
 
 def test_every_event_about_a_grant_carries_its_whole_money_context() -> None:
@@ -35,7 +45,15 @@ def test_every_event_dates_itself_and_marks_free_text_as_personal() -> None:
 
 
 def test_a_grant_awarded_as_other_services_first_knew_it_still_validates() -> None:
-    awarded = events.GrantAwarded.model_validate({
-        "grant_id": "g", "application_id": "a", "call_id": "c", "programme_id": "p",
-        "organisation_id": "o", "amount_cents": 100, "awarded_at": datetime.now(UTC)})
+    awarded = events.GrantAwarded.model_validate(
+        {
+            "grant_id": "g",
+            "application_id": "a",
+            "call_id": "c",
+            "programme_id": "p",
+            "organisation_id": "o",
+            "amount_cents": 100,
+            "awarded_at": datetime.now(UTC),
+        }
+    )
     assert (awarded.currency, awarded.instalments, awarded.de_minimis) == ("EUR", (), None)

@@ -39,8 +39,10 @@ def test_a_payment_goes_ordered_approved_paid_and_every_event_names_the_grant() 
     first = paid_first_instalment(grant)
     assert grant.instalments[first].status == "paid"
     assert grant.paid_cents == 70_000
-    facts = {(e.grant_id, e.call_id, e.currency, e.country)  # type: ignore[attr-defined]
-             for e in grant.pending[1:]}
+    facts = {
+        (e.grant_id, e.call_id, e.currency, e.country)  # type: ignore[attr-defined]
+        for e in grant.pending[1:]
+    }
     assert facts == {(grant.id, "call-1", "EUR", "FR")}
 
 
@@ -151,4 +153,7 @@ def test_a_grant_rebuilt_from_its_events_has_the_same_state() -> None:
     for e in grant.pending:
         copy.apply(e)
     assert (copy.paid_cents, copy.status, copy.instalments) == (
-        grant.paid_cents, grant.status, grant.instalments)
+        grant.paid_cents,
+        grant.status,
+        grant.instalments,
+    )

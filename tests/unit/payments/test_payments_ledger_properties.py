@@ -20,10 +20,15 @@ from shared.ids import uuid7
 from tests.support.payments_domain import AWARDED_AT, SEVENTY_THIRTY
 
 NOW = AWARDED_AT + timedelta(days=1)
-PLANS = (SEVENTY_THIRTY, (PlannedInstalment("All at once", 100, "on_signature"),),
-         (PlannedInstalment("Advance", 33, "on_signature"),
-          PlannedInstalment("Middle", 33, "on_signature"),
-          PlannedInstalment("Balance", 34, "on_report_approved")))
+PLANS = (
+    SEVENTY_THIRTY,
+    (PlannedInstalment("All at once", 100, "on_signature"),),
+    (
+        PlannedInstalment("Advance", 33, "on_signature"),
+        PlannedInstalment("Middle", 33, "on_signature"),
+        PlannedInstalment("Balance", 34, "on_report_approved"),
+    ),
+)
 RULES = ProgrammeRules("EUR", None, 30_000_000, 3)
 OFFICERS = ("fo-anna", "fo-ben", "fo-carl")
 pick = st.integers(min_value=0, max_value=10**6)
@@ -63,12 +68,19 @@ class CallBooks(RuleBasedStateMachine):
             assert amount > self.ledger.available_cents
             return
         grant = Grant(str(uuid7()))
-        awarded = GrantAwarded(grant_id=grant.id, application_id=str(uuid7()),
-                               call_id="call", programme_id="programme",
-                               organisation_id="org", amount_cents=amount,
-                               awarded_at=AWARDED_AT)
-        self.attempt(grant, lambda: books.award(self.ledger, grant, awarded, plan,
-                                                [str(uuid7()) for _ in plan]))
+        awarded = GrantAwarded(
+            grant_id=grant.id,
+            application_id=str(uuid7()),
+            call_id="call",
+            programme_id="programme",
+            organisation_id="org",
+            amount_cents=amount,
+            awarded_at=AWARDED_AT,
+        )
+        self.attempt(
+            grant,
+            lambda: books.award(self.ledger, grant, awarded, plan, [str(uuid7()) for _ in plan]),
+        )
         if grant.version:
             self.grants.append(grant)
 
@@ -77,8 +89,9 @@ class CallBooks(RuleBasedStateMachine):
     def order(self, n: int, i: int, officer: str) -> None:
         grant = self.grant(n)
         ids = list(grant.instalments)
-        self.attempt(grant, lambda: grant.order_payment(ids[i % len(ids)], str(uuid7()),
-                                                        officer, NOW))
+        self.attempt(
+            grant, lambda: grant.order_payment(ids[i % len(ids)], str(uuid7()), officer, NOW)
+        )
 
     def _order_id(self, grant: Grant, o: int) -> str:
         ids = list(grant.orders) or ["none"]
@@ -113,8 +126,11 @@ class CallBooks(RuleBasedStateMachine):
         grant = self.grant(n)
         report_id = str(uuid7())
         self.attempt(grant, lambda: grant.submit_report(report_id, "done", "sme", NOW))
-        decide = grant.approve_report if approve else (
-            lambda r, now: grant.reject_report(r, "incomplete", now))
+        decide = (
+            grant.approve_report
+            if approve
+            else (lambda r, now: grant.reject_report(r, "incomplete", now))
+        )
         self.attempt(grant, lambda: decide(report_id, NOW))
 
     @precondition(lambda self: self.grants)
@@ -128,8 +144,9 @@ class CallBooks(RuleBasedStateMachine):
     def receive_recovery(self, n: int, r: int) -> None:
         grant = self.grant(n)
         ids = list(grant.recoveries) or ["none"]
-        self.attempt(grant, lambda: books.receive_recovery(self.ledger, grant,
-                                                           ids[r % len(ids)], NOW))
+        self.attempt(
+            grant, lambda: books.receive_recovery(self.ledger, grant, ids[r % len(ids)], NOW)
+        )
 
     @precondition(lambda self: self.grants)
     @rule(n=pick)
@@ -156,14 +173,13 @@ class CallBooks(RuleBasedStateMachine):
     @invariant()
     def every_grant_keeps_its_own_books(self) -> None:
         for grant in self.grants:
-            assert sum(i.amount_cents for i in grant.instalments.values()) == (
-                grant.a.amount_cents)
+            assert sum(i.amount_cents for i in grant.instalments.values()) == (grant.a.amount_cents)
             assert grant.recovered_cents <= grant.recovery_ordered_cents <= grant.paid_cents
             assert grant.paid_cents <= grant.committed_cents
-            assert grant.paid_cents == sum(i.amount_cents for i in grant.instalments.values()
-                                           if i.status == "paid")
+            assert grant.paid_cents == sum(
+                i.amount_cents for i in grant.instalments.values() if i.status == "paid"
+            )
 
 
-CallBooks.TestCase.settings = settings(max_examples=250, stateful_step_count=30,
-                                       deadline=None)
+CallBooks.TestCase.settings = settings(max_examples=250, stateful_step_count=30, deadline=None)
 test_the_books_of_a_call_hold_under_any_command_sequence = CallBooks.TestCase

@@ -50,10 +50,13 @@ def test_an_enterprise_is_known_by_its_pic_else_its_vat_id_without_spaces() -> N
     assert undertaking_id("o", None, None) == "ORG:o"
 
 
-@pytest.mark.parametrize(("amount", "percent", "counted"), [
-    (100_000 * EUR, 50, 50_000 * EUR), (3, 50, 2), (1, 1, 1), (99, 0, 0), (7, 100, 7)])
-def test_the_state_resource_share_is_rounded_up_to_the_cent(amount: int, percent: int,
-                                                            counted: int) -> None:
+@pytest.mark.parametrize(
+    ("amount", "percent", "counted"),
+    [(100_000 * EUR, 50, 50_000 * EUR), (3, 50, 2), (1, 1, 1), (99, 0, 0), (7, 100, 7)],
+)
+def test_the_state_resource_share_is_rounded_up_to_the_cent(
+    amount: int, percent: int, counted: int
+) -> None:
     assert counted_share(amount, percent) == counted
 
 
@@ -73,15 +76,15 @@ def test_declared_aid_counts_only_inside_the_window() -> None:
 
 def test_a_file_refuses_a_link_to_itself_or_a_repeated_one() -> None:
     file = EnterpriseFile("state-aid-o")
-    for itself in (Enterprise("PIC:111111111", "111111111", None, True),
-                   Enterprise("VAT:FR40303265045", None, "FR40303265045", False)):
+    for itself in (
+        Enterprise("PIC:111111111", "111111111", None, True),
+        Enterprise("VAT:FR40303265045", None, "FR40303265045", False),
+    ):
         with pytest.raises(SelfLink):
-            file.declare_link("l", "o", OWN, itself, "controls", None, "u", "applicant",
-                              None, NOW)
+            file.declare_link("l", "o", OWN, itself, "controls", None, "u", "applicant", None, NOW)
     other = Enterprise("PIC:222222222", "222222222", None, False)
     with pytest.raises(LinkAlreadyDeclared):
-        file.declare_link("l", "o", OWN, other, "controls", "earlier", "u", "applicant",
-                          None, NOW)
+        file.declare_link("l", "o", OWN, other, "controls", "earlier", "u", "applicant", None, NOW)
     assert file.pending == []
     file.declare_link("l", "o", OWN, other, "controlled_by", None, "u", "applicant", None, NOW)
     assert [e.linked_known for e in file.links.values()] == [False]
@@ -93,9 +96,17 @@ def test_aid_is_recorded_in_euros_and_corrected_only_with_an_existing_entry() ->
         file.declare_aid("e", "o", OWN.key, FACTS, "pm", "programme_manager", None, NOW)
     declared = file.declare_aid("e", "o", OWN.key, FACTS, "sme", "applicant", None, NOW)
     assert (declared.eur_cents, declared.rate_to_eur, declared.rate_source) == (
-        40_100, Decimal("0.0401"), "ECB")
-    corrected = file.correct_aid("e", AidFacts("Bpifrance", date(2025, 5, 1), 500, "EUR",
-                                               Decimal(1), "EUR"), "pm", "extract", NOW)
+        40_100,
+        Decimal("0.0401"),
+        "ECB",
+    )
+    corrected = file.correct_aid(
+        "e",
+        AidFacts("Bpifrance", date(2025, 5, 1), 500, "EUR", Decimal(1), "EUR"),
+        "pm",
+        "extract",
+        NOW,
+    )
     assert (corrected.eur_cents, file.aid["e"].amount_cents) == (500, 500)
     with pytest.raises(NotFound):
         file.correct_aid("nope", FACTS, "pm", "extract", NOW)
@@ -103,12 +114,20 @@ def test_aid_is_recorded_in_euros_and_corrected_only_with_an_existing_entry() ->
 
 def figures(before: int, counted: int, percent: int = 100) -> DeMinimisFigures:
     return DeMinimisFigures(
-        undertaking_id="PIC:1", window_years=3, window_start=date(2023, 3, 2),
-        ceiling_cents=300_000 * EUR, aid_before_cents=before,
-        headroom_cents=300_000 * EUR - before, members=("PIC:1", "PIC:2"),
-        sources=(AidSource(source="cascade", grantor="METASTARS", counted_cents=before - 1),
-                 AidSource(source="declared", grantor="Bpifrance", counted_cents=1)),
-        counted_cents=counted, state_resources_percent=percent)
+        undertaking_id="PIC:1",
+        window_years=3,
+        window_start=date(2023, 3, 2),
+        ceiling_cents=300_000 * EUR,
+        aid_before_cents=before,
+        headroom_cents=300_000 * EUR - before,
+        members=("PIC:1", "PIC:2"),
+        sources=(
+            AidSource(source="cascade", grantor="METASTARS", counted_cents=before - 1),
+            AidSource(source="declared", grantor="Bpifrance", counted_cents=1),
+        ),
+        counted_cents=counted,
+        state_resources_percent=percent,
+    )
 
 
 def test_the_ceiling_refuses_on_the_counted_share_and_says_why_in_numbers() -> None:
@@ -119,9 +138,15 @@ def test_the_ceiling_refuses_on_the_counted_share_and_says_why_in_numbers() -> N
     over = Standing(ledger, 0, figures(250_000 * EUR, 50_000 * EUR + 1, 50))
     refused = refusal(100_000 * EUR + 2, "EUR", rules, over)
     assert refused is not None
-    for text in ("PIC:1, PIC:2", "since 2023-03-02", "€249,999.99 from METASTARS",
-                 "€0.01 from Bpifrance (declared)", "counts €50,000.01",
-                 "50% from state resources of €100,000.02", "headroom €50,000.00"):
+    for text in (
+        "PIC:1, PIC:2",
+        "since 2023-03-02",
+        "€249,999.99 from METASTARS",
+        "€0.01 from Bpifrance (declared)",
+        "counts €50,000.01",
+        "50% from state resources of €100,000.02",
+        "headroom €50,000.00",
+    ):
         assert text in refused.reason, text
 
 

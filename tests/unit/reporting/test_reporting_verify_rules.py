@@ -34,7 +34,10 @@ def test_an_edited_event_is_named_with_the_fields_that_changed() -> None:
     edited = history[1].model_copy(update={"payload": {"call_id": "c-1", "published_at": "x"}})
     [changed] = changed_at_source("calls", {e.id: e for e in history}, [history[0], edited])
     assert (changed.kind, changed.version, changed.event_id) == (
-        "changed_at_source", 2, str(edited.id))
+        "changed_at_source",
+        2,
+        str(edited.id),
+    )
     assert "payload" in changed.detail
     [broken] = chain_differences(KEY, "calls", "source", [history[0], edited])
     assert (broken.kind, broken.version, broken.found_in) == ("altered", 2, "source")
@@ -51,7 +54,9 @@ def test_an_event_recorded_after_everything_received_is_on_its_way_not_a_differe
 def test_a_history_chained_with_another_key_is_altered_throughout() -> None:
     forged = chain("c-1", [(e, T0) for e in published(2)], key=b"not-the-key")
     assert [(d.kind, d.version) for d in chain_differences(KEY, "calls", "source", forged)] == [
-        ("altered", 1), ("altered", 2)]
+        ("altered", 1),
+        ("altered", 2),
+    ]
 
 
 def test_a_chain_taken_in_pieces_finds_what_it_finds_whole() -> None:
@@ -61,7 +66,9 @@ def test_a_chain_taken_in_pieces_finds_what_it_finds_whole() -> None:
     links = [link(e.model_dump(), KEY) for e in history]
     whole = StreamedChain("calls", "source").take(links)
     pieces = StreamedChain("calls", "source")
-    found = [d for start in range(0, len(links), 3) for d in pieces.take(links[start:start + 3])]
+    found = [d for start in range(0, len(links), 3) for d in pieces.take(links[start : start + 3])]
     assert found == whole
     assert [(d.kind, d.stream_id, d.version) for d in whole] == [
-        ("missing", "c-1", 3), ("out_of_order", "c-1", 4)]
+        ("missing", "c-1", 3),
+        ("out_of_order", "c-1", 4),
+    ]
