@@ -4,8 +4,9 @@ outside the events (which name a file by its hash, size and media type).
 A backend stages the bytes of one upload as they stream in and either keeps
 them under their hash or discards them: an upload refused halfway (too large,
 of the wrong type) leaves nothing behind, and bytes already held are not stored
-a second time. The backend is a setting (`CASCADE_FILE_STORE`): `postgresql`
-(the default, tables in the service's own database) or `directory`.
+a second time. The backend is a setting (`CASCADE_FILE_STORE`, see
+`shared/file_stores.py`): `postgresql` (the default, tables in the service's own
+database) or `directory`.
 
 A file is kept before the event that names it is recorded, never after: an
 event never names bytes that are missing. A command refused after the upload
@@ -17,7 +18,6 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
-from shared.chassis import Chassis
 from shared.errors import NotFound
 
 # The unit in which bytes are written to and read from a backend: large enough
@@ -54,16 +54,3 @@ class FileStore(Protocol):
     def read(self, sha256: str) -> AsyncIterator[bytes]:
         """The file's bytes in order (`FileNotStored` if the store lacks them)."""
         ...
-
-
-def file_store(chassis: Chassis) -> FileStore:
-    """The service's file store, as its settings choose."""
-    settings = chassis.settings
-    if settings.file_store == "directory":
-        from shared.file_store_directory import DirectoryStore
-
-        assert settings.file_store_directory is not None  # Settings refuses it missing
-        return DirectoryStore(settings.file_store_directory, chassis.service)
-    from shared.file_store_postgres import PostgresStore
-
-    return PostgresStore(chassis.engine)

@@ -144,9 +144,7 @@ async def receive(
     allowance = limit + (MULTIPART_OVERHEAD if form is not None else 0)
     declared_length = request.headers.get("content-length", "")
     if declared_length.isdigit() and int(declared_length) > allowance:
-        raise AnnexTooLarge(
-            f"the file is larger than its limit of {limit} bytes", max_bytes=limit
-        )
+        raise AnnexTooLarge(f"the file is larger than its limit of {limit} bytes", max_bytes=limit)
     async with store.stage() as staged:
         if form is None:
             intake = _Intake(staged, rule, limit, content_type)

@@ -15,7 +15,7 @@ from services.applications.domain import Application
 from shared import downloads, uploads
 from shared.auth import Applicant, CurrentUser
 from shared.commands import CommandRequest, CommandResult, UnitOfWork
-from shared.files import file_store
+from shared.file_stores import file_store
 from shared.http import ChassisDep, parse_if_match
 from shared.ids import uuid7
 
@@ -63,8 +63,10 @@ UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
     "/applications/{application_id}/annexes",
     status_code=201,
     response_model=AnnexView,
-    responses={200: {"description": "The same file was attached already: nothing recorded"}}
-    | UPLOAD_PROBLEMS,
+    responses={
+        200: {"description": "The same file was attached already: nothing recorded"},
+        **UPLOAD_PROBLEMS,
+    },
     openapi_extra=FILE_BODY,
 )
 async def attach_annex(
