@@ -64,7 +64,10 @@ UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
     status_code=201,
     response_model=AnnexView,
     responses={
-        200: {"description": "The same file was attached already: nothing recorded"},
+        200: {
+            "model": AnnexView,
+            "description": "The same file was attached under the code already: nothing recorded",
+        },
         **UPLOAD_PROBLEMS,
     },
     openapi_extra=FILE_BODY,
@@ -129,7 +132,18 @@ async def list_annexes(application_id: UUID, user: CurrentUser, chassis: Chassis
 @router.get(
     "/applications/{application_id}/annexes/{annex_id}",
     response_class=StreamingResponse,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+    responses={
+        200: {
+            "description": "The file's bytes, as `Content-Type` the media type it was kept under",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            "headers": {
+                "Repr-Digest": {
+                    "description": "`sha-256=:<base64>:` of the bytes (RFC 9530)",
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    },
 )
 async def download_annex(
     application_id: UUID, annex_id: UUID, user: CurrentUser, chassis: ChassisDep

@@ -25,6 +25,13 @@ from tests.support.annexes import (
 )
 from tests.support.api import assert_problem
 from tests.support.applications import World, event_payloads
+from tests.support.applications_evaluation import (
+    accept,
+    assignments,
+    close_and_assign,
+    evaluator,
+    register_evaluator,
+)
 
 Headers = dict[str, str]
 
@@ -245,3 +252,26 @@ async def test_a_submission_without_every_required_annex_is_refused_naming_them(
         f"/v1/applications/{draft['id']}/annexes/{budget['id']}", headers=bob
     )
     assert_problem(gone, 409, "not_a_draft")
+
+
+async def test_an_evaluator_reads_the_annexes_once_they_accepted_the_application(
+    world: World,
+) -> None:
+    call = await world.open_call(required_annexes=REQUIRED_ANNEXES, evaluators_per_application=1)
+    bob = world.as_("applicant", sub="bob")
+    lead = await world.organisation(bob)
+    draft = await world.draft(bob, call, lead["id"])
+    budget = (await upload(world.client, bob, draft["id"], BUDGET, PDF)).json()
+    await upload(world.client, bob, draft["id"], SME, PNG, "image/png")
+    assert (await world.act(bob, draft, "submit")).status_code == 200
+    await register_evaluator(world, "eve")
+    assert (await close_and_assign(world, call)).status_code == 200
+    [assignment] = await assignments(world, "eve")
+    path = f"/v1/applications/{draft['id']}/annexes/{budget['id']}"
+
+    eve = evaluator(world, "eve")
+    assert_problem(await world.client.get(path, headers=eve), 403, "not_a_member")
+    assert (await accept(world, "eve", assignment["id"])).status_code == 200
+    downloaded = await world.client.get(path, headers=eve)
+    assert downloaded.status_code == 200
+    assert downloaded.content == PDF
