@@ -14,7 +14,7 @@ import hashlib
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from fastapi import Request
 
@@ -25,6 +25,39 @@ from shared.files import FileStore, StagedFile
 # What a multipart body may carry beyond its file: boundaries and part headers.
 MULTIPART_OVERHEAD = 64 * 1024
 NAME_BYTES = 255
+
+
+# The OpenAPI of an upload route: its body, and the refusals of the upload itself.
+FILE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The file as the body with its own `Content-Type` (and optionally "
+        "`Content-Disposition: attachment; filename=...`), or a multipart/form-data body "
+        "whose file part is the file. Its type is judged from its content.",
+        "content": {
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}},
+                }
+            },
+        },
+    }
+}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "`multipart_invalid`: the multipart body cannot be read"},
+    413: {"description": "`annex_too_large`: over the file's size limit, nothing kept"},
+    415: {
+        "description": "`annex_type_not_allowed`: the content is not of an allowed "
+        "media type, whatever the Content-Type header says; nothing kept"
+    },
+    422: {
+        "description": "`annex_empty`, `annex_file_missing` (a multipart body without "
+        "a file part), `invalid_input`"
+    },
+}
 
 
 class AnnexTooLarge(CascadeError):

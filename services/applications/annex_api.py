@@ -25,26 +25,8 @@ AnnexCode = Annotated[
     str,
     Query(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$", description="One of the call's required annexes"),
 ]
-FILE_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "The file as the body with its own `Content-Type` (and optionally "
-        "`Content-Disposition: attachment; filename=...`), or a multipart/form-data body "
-        "whose file part is the file. Its type is judged from its content.",
-        "content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {"file": {"type": "string", "format": "binary"}},
-                }
-            },
-        },
-    }
-}
 UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "`multipart_invalid`: the multipart body cannot be read"},
+    **uploads.PROBLEMS,
     409: {"description": "`not_a_draft`: annexes change only on a draft"},
     413: {"description": "`annex_too_large`: over the annex's `max_bytes`, nothing kept"},
     415: {
@@ -70,7 +52,7 @@ UPLOAD_PROBLEMS: dict[int | str, dict[str, Any]] = {
         },
         **UPLOAD_PROBLEMS,
     },
-    openapi_extra=FILE_BODY,
+    openapi_extra=uploads.FILE_BODY,
 )
 async def attach_annex(
     application_id: UUID,
