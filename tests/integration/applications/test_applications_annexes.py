@@ -275,3 +275,22 @@ async def test_an_evaluator_reads_the_annexes_once_they_accepted_the_application
     downloaded = await world.client.get(path, headers=eve)
     assert downloaded.status_code == 200
     assert downloaded.content == PDF
+
+
+async def test_an_annex_larger_than_the_json_body_limit_streams_to_its_own_limit(
+    world: World,
+) -> None:
+    scans = {"code": "scans", "title": "Scans", "media_types": ["application/pdf"]}
+    call = await world.open_call(required_annexes=[{**scans, "max_bytes": 3 * 1024 * KIB}])
+    bob = world.as_("applicant", sub="bob")
+    draft = await world.draft(bob, call, (await world.organisation(bob))["id"])
+    large = PDF + b"%" * (2 * 1024 * KIB)  # over the 1 MiB of JSON bodies
+
+    answer = await upload(world.client, bob, draft["id"], "scans", large)
+    assert answer.status_code == 201, answer.text
+    assert (await stored_files(world))[1] == 3  # in 1 MiB chunks
+    downloaded = await world.client.get(
+        f"/v1/applications/{draft['id']}/annexes/{answer.json()['id']}", headers=bob
+    )
+    assert downloaded.content == large
+    assert sha256(downloaded.content) == answer.json()["sha256"]

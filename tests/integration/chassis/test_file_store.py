@@ -90,3 +90,12 @@ async def test_an_unknown_hash_is_not_stored(store: FileStore) -> None:
     assert not await store.holds("0" * 64)
     with pytest.raises(FileNotStored):
         await _read(store.read("0" * 64))
+
+
+async def test_two_uploads_of_the_same_bytes_at_once_keep_one_copy(
+    store: FileStore, tmp_path: Path
+) -> None:
+    kept = await asyncio.gather(_put(store, CONTENT), _put(store, CONTENT, piece=4096))
+    assert sorted(kept) == [False, True]
+    assert await _copies(store, tmp_path) == 1
+    assert await _read(store.read(SHA)) == CONTENT
