@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from fastapi import Request
+from starlette.requests import ClientDisconnect
 
 from shared import multipart, sniffing
 from shared.errors import CascadeError
@@ -70,6 +71,14 @@ class AnnexTypeNotAllowed(CascadeError):
     code = "annex_type_not_allowed"
     status = 415
     title = "Annex type not allowed"
+
+
+class UploadInterrupted(CascadeError):
+    """The sender went away before the file was whole: nothing was kept."""
+
+    code = "upload_interrupted"
+    status = 400
+    title = "Upload interrupted"
 
 
 class AnnexEmpty(CascadeError):
@@ -178,13 +187,16 @@ async def receive(
     declared_length = request.headers.get("content-length", "")
     if declared_length.isdigit() and int(declared_length) > allowance:
         raise AnnexTooLarge(f"the file is larger than its limit of {limit} bytes", max_bytes=limit)
-    async with store.stage() as staged:
-        if form is None:
-            intake = _Intake(staged, rule, limit, content_type)
-            async for chunk in request.stream():
-                await intake.take(chunk)
-            return await intake.finish(_clean_name(name or _disposition_name(request)))
-        return await _receive_form(request.stream(), form, staged, rule, limit, allowance)
+    try:
+        async with store.stage() as staged:
+            if form is None:
+                intake = _Intake(staged, rule, limit, content_type)
+                async for chunk in request.stream():
+                    await intake.take(chunk)
+                return await intake.finish(_clean_name(name or _disposition_name(request)))
+            return await _receive_form(request.stream(), form, staged, rule, limit, allowance)
+    except ClientDisconnect:
+        raise UploadInterrupted("the connection closed before the whole file arrived") from None
 
 
 async def _receive_form(
