@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     # Larger request bodies are refused with 413 before they are parsed.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
+    # Uploaded files (annexes): where they are kept, and the ceiling on any one
+    # upload whatever its own limit says (see shared/files.py, shared/uploads.py).
+    file_store: Literal["postgresql", "directory"] = "postgresql"
+    file_store_directory: str | None = None  # required by `directory`
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+
     host: str = "127.0.0.1"
     # CASCADE_<SERVICE>_PORT; a service not named here listens on its registered port.
     service_ports: dict[str, int] = Field(default_factory=dict)
@@ -153,6 +159,8 @@ class Settings(BaseSettings):
                 raise ValueError("CASCADE_JWT_SECRET must be set outside development")
             if self.integrity_key.get_secret_value() == DEV_INTEGRITY_KEY:
                 raise ValueError("CASCADE_INTEGRITY_KEY must be set outside development")
+        if self.file_store == "directory" and not self.file_store_directory:
+            raise ValueError("CASCADE_FILE_STORE=directory needs CASCADE_FILE_STORE_DIRECTORY")
         if self.jwt_jwks_url is None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("CASCADE_JWT_SECRET must be at least 32 characters")
         return self

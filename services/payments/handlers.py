@@ -12,7 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import select
 
-from services.payments import books, call_books, register, replica, views
+from services.payments import books, call_books, register, replica, report_annex_views, views
 from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
 from services.payments.errors import NotAMember
 from services.payments.grant import Grant
@@ -91,6 +91,7 @@ async def submit_report(uow: UnitOfWork, grant_id: UUID, cmd: SubmitReport) -> C
     report_id = str(uuid7())
     grant.submit_report(report_id, cmd.summary, uow.principal.sub, uow.now())
     await _save(uow, grant)
+    await report_annex_views.save(uow.conn, grant)  # the files attached go with it
     return uow.result(
         grant,
         views.report_view(grant, report_id),

@@ -113,6 +113,9 @@ def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
         "counts_as_de_minimis": True,
         "first_come_reserve_limit": None,
         "funding_sources": [],
+        "form": None,
+        "required_annexes": [],
+        "required_declarations": [],
         **changes,
     }
 
