@@ -1,0 +1,91 @@
+"""Auditors' dossiers in tests: checked in a process of their own that has no
+database, broker or Cascade setting, and tampered with as a forger would."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.reporting import dossier_format as fmt
+from shared.integrity import canonical_json
+
+Lines = list[bytes]
+
+
+@dataclass(frozen=True)
+class Checked:
+    code: int
+    output: str
+
+
+def check_offline(dossier: Path, public_key: str) -> Checked:
+    """`cascade audit check-dossier` in a fresh process whose environment names
+    no database, broker or setting: only the file and the key."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")
+    }
+    env["COLUMNS"] = "220"
+    done = subprocess.run(
+        [sys.executable, "-m", "cascade", "audit", "check-dossier", str(dossier)]
+        + ["--public-key", public_key],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    return Checked(done.returncode, done.stdout + done.stderr)
+
+
+def parts_of(dossier: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(dossier) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+def write_parts(parts: dict[str, bytes], to: Path) -> Path:
+    with zipfile.ZipFile(to, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return to
+
+
+def event_lines(parts: dict[str, bytes]) -> Lines:
+    return parts[fmt.EVENTS].splitlines()
+
+
+def with_events(dossier: Path, to: Path, change: Callable[[Lines], Lines]) -> Path:
+    """A copy whose events part `change` rewrote; manifest and signature kept."""
+    parts = parts_of(dossier)
+    parts[fmt.EVENTS] = b"".join(line + b"\n" for line in change(event_lines(parts)))
+    return write_parts(parts, to)
+
+
+def resigned(dossier: Path, to: Path, change: Callable[[Lines], Lines]) -> Path:
+    """A forger's copy: events changed, the manifest's hashes made to fit, and the
+    manifest signed again with a key of the forger's own."""
+    parts = parts_of(dossier)
+    parts[fmt.EVENTS] = b"".join(line + b"\n" for line in change(event_lines(parts)))
+    manifest = json.loads(parts[fmt.MANIFEST])
+    for part in manifest["parts"]:
+        data = parts[part["name"]]
+        part.update(sha256=fmt.digest(data), bytes=len(data))
+    forger = Ed25519PrivateKey.generate()
+    manifest["key_id"] = fmt.key_id(forger.public_key())
+    parts[fmt.MANIFEST] = canonical_json(manifest)
+    parts[fmt.SIGNATURE] = base64.b64encode(forger.sign(parts[fmt.MANIFEST]))
+    return write_parts(parts, to)
+
+
+def event_id(line: bytes) -> str:
+    return str(json.loads(line)["id"])
