@@ -99,7 +99,10 @@ def check_dossier_file(file: Path, public_key: str) -> int:
         bar = progress_bar()
         with bar:
             task = bar.add_task("Checking the events", total=None)
-            result = check_dossier(file, keys, progress=lambda n: bar.advance(task, n))
+            result = check_dossier(
+                file, keys, progress=lambda n, total: bar.update(task, advance=n, total=total)
+            )
+            bar.update(task, completed=result.events, total=result.events)
     except DossierUnreadable as exc:
         console.print(f"[bold red]NOT A DOSSIER[/]: {exc}", highlight=False)
         return 1
@@ -116,6 +119,12 @@ def show(result: DossierCheck) -> None:
     )
     if signature is not None and signature.valid:
         console.print(f"signature  [green]valid[/]: {signature.detail} (Ed25519)", highlight=False)
+    else:
+        console.print(
+            "signature  [bold red]not valid[/]: nothing the manifest says can be trusted; "
+            "the checks below compare the file with an unsigned manifest",
+            highlight=False,
+        )
     parts = {f.part for f in result.findings}
     lines = (
         (

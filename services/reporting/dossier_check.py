@@ -25,6 +25,7 @@ from services.reporting.dossier_events import EventChecks
 from services.reporting.dossier_figures import figure_differences
 
 CHUNK = 1 << 16
+PROGRESS_EVERY = 100
 
 
 class DossierUnreadable(Exception):
@@ -54,8 +55,12 @@ class DossierCheck:
         return not self.findings and self.signature is not None and self.signature.valid
 
 
+Progress = Callable[[int, int], None]
+"""Told (events checked since, events the manifest lists) as the check goes."""
+
+
 def check_dossier(
-    path: Path, keys: list[Ed25519PublicKey], progress: Callable[[int], None] | None = None
+    path: Path, keys: list[Ed25519PublicKey], progress: Progress | None = None
 ) -> DossierCheck:
     """Every finding about the dossier at `path`; DossierUnreadable when it is none."""
     try:
@@ -71,7 +76,7 @@ def check_dossier(
 def _check(
     archive: zipfile.ZipFile,
     keys: list[Ed25519PublicKey],
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
 ) -> DossierCheck:
     result = DossierCheck()
     names = set(archive.namelist())
@@ -95,10 +100,12 @@ def _check(
     if not all(name in names for name in fmt.PARTS):
         return result
     checks = EventChecks(_lines(archive, fmt.INDEX), _lines(archive, fmt.HEADS))
+    listed_events = listed.get(fmt.EVENTS, {}).get("lines")
+    total = listed_events if isinstance(listed_events, int) else 0
     for line_number, line in enumerate(_lines(archive, fmt.EVENTS), start=1):
         checks.take(line_number, line)
-        if progress is not None:
-            progress(1)
+        if progress is not None and line_number % PROGRESS_EVERY == 0:
+            progress(PROGRESS_EVERY, total)
     checks.end()
     result.events, result.streams = checks.events, checks.streams
     result.findings += [Finding(*f) for f in checks.findings]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -18,8 +18,10 @@ from services.reporting.dossier_format import (
     public_key_from_base64,
     raw_public_key,
 )
-from shared.chassis import Chassis
 from shared.settings import DEV_AUDIT_SIGNING_KEY, Settings
+
+if TYPE_CHECKING:
+    from shared.chassis import Chassis
 
 
 class SigningKeyRefused(ValueError):

@@ -12,6 +12,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -89,3 +90,20 @@ def resigned(dossier: Path, to: Path, change: Callable[[Lines], Lines]) -> Path:
 
 def event_id(line: bytes) -> str:
     return str(json.loads(line)["id"])
+
+
+def read_json(path: Path) -> Any:
+    return json.loads(path.read_text())
+
+
+def pem_file(document: Path, to: Path) -> Path:
+    """The signing key of a saved GET /v1/audit/public-key answer, as a PEM file."""
+    to.write_text(read_json(document)["public_key"])
+    return to
+
+
+def truncated(dossier: Path, to: Path) -> Path:
+    """The first half of the file, as a broken download leaves it."""
+    data = dossier.read_bytes()
+    to.write_bytes(data[: len(data) // 2])
+    return to

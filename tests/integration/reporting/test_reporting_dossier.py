@@ -24,7 +24,10 @@ from tests.support.dossiers import (
     event_id,
     event_lines,
     parts_of,
+    pem_file,
+    read_json,
     resigned,
+    truncated,
     with_events,
 )
 from tests.support.reporting import ReportingWorld
@@ -67,7 +70,7 @@ def edited(line: bytes, **payload: Any) -> bytes:
 async def test_the_public_key_is_published_in_pem_and_raw(
     public_key: Path, reporting_world: ReportingWorld
 ) -> None:
-    document = json.loads(public_key.read_text())
+    document = read_json(public_key)
     assert document["algorithm"] == "Ed25519"
     assert document["public_key"].startswith("-----BEGIN PUBLIC KEY-----")
     assert [k["signing"] for k in document["keys"]] == [True]
@@ -114,8 +117,7 @@ async def test_the_command_writes_a_dossier_that_checks_with_the_pem_key(
     )
     assert answer.exit_code == 0, answer.output
     assert "Writing the dossier's events" in answer.output
-    pem = tmp_path / "key.pem"
-    pem.write_text(json.loads(public_key.read_text())["public_key"])
+    pem = pem_file(public_key, tmp_path / "key.pem")
     checked = await asyncio.to_thread(check_offline, out, str(pem))
     assert checked.code == 0, checked.output
 
@@ -226,8 +228,7 @@ async def test_a_dossier_re_signed_with_another_key_is_refused(
 async def test_a_truncated_dossier_is_not_a_dossier(
     dossier: Path, public_key: Path, tmp_path: Path
 ) -> None:
-    cut = tmp_path / "truncated.zip"
-    cut.write_bytes(dossier.read_bytes()[: dossier.stat().st_size // 2])
+    cut = truncated(dossier, tmp_path / "truncated.zip")
     checked = await asyncio.to_thread(check_offline, cut, str(public_key))
     assert checked.code == 1, checked.output
     assert "NOT A DOSSIER" in checked.output
