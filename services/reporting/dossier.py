@@ -27,9 +27,14 @@ from services.reporting.verify_rules import Difference, StreamedChain, link
 
 PAGE = 500
 MAX_DIFFERENCES_ATTESTED = 100
+# A stream belongs to the dossier when its record belongs to the programme (what
+# the report counts), or when any of its events names the programme or one of
+# its calls (a call's money, invitations...): whole, so its chain checks.
 PROGRAMME_STREAMS = """
-    audit_events a WHERE a.stream_id IN (
-        SELECT stream_id FROM projection_records WHERE generation = :g AND programme_id = :p)"""
+    SELECT stream_id FROM projection_records WHERE generation = :g AND programme_id = :p
+    UNION
+    SELECT stream_id FROM audit_events
+    WHERE payload->>'programme_id' = :p OR payload->>'call_id' = ANY(CAST(:calls AS text[]))"""
 
 Progress = Callable[[int], None]
 
@@ -39,7 +44,7 @@ class Snapshot:
     conn: AsyncConnection
     programme_id: str
     report: dict[str, Any]
-    generation: int
+    streams: list[str]
     events: int
 
 
@@ -55,14 +60,26 @@ async def programme_snapshot(
         )
         async with conn.begin():
             report = await programme_report(conn, programme_id, now)
-            generation = await store.active_generation(conn)
+            calls = [line["call_id"] for line in report["calls"]]
+            streams = list(
+                (
+                    await conn.execute(
+                        text(PROGRAMME_STREAMS),
+                        {
+                            "g": await store.active_generation(conn),
+                            "p": programme_id,
+                            "calls": calls,
+                        },
+                    )
+                ).scalars()
+            )
             count = (
                 await conn.execute(
-                    text(f"SELECT count(*) FROM {PROGRAMME_STREAMS}"),
-                    {"g": generation, "p": programme_id},
+                    text("SELECT count(*) FROM audit_events WHERE stream_id = ANY(:s)"),
+                    {"s": streams},
                 )
             ).scalar_one()
-            yield Snapshot(conn, programme_id, report, generation, int(count))
+            yield Snapshot(conn, programme_id, report, streams, int(count))
 
 
 async def dossier_chunks(
@@ -80,10 +97,11 @@ async def dossier_chunks(
     chains = {source: StreamedChain(source, "audit_copy") for source in SOURCES}
     found: list[Difference] = []
     rows = await snapshot.conn.stream(
-        text(f"""SELECT {", ".join(ENVELOPE_FIELDS)}, source FROM {PROGRAMME_STREAMS}
+        text(f"""SELECT {", ".join(ENVELOPE_FIELDS)}, source FROM audit_events
+                 WHERE stream_id = ANY(:streams)
                  ORDER BY array_position(CAST(:sources AS text[]), source),
                           stream_id COLLATE "C", version, id"""),
-        {"g": snapshot.generation, "p": snapshot.programme_id, "sources": list(SOURCES)},
+        {"streams": snapshot.streams, "sources": list(SOURCES)},
     )
     async for page in rows.partitions(PAGE):
         pairs = [(row.source, _envelope(row)) for row in page]

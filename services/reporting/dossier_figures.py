@@ -25,7 +25,10 @@ def figure_differences(
     """Each figure of `report` the events' own fold does not give, by its path."""
     said = {k: v for k, v in report.items() if k not in REPORT_INSTANT_FIELDS}
     programme_id = str(said.get("programme_id"))
-    recomputed = json.loads(canonical_json(programme_figures(programme_id, records)))
+    # As the report: the records that belong to the programme (a dossier also
+    # holds streams that only name it, such as a call's money).
+    mine = [r for r in records if r.programme_id == programme_id]
+    recomputed = json.loads(canonical_json(programme_figures(programme_id, mine)))
     found = FigureDifferences()
     _compare("", said, recomputed, found)
     return found

@@ -7,6 +7,7 @@ import base64
 import json
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from services.reporting.signing import (
     SigningKeyRefused,
     SigningKeys,
     new_signing_key,
+    signing_key_checked,
     signing_keys,
 )
 from shared.integrity import canonical_json
@@ -144,3 +146,10 @@ def test_the_events_that_kept_their_order_are_the_longest_ordered_run() -> None:
 def test_what_is_no_public_key_is_refused_in_words(text: str) -> None:
     with pytest.raises(fmt.NoPublicKey):
         fmt.public_keys_from(text)
+
+
+def test_reporting_refuses_to_start_with_the_development_key_in_production() -> None:
+    production = Settings(environment="production", jwt_secret="x" * 40, integrity_key="y" * 40)
+    with pytest.raises(SigningKeyRefused):
+        signing_key_checked(SimpleNamespace(settings=production))  # type: ignore[arg-type]
+    assert signing_key_checked(SimpleNamespace(settings=Settings())) == []  # type: ignore[arg-type]
