@@ -86,10 +86,13 @@ def _check(
     try:
         manifest = json.loads(manifest_bytes)
         listed = {part["name"]: part for part in manifest["parts"]}
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise DossierUnreadable(f"the manifest cannot be read: {exc}") from None
-    result.programme_id = manifest.get("programme_id")
-    result.attested = manifest.get("integrity_chain", {})
+    if not isinstance(manifest, dict):
+        raise DossierUnreadable("the manifest is not a JSON object")
+    result.programme_id = str(manifest.get("programme_id"))
+    attested = manifest.get("integrity_chain")
+    result.attested = attested if isinstance(attested, dict) else {}
     result.signature = fmt.check_signature(manifest_bytes, signature, keys, manifest.get("key_id"))
     if not result.signature.valid:
         result.findings.append(

@@ -54,7 +54,7 @@ class EventChecks:
                     str(entry["stream_id"]),
                     int(entry["version"]),
                 )
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 self.findings.append((fmt.INDEX, "unreadable_line", f"line {number}", str(exc)))
         self._heads: dict[tuple[str, str], Head] = {}
         for number, line in enumerate(heads, start=1):
@@ -62,7 +62,7 @@ class EventChecks:
                 head = json.loads(line)
                 key = (str(head["source"]), str(head["stream_id"]))
                 self._heads[key] = Head(key[1], int(head["version"]), str(head["hash"]))
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, RecursionError) as exc:
                 self.findings.append((fmt.HEADS, "unreadable_line", f"line {number}", str(exc)))
         self._chains: dict[tuple[str, str], ChainCheck] = {}
         self._records: dict[str, StreamRecord] = {}
@@ -80,7 +80,7 @@ class EventChecks:
             event: dict[str, Any] = json.loads(line)
             event_id, source = str(event["id"]), str(event.pop("source"))
             envelope = Envelope.model_validate(event)
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             self.findings.append(
                 (fmt.EVENTS, "unreadable_line", where, f"not an event: {str(exc)[:200]}")
             )

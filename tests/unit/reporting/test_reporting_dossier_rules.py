@@ -153,3 +153,16 @@ def test_reporting_refuses_to_start_with_the_development_key_in_production() -> 
     with pytest.raises(SigningKeyRefused):
         signing_key_checked(SimpleNamespace(settings=production))  # type: ignore[arg-type]
     assert signing_key_checked(SimpleNamespace(settings=Settings())) == []  # type: ignore[arg-type]
+
+
+def test_lines_that_are_no_events_are_named_not_fatal(tmp_path: Path) -> None:
+    keys = keys_of()
+    dossier = write(tmp_path / "d.zip", keys)
+    events = zipfile.ZipFile(dossier).read(fmt.EVENTS)
+    garbage = events + b"not json\n[1, 2]\n" + b"[" * 100_000 + b"\n"
+    result = check(rewritten(dossier, tmp_path / "g.zip", **{fmt.EVENTS: garbage}), keys)
+    unreadable = [f.where for f in result.findings if f.kind == "unreadable_line"]
+    assert unreadable == ["line 3", "line 4", "line 5"]
+    listless = rewritten(dossier, tmp_path / "l.zip", **{fmt.MANIFEST: b"[]"})
+    with pytest.raises(DossierUnreadable, match="manifest"):
+        check(listless, keys)
