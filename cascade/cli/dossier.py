@@ -80,7 +80,7 @@ async def write_dossier(settings: Settings, programme: str, out: Path) -> dict[s
         await engine.dispose()
 
 
-def check_dossier_file(file: Path, public_key: str) -> int:
+def check_dossier_file(file: Path, public_key: str, with_integrity_key: bool = False) -> int:
     """Print what the check found; the exit code (0 intact, 1 not, 2 unusable input)."""
     from services.reporting.dossier_check import DossierUnreadable, check_dossier
     from services.reporting.dossier_format import NoPublicKey, public_keys_from
@@ -92,6 +92,16 @@ def check_dossier_file(file: Path, public_key: str) -> int:
     except (NoPublicKey, OSError, UnicodeDecodeError) as exc:
         err.print(f"[bold red]error:[/] the public key: {exc}", highlight=False)
         return 2
+    integrity_key = None
+    if with_integrity_key:
+        held = os.environ.get("CASCADE_INTEGRITY_KEY")
+        if not held:
+            err.print(
+                "[bold red]error:[/] --with-integrity-key reads CASCADE_INTEGRITY_KEY, which is not set",
+                highlight=False,
+            )
+            return 2
+        integrity_key = held.encode()
     if not file.is_file():
         err.print(f"[bold red]error:[/] no file {file}", highlight=False)
         return 2
@@ -100,7 +110,10 @@ def check_dossier_file(file: Path, public_key: str) -> int:
         with bar:
             task = bar.add_task("Checking the events", total=None)
             result = check_dossier(
-                file, keys, progress=lambda n, total: bar.update(task, advance=n, total=total)
+                file,
+                keys,
+                progress=lambda n, total: bar.update(task, advance=n, total=total),
+                integrity_key=integrity_key,
             )
             bar.update(task, completed=result.events, total=result.events)
     except DossierUnreadable as exc:
@@ -133,7 +146,16 @@ def show(result: DossierCheck) -> None:
             {"manifest", "report.json", "events.jsonl", "index.jsonl", "heads.jsonl"},
         ),
         ("events", f"all {result.events} as signed in the index, in its order", {"events.jsonl"}),
-        ("chains", f"all {result.streams} streams linked up to their signed heads", {"chains"}),
+        (
+            "chains",
+            f"all {result.streams} streams linked up to their signed heads"
+            + (
+                ", every event's HMAC recomputed with the integrity key"
+                if result.hmac_checked
+                else ""
+            ),
+            {"chains"},
+        ),
         (
             "figures",
             f"{result.figures_compared} figures recomputed from the events: equal to the report",

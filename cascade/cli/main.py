@@ -158,11 +158,17 @@ def audit_check_dossier(
             help="A PEM file, the saved answer of GET /v1/audit/public-key, or a base64 key"
         ),
     ],
+    with_integrity_key: Annotated[
+        bool,
+        typer.Option(
+            help="Also recompute each event's HMAC with CASCADE_INTEGRITY_KEY (its holders only)"
+        ),
+    ] = False,
 ) -> None:
     """Check a dossier offline: signature, parts, events, chains and figures."""
     from cascade.cli.dossier import check_dossier_file
 
-    raise typer.Exit(check_dossier_file(file, public_key))
+    raise typer.Exit(check_dossier_file(file, public_key, with_integrity_key))
 
 
 @audit_app.command("new-signing-key")

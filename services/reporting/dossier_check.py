@@ -47,6 +47,7 @@ class DossierCheck:
     events: int = 0
     streams: int = 0
     figures_compared: int = 0
+    hmac_checked: bool = False  # each event's HMAC recomputed with the chain key
     attested: dict[str, Any] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
 
@@ -60,9 +61,13 @@ Progress = Callable[[int, int], None]
 
 
 def check_dossier(
-    path: Path, keys: list[Ed25519PublicKey], progress: Progress | None = None
+    path: Path,
+    keys: list[Ed25519PublicKey],
+    progress: Progress | None = None,
+    integrity_key: bytes | None = None,
 ) -> DossierCheck:
-    """Every finding about the dossier at `path`; DossierUnreadable when it is none."""
+    """Every finding about the dossier at `path`; DossierUnreadable when it is none.
+    The chain's HMAC key is not needed; given, each event's HMAC is checked too."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
@@ -70,15 +75,16 @@ def check_dossier(
             f"{path} is not a readable dossier (a ZIP file), or it is truncated: {exc}"
         ) from None
     with archive:
-        return _check(archive, keys, progress)
+        return _check(archive, keys, progress, integrity_key)
 
 
 def _check(
     archive: zipfile.ZipFile,
     keys: list[Ed25519PublicKey],
     progress: Progress | None,
+    integrity_key: bytes | None,
 ) -> DossierCheck:
-    result = DossierCheck()
+    result = DossierCheck(hmac_checked=integrity_key is not None)
     names = set(archive.namelist())
     if fmt.MANIFEST not in names or fmt.SIGNATURE not in names:
         raise DossierUnreadable("the file holds no signed manifest: it is not a Cascade dossier")
@@ -102,7 +108,7 @@ def _check(
         _check_part(archive, name, listed.get(name), result)
     if not all(name in names for name in fmt.PARTS):
         return result
-    checks = EventChecks(_lines(archive, fmt.INDEX), _lines(archive, fmt.HEADS))
+    checks = EventChecks(_lines(archive, fmt.INDEX), _lines(archive, fmt.HEADS), integrity_key)
     listed_events = listed.get(fmt.EVENTS, {}).get("lines")
     total = listed_events if isinstance(listed_events, int) else 0
     for line_number, line in enumerate(_lines(archive, fmt.EVENTS), start=1):

@@ -7,7 +7,7 @@ inserted, one it lists that never comes is removed, and lines out of its order
 are moved. Apart from that, each stream's chain links (`prev_hash` to the hash
 before it, versions without gaps, the last hash equal to the signed head) are
 checked as stored: the HMAC behind each hash needs the chain key, the linkage
-does not."""
+does not. Given the key, each hash is recomputed as well."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from services.reporting import dossier_format as fmt
 from services.reporting.fold import apply, source_of
 from services.reporting.records import StreamRecord
 from shared.events import Envelope, FutureSchemaVersion, UnknownEventType, registry
-from shared.integrity import ChainCheck, Head
+from shared.integrity import ChainCheck, Head, event_hash
 
 Raw = tuple[str, str, str, str]  # part, kind, where, detail
 
@@ -41,7 +41,12 @@ class Signed:
 
 
 class EventChecks:
-    def __init__(self, index: Iterable[bytes], heads: Iterable[bytes]) -> None:
+    def __init__(
+        self, index: Iterable[bytes], heads: Iterable[bytes], integrity_key: bytes | None = None
+    ) -> None:
+        """`integrity_key`: the chain's HMAC key, for those who hold it (each event's
+        hash is then recomputed too); without it the links are checked as stored."""
+        self._integrity_key = integrity_key
         self.findings: list[Raw] = []
         self._signed: dict[str, Signed] = {}
         for number, line in enumerate(index, start=1):
@@ -119,9 +124,17 @@ class EventChecks:
             event_type=envelope.type,
             prev_hash=envelope.prev_hash,
             hash=envelope.hash,
-            intact=True,  # content is the index's to judge; this checks the links
+            intact=self._matches_its_hash(envelope),
         ):
             self._chain_finding(source, found.kind, found.stream_id, found.version, found.detail)
+
+    def _matches_its_hash(self, envelope: Envelope) -> bool:
+        """Without the key, content is the signed index's to judge: only the links count."""
+        if self._integrity_key is None:
+            return True
+        return event_hash(self._integrity_key, envelope.prev_hash, envelope.model_dump()) == (
+            envelope.hash
+        )
 
     def _chain_finding(
         self, source: str, kind: str, stream_id: str, version: int | None, detail: str

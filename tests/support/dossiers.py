@@ -28,19 +28,18 @@ class Checked:
     output: str
 
 
-def check_offline(dossier: Path, public_key: str) -> Checked:
+def check_offline(dossier: Path, public_key: str, *more: str, **env: str) -> Checked:
     """`cascade audit check-dossier` in a fresh process whose environment names
-    no database, broker or setting: only the file and the key."""
-    env = {
+    no database, broker or setting (but those of `env`): only the file and the key."""
+    bare = {
         name: value
         for name, value in os.environ.items()
         if name in ("PATH", "HOME", "LANG", "TMPDIR", "SYSTEMROOT")
     }
-    env["COLUMNS"] = "220"
     done = subprocess.run(
         [sys.executable, "-m", "cascade", "audit", "check-dossier", str(dossier)]
-        + ["--public-key", public_key],
-        env=env,
+        + ["--public-key", public_key, *more],
+        env={**bare, "COLUMNS": "220", **env},
         capture_output=True,
         text=True,
         timeout=120,
@@ -107,3 +106,24 @@ def truncated(dossier: Path, to: Path) -> Path:
     data = dossier.read_bytes()
     to.write_bytes(data[: len(data) // 2])
     return to
+
+
+def forged_by_a_signer(
+    dossier: Path, to: Path, change: Callable[[Lines], Lines], sign: Callable[[bytes], bytes]
+) -> Path:
+    """What a holder of the signing key (and not of the chain key) could forge:
+    events changed in place, the index and the manifest made to fit, signed."""
+    parts = parts_of(dossier)
+    lines = change(event_lines(parts))
+    parts[fmt.EVENTS] = b"".join(line + b"\n" for line in lines)
+    index = [json.loads(entry) for entry in parts[fmt.INDEX].splitlines()]
+    for entry, line in zip(index, lines, strict=True):
+        entry["sha256"] = fmt.digest(line)
+    parts[fmt.INDEX] = b"".join(canonical_json(entry) + b"\n" for entry in index)
+    manifest = json.loads(parts[fmt.MANIFEST])
+    for part in manifest["parts"]:
+        data = parts[part["name"]]
+        part.update(sha256=fmt.digest(data), bytes=len(data))
+    parts[fmt.MANIFEST] = canonical_json(manifest)
+    parts[fmt.SIGNATURE] = sign(parts[fmt.MANIFEST])
+    return write_parts(parts, to)

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from cascade.cli.main import app as cli
 from services.reporting import dossier_format as fmt
+from services.reporting.signing import signing_keys
 from shared.integrity import canonical_json
 from tests.support.api import assert_problem
 from tests.support.dossiers import (
@@ -23,6 +24,7 @@ from tests.support.dossiers import (
     check_offline,
     event_id,
     event_lines,
+    forged_by_a_signer,
     parts_of,
     pem_file,
     read_json,
@@ -251,3 +253,34 @@ def _pem(tmp_path: Path, key: Any) -> Path:
     path = tmp_path / "other.pem"
     path.write_text(fmt.pem_of(key))
     return path
+
+
+def rename_a_bank_reference(lines: Lines) -> Lines:
+    """A change no figure shows."""
+    at = line_of(lines, "payments.PaymentDisbursed")
+    return [*lines[:at], edited(lines[at], bank_reference="ELSEWHERE-1"), *lines[at + 1 :]]
+
+
+async def test_a_forgery_by_a_holder_of_the_signing_key_is_caught_with_the_chain_key(
+    dossier: Path, public_key: Path, reporting_world: ReportingWorld, tmp_path: Path
+) -> None:
+    settings = reporting_world.reporting.state.chassis.settings
+    lines = event_lines(parts_of(dossier))
+    forged = forged_by_a_signer(
+        dossier, tmp_path / "forged.zip", rename_a_bank_reference, signing_keys(settings).sign
+    )
+    offline = await asyncio.to_thread(check_offline, forged, str(public_key))
+    assert offline.code == 0, offline.output  # the signature vouches: why the key is guarded
+
+    key = settings.integrity_key.get_secret_value()
+    held = await asyncio.to_thread(
+        check_offline, forged, str(public_key), "--with-integrity-key", CASCADE_INTEGRITY_KEY=key
+    )
+    assert held.code == 1, held.output
+    assert "altered" in held.output
+    assert f"event {event_id(lines[line_of(lines, 'payments.PaymentDisbursed')])}" in held.output
+    intact = await asyncio.to_thread(
+        check_offline, dossier, str(public_key), "--with-integrity-key", CASCADE_INTEGRITY_KEY=key
+    )
+    assert intact.code == 0, intact.output
+    assert "HMAC recomputed with the integrity key" in intact.output
