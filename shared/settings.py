@@ -24,6 +24,9 @@ PER_SERVICE_FIELDS = {
 # Development defaults: fine on a laptop, refused anywhere else (see below).
 DEV_JWT_SECRET = "cascade-development-secret-change-me-0123456789"
 DEV_INTEGRITY_KEY = "cascade-development-integrity-key-change-me-0123"
+# The Ed25519 private key (32 bytes, base64) that signs auditors' dossiers in
+# development; reporting refuses it in production (services/reporting/signing.py).
+DEV_AUDIT_SIGNING_KEY = "Y2FzY2FkZS1kZXZlbG9wbWVudC1kb3NzaWVyLWtleSE="
 
 
 class Settings(BaseSettings):
@@ -70,6 +73,10 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     integrity_key: SecretStr = SecretStr(DEV_INTEGRITY_KEY)
+    # Reporting signs dossiers with this key; the public keys of the keys it
+    # replaced (comma-separated, base64) stay listed, to check older dossiers.
+    audit_signing_key: SecretStr = SecretStr(DEV_AUDIT_SIGNING_KEY)
+    audit_retired_public_keys: str = ""
 
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
