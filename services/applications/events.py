@@ -121,6 +121,8 @@ class EvaluatorRegistered(Event):
     name: str
     conflicts: tuple[str, ...]  # organisation ids
     registered_at: Instant
+    # ISO 3166-1 alpha-2; absent in older events. Panels may ask for distinct ones.
+    nationality: str | None = None
 
 
 @event("applications.ConflictDeclared")
@@ -368,3 +370,17 @@ class PartnerInvitationAccepted(Event):
     organisation_id: str
     accepted_by: str
     accepted_at: Instant
+
+
+# --- the call's evaluation panel, results and redress ----------------------------------
+
+
+@event("applications.CallPanelAppointed")
+class CallPanelAppointed(Event):
+    """The programme manager appointed the call's panel: assignment draws only
+    from it, with at least `min_distinct_nationalities` per application."""
+
+    call_id: str
+    evaluator_ids: tuple[str, ...]
+    min_distinct_nationalities: int
+    appointed_at: Instant
