@@ -384,3 +384,43 @@ class CallPanelAppointed(Event):
     evaluator_ids: tuple[str, ...]
     min_distinct_nationalities: int
     appointed_at: Instant
+
+
+class RankingEntry(Data):
+    """One application in a version of the call's ranking, with its outcome then."""
+
+    application_id: str
+    rank: int | None  # None when rejected
+    score: float
+    status: ApplicationStatus
+    reserve_rank: int | None = None
+
+
+@event("applications.RankingVersionRecorded")
+class RankingVersionRecorded(Event):
+    """A version of the call's ranking, never rewritten: 1 as selected, then one
+    more each time a re-evaluation after a review changes an outcome
+    (`review_request_id` names it). `application_ids` lists every application
+    in it, so each one's audit trail shows every version it was ranked in."""
+
+    call_id: str
+    version: int
+    cause: Literal["selection", "re_evaluation"]
+    review_request_id: str | None = None
+    application_ids: tuple[str, ...]
+    entries: tuple[RankingEntry, ...]
+    recorded_at: Instant
+
+
+@event("applications.CallSelectionCompleted")
+class CallSelectionCompleted(Event):
+    """The call's applications were selected down its ranking: the calls service
+    may publish the results."""
+
+    call_id: str
+    ranking_version: int
+    selected: int
+    reserved: int
+    rejected: int
+    committed_cents: Cents
+    completed_at: Instant

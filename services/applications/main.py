@@ -11,6 +11,7 @@ from services.applications import (
     award_handlers,
     panel_api,
     replica,
+    results,
     review_api,
     tables,
 )
@@ -30,6 +31,7 @@ def consumer(chassis: Chassis) -> list[Component]:
     and freeing the budget of the grants payments refuses."""
     handlers = replica.handlers(chassis)
     award_handlers.on_grant_refused(chassis, handlers)
+    results.on_results_published(handlers)
     return list(consumes(SOURCES, handlers)(chassis))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    DateTime,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -148,4 +149,15 @@ partner_invitations = Table(
         name="partner_invitations_application_id_organisation_id_key",
     ),
     Index("partner_invitations_by_organisation", "organisation_id", "id"),
+)
+
+# When each call's results were published (from calls.CallResultsPublished): the
+# applicants read their outcomes and reports from then on, and ask for reviews
+# until `review_requests_until`.
+call_results = Table(
+    "call_results",
+    metadata,
+    Column("call_id", Text, primary_key=True),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("review_requests_until", DateTime(timezone=True), nullable=False),
 )

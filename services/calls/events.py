@@ -234,6 +234,9 @@ class CallTerms(Data):
     # budget is used up are kept in reserve (None: all of them, until the deadline).
     first_come_reserve_limit: int | None = Field(default=None, ge=0, le=1_000_000)
     funding_sources: tuple[FundingSource, ...] = ()
+    # Redress: how long after the results are published a rejected or reserve
+    # applicant may ask for a review (EU practice: 30 days).
+    review_request_days: int = Field(default=30, ge=1, le=365)
 
     @model_validator(mode="after")
     def _derive_de_minimis(self) -> CallTerms:
@@ -395,3 +398,28 @@ class CallCommitmentReleased(Event):
     grant_id: str
     released_cents: Cents
     committed_cents: Cents  # the call's committed total after the release
+
+
+@event("calls.CallSelectionRecorded")
+class CallSelectionRecorded(Event):
+    """The applications service selected down the call's ranking (learnt from
+    `applications.CallSelectionCompleted`): its results may now be published."""
+
+    call_id: str
+    ranking_version: int
+    selected: int
+    reserved: int
+    rejected: int
+    recorded_at: Instant
+
+
+@event("calls.CallResultsPublished")
+class CallResultsPublished(Event):
+    """The programme manager published the call's results: applicants read their
+    outcomes and evaluation summary reports, the public the beneficiaries, and
+    review requests are taken until `review_requests_until`."""
+
+    call_id: str
+    published_at: Instant
+    review_request_days: int
+    review_requests_until: Instant

@@ -1,0 +1,26 @@
+"""Published results, evaluation summary reports and redress: when each call's
+results were published, and the review requests.
+
+Revision ID: applications_0006
+Revises: applications_0003
+"""
+
+from alembic import op
+
+revision = "applications_0006"
+down_revision = "applications_0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute("""
+    CREATE TABLE call_results (
+        call_id                text PRIMARY KEY,
+        published_at           timestamptz NOT NULL,
+        review_requests_until  timestamptz NOT NULL
+    )""")
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE call_results")
