@@ -21,6 +21,7 @@ from services.applications.events import (
     AssignmentAccepted,
     AssignmentDeclined,
     EligibilityAssessed,
+    EvaluationCommentsConsolidated,
     EvaluationSubmitted,
     EvaluatorAssigned,
     Objective,
@@ -54,6 +55,8 @@ class ApplicationState(Aggregate):
         self.panel = Panel()
         self.ranked: ApplicationRanked | None = None
         self.reserve_rank: int | None = None
+        self.outcome_reason = ""  # why it was selected, reserved or rejected
+        self.consolidated: dict[str, str] = {}  # criterion code -> the manager's comment
 
     # --- state -------------------------------------------------------------------
 
@@ -93,11 +96,12 @@ class ApplicationState(Aggregate):
     @apply.register
     def _selected(self, event: ApplicationSelected) -> None:
         self.status, self.amount_cents = "selected", event.award.amount_cents
+        self.outcome_reason = event.reason
 
     @apply.register
     def _reserved(self, event: ApplicationReserved) -> None:
         self.status, self.reason_code = "reserve", event.reason_code
-        self.reserve_rank = event.reserve_rank
+        self.reserve_rank, self.outcome_reason = event.reserve_rank, event.reason
 
     @apply.register
     def _withdrawn(self, event: ApplicationWithdrawn) -> None:
@@ -122,6 +126,11 @@ class ApplicationState(Aggregate):
     @apply.register
     def _rejected(self, event: ApplicationRejected) -> None:
         self.status, self.reason_code = "rejected", event.reason_code
+        self.outcome_reason = event.reason
+
+    @apply.register
+    def _consolidated(self, event: EvaluationCommentsConsolidated) -> None:
+        self.consolidated = {**self.consolidated, **event.comments}
 
     @apply.register
     def _contracted(self, event: ApplicationContracted) -> None:

@@ -106,3 +106,11 @@ class AppointPanel(Command):
         description="At least this many distinct nationalities among each application's "
         "evaluators (FSTP practice: 3)",
     )
+
+
+class ConsolidateComments(Command):
+    comments: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="The consolidated comment per criterion code (others stay as they were)",
+    )

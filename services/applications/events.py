@@ -424,3 +424,15 @@ class CallSelectionCompleted(Event):
     rejected: int
     committed_cents: Cents
     completed_at: Instant
+
+
+@event("applications.EvaluationCommentsConsolidated")
+class EvaluationCommentsConsolidated(Event):
+    """The programme manager's comment on each criterion, consolidated from the
+    evaluators' comments: what the evaluation summary report shows."""
+
+    personal_fields = frozenset({"comments"})
+    application_id: str
+    call_id: str
+    comments: dict[str, str]  # criterion code -> comment
+    consolidated_at: Instant

@@ -32,6 +32,7 @@ class Seat:
     state: SeatState = "assigned"
     scores: dict[str, float] = field(default_factory=dict)
     total: float | None = None
+    comment: str = ""
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Panel:
             seat.state = "declined"
         else:
             seat.state, seat.scores, seat.total = "evaluated", dict(event.scores), event.total
+            seat.comment = event.comment
 
     # --- questions ---------------------------------------------------------------
 
