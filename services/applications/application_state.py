@@ -116,7 +116,8 @@ class ApplicationState(Aggregate):
         event: EvaluatorAssigned | AssignmentAccepted | AssignmentDeclined | EvaluationSubmitted,
     ) -> None:
         self.panel.apply(event)
-        if isinstance(event, EvaluatorAssigned):
+        # A re-evaluation after an upheld review leaves the outcome standing until it ends.
+        if isinstance(event, EvaluatorAssigned) and event.cause != "re_evaluation":
             self.status = "under_evaluation"
 
     @apply.register

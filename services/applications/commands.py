@@ -114,3 +114,12 @@ class ConsolidateComments(Command):
         max_length=100,
         description="The consolidated comment per criterion code (others stay as they were)",
     )
+
+
+class RequestReview(Command):
+    grounds: str = Field(min_length=1, max_length=20_000)
+
+
+class DecideReview(Command):
+    outcome: Literal["upheld", "dismissed"]
+    reasons: str = Field(min_length=1, max_length=20_000)

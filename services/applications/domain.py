@@ -59,7 +59,7 @@ WITHDRAWABLE: frozenset[ApplicationStatus] = frozenset(
         "rejected",
     }
 )
-Cause = Literal["initial", "divergence", "replacement"]
+Cause = Literal["initial", "divergence", "replacement", "re_evaluation"]
 ReserveCode = Literal["below_budget_line", "beneficiary_limit"]
 
 
@@ -230,7 +230,8 @@ class Application(ApplicationState):
     # --- evaluation and ranking --------------------------------------------------
 
     def assign(self, assignment_id: str, evaluator_id: str, cause: Cause, now: datetime) -> None:
-        if self.status not in ("eligible", "under_evaluation"):
+        reviewed = cause == "re_evaluation" or self.panel.re_evaluating
+        if self.status not in ("eligible", "under_evaluation") and not reviewed:
             raise NotUnderEvaluation(
                 f"a {self.status} application is not evaluated", application_status=self.status
             )
@@ -263,7 +264,7 @@ class Application(ApplicationState):
     ) -> str:
         """Record the evaluator's scores (already checked against the call): the
         assignment id."""
-        if self.status != "under_evaluation":
+        if self.status != "under_evaluation" and not self.panel.re_evaluating:
             raise NotUnderEvaluation(
                 f"a {self.status} application takes no more evaluations",
                 application_status=self.status,

@@ -101,12 +101,12 @@ def report(
         "total": a.ranked.score,
         "pass_threshold": pass_threshold,
         "passed": a.ranked.passed,
-        "evaluations": len(a.panel.evaluations),
+        "evaluations": len(a.panel.scoring),
         "rank": a.ranked.rank,
         "outcome": outcome,
         "reserve_position": a.reserve_rank if outcome == "reserve" else None,
         "reason": a.ranked.reason if outcome == "rejected" else a.outcome_reason or None,
     }
     if for_staff:
-        body["evaluator_comments"] = [s.comment for s in a.panel.evaluations if s.comment]
+        body["evaluator_comments"] = [s.comment for s in a.panel.scoring if s.comment]
     return body

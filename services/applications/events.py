@@ -211,7 +211,8 @@ class EvaluatorAssigned(Event):
     application_id: str
     call_id: str
     evaluator_id: str
-    cause: Literal["initial", "divergence", "replacement"]
+    # `re_evaluation`: after an upheld review, by evaluators who had not scored it.
+    cause: Literal["initial", "divergence", "replacement", "re_evaluation"]
     assigned_at: Instant
 
 
@@ -436,3 +437,59 @@ class EvaluationCommentsConsolidated(Event):
     call_id: str
     comments: dict[str, str]  # criterion code -> comment
     consolidated_at: Instant
+
+
+ReviewState = Literal["requested", "dismissed", "upheld", "re_evaluated"]
+
+
+@event("applications.ReviewRequested")
+class ReviewRequested(Event):
+    """A member of the lead organisation of a rejected or reserve application
+    asked, once and within the call's review window, for a review of its
+    evaluation; `ranking_version` is the ranking it contests."""
+
+    personal_fields = frozenset({"grounds", "requested_by"})
+    review_request_id: str
+    application_id: str
+    call_id: str
+    outcome: Literal["rejected", "reserve"]
+    reserve_rank: int | None = None
+    ranking_version: int
+    grounds: str
+    requested_by: str
+    requested_at: Instant
+
+
+@event("applications.ReviewDecided")
+class ReviewDecided(Event):
+    """A reviewer, independent of the application's evaluators, decided:
+    `upheld` sends the application to re-evaluation by evaluators of the panel
+    who have not scored it (`re_evaluators`)."""
+
+    personal_fields = frozenset({"reasons", "decided_by"})
+    review_request_id: str
+    application_id: str
+    call_id: str
+    outcome: Literal["upheld", "dismissed"]
+    reasons: str
+    decided_by: str
+    re_evaluators: int = 0
+    decided_at: Instant
+
+
+@event("applications.ReEvaluationCompleted")
+class ReEvaluationCompleted(Event):
+    """The re-evaluation after an upheld review is scored: its outcome, and the
+    new version of the ranking when the outcome changed (None when it did not)."""
+
+    review_request_id: str
+    application_id: str
+    call_id: str
+    score: float
+    passed: bool
+    previous_status: ApplicationStatus
+    status: ApplicationStatus
+    reserve_rank: int | None = None
+    outcome_changed: bool
+    ranking_version: int | None = None
+    completed_at: Instant

@@ -70,6 +70,17 @@ class Panel:
         return [s for s in self.seats.values() if s.state == "evaluated"]
 
     @property
+    def re_evaluating(self) -> bool:
+        """A re-evaluation after an upheld review awaits scores."""
+        return any(s.cause == "re_evaluation" for s in self.pending)
+
+    @property
+    def scoring(self) -> list[Seat]:
+        """The evaluations the score stands on: the re-evaluation's once there is one."""
+        again = [s for s in self.evaluations if s.cause == "re_evaluation"]
+        return again or self.evaluations
+
+    @property
     def had_divergence(self) -> bool:
         return any(s.cause == "divergence" for s in self.seats.values())
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response
 from services.applications import (
     award_handlers,
     ranking_versions,
+    redress_handlers,
     review_handlers,
     review_views,
     views,
@@ -109,7 +110,7 @@ async def evaluate(
     application_id: UUID, body: SubmitEvaluation, _: Evaluator, command: CommandDep
 ) -> Response:
     return await command.execute(
-        lambda uow: review_handlers.submit_evaluation(uow, application_id, body)
+        lambda uow: redress_handlers.submit_evaluation(uow, application_id, body)
     )
 
 

@@ -161,7 +161,8 @@ async def decline_assignment(
     evaluator_id, a = await _assignment(uow, assignment_id)
     now = _now(uow)
     a.decline_assignment(str(assignment_id), evaluator_id, cmd.reason, now)
-    replacement = await _one_more(uow, a, "replacement", now)
+    again = a.panel.seats[str(assignment_id)].cause == "re_evaluation"
+    replacement = await _one_more(uow, a, "re_evaluation" if again else "replacement", now)
     await save(uow, a)
     return uow.result(a, _seat_body(a, str(assignment_id), replacement=replacement))
 
@@ -194,7 +195,9 @@ async def submit_evaluation(
     assignment_id = a.evaluate(evaluator_id, cmd.scores, total, cmd.comment, now)
     extra = None
     totals = [s.total for s in a.panel.evaluations if s.total is not None]
-    if not a.panel.had_divergence and diverges(criteria, totals):
+    # A re-evaluation after a review stands on its own scores: no divergence with the first.
+    again = a.panel.seats[assignment_id].cause == "re_evaluation"
+    if not again and not a.panel.had_divergence and diverges(criteria, totals):
         extra = await _one_more(uow, a, "divergence", now)
     await save(uow, a)
     return uow.result(

@@ -161,3 +161,17 @@ call_results = Table(
     Column("published_at", DateTime(timezone=True), nullable=False),
     Column("review_requests_until", DateTime(timezone=True), nullable=False),
 )
+
+# One review request per application at most (the unique key holds it under races).
+review_requests = Table(
+    "review_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("application_id", Text, nullable=False),
+    Column("call_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", JSONB, nullable=False),
+    UniqueConstraint("application_id", name="review_requests_application_id_key"),
+    Index("review_requests_by_status", "status", "id"),
+)

@@ -20,7 +20,19 @@ def upgrade() -> None:
         published_at           timestamptz NOT NULL,
         review_requests_until  timestamptz NOT NULL
     )""")
+    op.execute("""
+    CREATE TABLE review_requests (
+        id              text PRIMARY KEY,
+        application_id  text NOT NULL,
+        call_id         text NOT NULL,
+        status          text NOT NULL,
+        version         integer NOT NULL,
+        body            jsonb NOT NULL,
+        CONSTRAINT review_requests_application_id_key UNIQUE (application_id)
+    )""")
+    op.execute("CREATE INDEX review_requests_by_status ON review_requests (status, id)")
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE review_requests")
     op.execute("DROP TABLE call_results")
