@@ -452,6 +452,7 @@ class ReviewRequested(Event):
     review_request_id: str
     application_id: str
     call_id: str
+    programme_id: str
     outcome: Literal["rejected", "reserve"]
     reserve_rank: int | None = None
     ranking_version: int

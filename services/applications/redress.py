@@ -111,6 +111,7 @@ class ReviewRequest(Aggregate):
                 review_request_id=self.id,
                 application_id=a.id,
                 call_id=a.call_id,
+                programme_id=a.programme_id,
                 outcome=outcome,
                 reserve_rank=a.reserve_rank if outcome == "reserve" else None,
                 ranking_version=ranking_version,

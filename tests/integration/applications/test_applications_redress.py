@@ -9,32 +9,20 @@ One evaluator per application; (excellence, impact) (5, 5) 5.0, (5, 4) 4.6,
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
-import httpx
-
-from tests.support.applications import Headers, World, event_payloads
-from tests.support.applications_evaluation import Scores, accept, assignments, score
+from tests.support.applications import World, event_payloads
+from tests.support.applications_evaluation import assignments
 from tests.support.calls import eventually
-from tests.support.results import Decided, decided_call, publish_results
+from tests.support.results import (
+    Decided,
+    ask,
+    decide,
+    decided_call,
+    publish_results,
+    re_evaluate,
+)
 
 EVALUATORS = ("r-ev1", "r-ev2", "r-ev3")
-
-
-async def ask(world: World, headers: Headers, application_id: str) -> httpx.Response:
-    return await world.client.post(
-        f"/v1/applications/{application_id}/review-requests",
-        headers=headers,
-        json={"grounds": "The evaluator overlooked our patent portfolio."},
-    )
-
-
-async def decide(world: World, sub: str, review_id: str, outcome: str) -> httpx.Response:
-    return await world.client.post(
-        f"/v1/review-requests/{review_id}/decision",
-        headers=world.as_("reviewer", sub=sub),
-        json={"outcome": outcome, "reasons": "The grounds are substantiated."},
-    )
 
 
 async def evaluator_of(world: World, application_id: str) -> str:
@@ -42,19 +30,6 @@ async def evaluator_of(world: World, application_id: str) -> str:
         if any(i["application_id"] == application_id for i in await assignments(world, sub)):
             return sub
     raise AssertionError("no evaluator")
-
-
-async def re_evaluate(world: World, application_id: str, scores: Scores) -> dict[str, Any]:
-    """The re-evaluator accepts and scores: the answer of the last evaluation."""
-    for sub in EVALUATORS:
-        for item in await assignments(world, sub):
-            if item["application_id"] == application_id and item["cause"] == "re_evaluation":
-                assert (await accept(world, sub, item["id"])).status_code == 200
-                answer = await score(world, sub, application_id, scores)
-                assert answer.status_code == 201, answer.text
-                body: dict[str, Any] = answer.json()
-                return body
-    raise AssertionError("no re-evaluation assigned")
 
 
 async def version(world: World, decided: Decided, n: int) -> list[tuple[str, str, int | None]]:
@@ -117,7 +92,7 @@ async def test_an_upheld_review_re_evaluated_above_threshold_is_selected_in_a_ne
     still = await world.client.get(f"/v1/applications/{gamma}", headers=decided.sme)
     assert still.json()["status"] == "rejected"  # until the re-evaluation is scored
 
-    concluded = (await re_evaluate(world, gamma, (5, 5)))["review_request"]
+    concluded = (await re_evaluate(world, EVALUATORS, gamma, (5, 5)))["review_request"]
 
     assert (concluded["state"], concluded["outcome_changed"], concluded["status_after"]) == (
         "re_evaluated",
@@ -177,7 +152,7 @@ async def test_a_reserve_re_evaluated_higher_moves_up_the_reserve_list_and_a_dis
     assert (review["contested_outcome"], review["contested_reserve_rank"]) == ("reserve", 2)
     assert (await decide(world, "rita", review["id"], "upheld")).status_code == 200
 
-    concluded = (await re_evaluate(world, gamma, (5, 4)))["review_request"]
+    concluded = (await re_evaluate(world, EVALUATORS, gamma, (5, 4)))["review_request"]
 
     assert (concluded["status_after"], concluded["reserve_rank_after"]) == ("reserve", 1)
     assert await version(world, decided, 2) == [
