@@ -21,9 +21,9 @@ from services.applications import (
 from services.applications.assignment import Need, plan
 from services.applications.commands import DecideReview, RequestReview, SubmitEvaluation
 from services.applications.domain import Application, ReserveCode
-from services.applications.events import ReEvaluationCompleted
+from services.applications.events import ApplicationStatus, ReEvaluationCompleted
 from services.applications.re_evaluation import Standing, entries, new_rank, reserve_place
-from services.applications.redress import ReviewRequest
+from services.applications.redress import REVIEWABLE, ReviewRequest
 from services.applications.review_handlers import _pool, save
 from services.applications.scoring import Ranked, Scored, rank
 from services.applications.selection import Contender, decide
@@ -121,6 +121,10 @@ async def conclude(
         [Scored(a.id, receipt, tuple(s.scores for s in a.panel.scoring))],
     )
     previous = (a.status, a.reserve_rank)
+    if a.status not in REVIEWABLE:
+        # Promoted from the reserve list or withdrawn while re-evaluated: the
+        # re-evaluation is recorded, and decides nothing any more.
+        return await _completed(uow, review, a, judged.score, judged.passed, previous[0], None, now)
     others = [
         Standing(
             i["application_id"],
@@ -156,17 +160,32 @@ async def conclude(
         items = await award_handlers.ranking_items(uow.conn, call.id)
         version = ranking.record_version(entries(items), now, review.id)
         await uow.save(ranking)
+    return await _completed(uow, review, a, judged.score, judged.passed, previous[0], version, now)
+
+
+async def _completed(
+    uow: UnitOfWork,
+    review: ReviewRequest,
+    a: Application,
+    score: float,
+    passed: bool,
+    previous_status: ApplicationStatus,
+    version: int | None,
+    now: datetime,
+) -> redress_views.ReviewRequestView:
+    """Record the re-evaluation's end; `version` is the ranking version its
+    changed outcome produced (None: the outcome did not change)."""
     review.record(
         ReEvaluationCompleted(
             review_request_id=review.id,
             application_id=a.id,
             call_id=a.call_id,
-            score=judged.score,
-            passed=judged.passed,
-            previous_status=previous[0],
+            score=score,
+            passed=passed,
+            previous_status=previous_status,
             status=a.status,
             reserve_rank=a.reserve_rank if a.status == "reserve" else None,
-            outcome_changed=changed,
+            outcome_changed=version is not None,
             ranking_version=version,
             completed_at=now,
         )

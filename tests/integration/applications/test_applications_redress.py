@@ -176,3 +176,31 @@ async def test_a_reserve_re_evaluated_higher_moves_up_the_reserve_list_and_a_dis
     assert late.status_code == 409, late.text
     assert late.json()["code"] == "review_window_closed"
     assert late.json()["review_requests_until"].startswith(until[:19])
+
+
+async def test_a_reserve_promoted_while_re_evaluated_keeps_its_selection(world: World) -> None:
+    decided = await decided_call(
+        world,
+        60_000,
+        [("Alpha", 40_000, (5, 5)), ("Beta", 40_000, (4, 4))],
+        evaluators=EVALUATORS,
+    )
+    alpha, beta = decided.ids
+    await publish_results(world, decided.call)
+    review = (await ask(world, decided.sme, beta)).json()
+    assert (await decide(world, "rita", review["id"], "upheld")).status_code == 200
+    declined = await world.act(decided.sme, {"id": alpha}, "decline", reason="We merged")
+    assert declined.status_code == 200, declined.text
+    promoted = await world.client.get(f"/v1/applications/{beta}", headers=decided.sme)
+    assert promoted.json()["status"] == "selected"
+
+    concluded = (await re_evaluate(world, EVALUATORS, beta, (2, 2)))["review_request"]
+
+    assert (concluded["state"], concluded["outcome_changed"], concluded["status_after"]) == (
+        "re_evaluated",
+        False,
+        "selected",
+    )
+    still = await world.client.get(f"/v1/applications/{beta}", headers=decided.sme)
+    assert still.json()["status"] == "selected"
+    assert len(await event_payloads(world.app, "applications.RankingVersionRecorded")) == 1
