@@ -115,6 +115,7 @@ def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
         "counts_as_de_minimis": True,
         "first_come_reserve_limit": None,
         "funding_sources": [],
+        "review_request_days": 30,
         **changes,
     }
 
