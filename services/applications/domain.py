@@ -315,8 +315,10 @@ class Application(ApplicationState):
         reason: str,
         now: datetime,
         freed_by: str | None = None,
+        re_evaluated: bool = False,
     ) -> None:
-        """Selected down the ranking, or promoted from the reserve list (`freed_by`)."""
+        """Selected down the ranking, promoted from the reserve list (`freed_by`),
+        or after the re-evaluation an upheld review sent it to."""
         if self.status not in ("evaluated", "reserve"):
             raise NotSelectable(
                 f"a {self.status} application cannot be selected", application_status=self.status
@@ -325,7 +327,9 @@ class Application(ApplicationState):
             ApplicationSelected(
                 application_id=self.id,
                 award=self.award(amount_cents),
-                cause="ranking" if freed_by is None else "promoted",
+                cause="re_evaluation"
+                if re_evaluated
+                else ("ranking" if freed_by is None else "promoted"),
                 reason=reason,
                 freed_by=freed_by,
                 score=self.ranked.score if self.ranked else None,

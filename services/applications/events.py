@@ -272,12 +272,13 @@ class Award(Data):
 
 @event("applications.ApplicationSelected")
 class ApplicationSelected(Event):
-    """`cause`: `first_come_first_served`, `ranking`, or `promoted` from the reserve
-    list after another selected application freed `freed_by`'s budget."""
+    """`cause`: `first_come_first_served`, `ranking`, `promoted` from the reserve
+    list after another selected application freed `freed_by`'s budget, or
+    `re_evaluation` after an upheld review."""
 
     application_id: str
     award: Award
-    cause: Literal["first_come_first_served", "ranking", "promoted"]
+    cause: Literal["first_come_first_served", "ranking", "promoted", "re_evaluation"]
     reason: str
     freed_by: str | None = None
     score: float | None = None

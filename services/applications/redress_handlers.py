@@ -211,6 +211,7 @@ async def _decide_outcome(
             money.commit(decision.amount_cents),
             f"re-evaluated after review {review_id}: {decision.reason}",
             now,
+            re_evaluated=True,
         )
         await budget_store.save(uow.conn, uow.chassis.repository, money, uow.context)
         return

@@ -124,6 +124,12 @@ async def test_an_upheld_review_re_evaluated_above_threshold_is_selected_in_a_ne
         (2, "re_evaluation", review["id"]),
     ]
     assert all(gamma in v["application_ids"] for v in versions)
+    [reselected] = [
+        s
+        for s in await event_payloads(world.app, "applications.ApplicationSelected")
+        if s["application_id"] == gamma
+    ]
+    assert reselected["cause"] == "re_evaluation"
 
     async def listed_publicly() -> bool:
         answer = await world.calls.get(f"/v1/public/calls/{decided.call['id']}/beneficiaries")
