@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.applications.events import ReviewState
 from services.applications.redress import ReviewAlreadyRequested, ReviewRequest
 from services.applications.tables import evaluators, review_requests
+from shared.auth import Principal
 from shared.errors import NotFound
 
 
@@ -119,3 +120,10 @@ async def listed(
 async def subs_of(conn: AsyncConnection, evaluator_ids: frozenset[str]) -> frozenset[str]:
     rows = await conn.execute(select(evaluators.c.sub).where(evaluators.c.id.in_(evaluator_ids)))
     return frozenset(rows.scalars())
+
+
+async def reviewer_may_read(conn: AsyncConnection, application_id: str, user: Principal) -> bool:
+    """A reviewer reads an application whose review was requested."""
+    return user.has_any_role(frozenset({"reviewer"})) and (
+        await of_application(conn, application_id) is not None
+    )

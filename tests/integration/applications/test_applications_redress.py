@@ -83,6 +83,12 @@ async def test_an_upheld_review_re_evaluated_above_threshold_is_selected_in_a_ne
     )
     assert not_reviewer.status_code == 403
 
+    as_reviewer = world.as_("reviewer", sub="rita")
+    contested = await world.client.get(f"/v1/applications/{gamma}", headers=as_reviewer)
+    assert contested.status_code == 200, contested.text
+    uncontested = await world.client.get(f"/v1/applications/{beta}", headers=as_reviewer)
+    assert uncontested.status_code == 403
+
     upheld = await decide(world, "rita", review["id"], "upheld")
 
     assert upheld.status_code == 200, upheld.text
