@@ -6,6 +6,7 @@ import functools
 from datetime import datetime
 
 from services.applications.events import (
+    Answers,
     ApplicationAwardRefused,
     ApplicationContracted,
     ApplicationDeclined,
@@ -20,6 +21,8 @@ from services.applications.events import (
     ApplicationWithdrawn,
     AssignmentAccepted,
     AssignmentDeclined,
+    DeclarationCode,
+    DeclarationMade,
     EligibilityAssessed,
     EvaluationSubmitted,
     EvaluatorAssigned,
@@ -28,6 +31,7 @@ from services.applications.events import (
     RuleOutcome,
 )
 from services.applications.panel import Panel
+from shared import forms
 from shared.aggregate import Aggregate
 from shared.events import Event
 
@@ -54,6 +58,9 @@ class ApplicationState(Aggregate):
         self.panel = Panel()
         self.ranked: ApplicationRanked | None = None
         self.reserve_rank: int | None = None
+        # The form's answers as the events hold them: the others, the personal ones.
+        self.stored_answers: tuple[Answers, Answers] = ({}, {})
+        self.declarations: dict[DeclarationCode, DeclarationMade] = {}
 
     # --- state -------------------------------------------------------------------
 
@@ -75,6 +82,16 @@ class ApplicationState(Aggregate):
         self.partner_organisation_ids = event.partner_organisation_ids
         self.title, self.summary, self.trl = event.title, event.summary, event.trl
         self.requested_cents, self.objectives = event.requested_cents, event.objectives
+        self.stored_answers = (event.answers, event.personal_answers)
+
+    @property
+    def answers(self) -> Answers:
+        """The form's answers, whole."""
+        return forms.join_personal(*self.stored_answers)
+
+    @apply.register
+    def _declared(self, event: DeclarationMade) -> None:
+        self.declarations[event.code] = event
 
     @apply.register
     def _submitted(self, event: ApplicationSubmitted) -> None:

@@ -21,6 +21,7 @@ from services.applications.errors import (
     NotWithdrawable,
 )
 from services.applications.events import (
+    Answers,
     ApplicationAwardRefused,
     ApplicationContracted,
     ApplicationDeclined,
@@ -35,6 +36,7 @@ from services.applications.events import (
     ApplicationWithdrawn,
     Arrival,
     Award,
+    DeclarationMade,
     EligibilityAssessed,
     EvaluationSubmitted,
     EvaluatorAssigned,
@@ -81,6 +83,8 @@ class Application(ApplicationState):
         trl: int,
         objectives: tuple[Objective, ...],
         now: datetime,
+        answers: Answers | None = None,
+        personal_answers: Answers | None = None,
     ) -> None:
         _distinct_members(lead_organisation_id, partners)
         self.record(
@@ -96,6 +100,8 @@ class Application(ApplicationState):
                 trl=trl,
                 objectives=objectives,
                 drafted_at=now,
+                answers=answers or {},
+                personal_answers=personal_answers or {},
             )
         )
 
@@ -107,8 +113,13 @@ class Application(ApplicationState):
         requested_cents: int,
         trl: int,
         objectives: tuple[Objective, ...],
+        answers: Answers | None = None,
+        personal_answers: Answers | None = None,
     ) -> None:
+        """Edit the draft; answers None keep the answers as they are."""
         self.require_draft("edit")
+        if answers is None:
+            answers, personal_answers = self.stored_answers
         _distinct_members(self.lead_organisation_id, partners)
         self.record(
             ApplicationEdited(
@@ -119,8 +130,15 @@ class Application(ApplicationState):
                 requested_cents=requested_cents,
                 trl=trl,
                 objectives=objectives,
+                answers=answers,
+                personal_answers=personal_answers or {},
             )
         )
+
+    def declare(self, declaration: DeclarationMade) -> None:
+        """A declaration on honour (`declarations.declaration` decided it), while drafted."""
+        self.require_draft("declare on")
+        self.record(declaration)
 
     def submit(
         self,

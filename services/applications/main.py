@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.applications import NAME, PORT, api, award_handlers, replica, review_api, tables
+from services.applications import (
+    NAME,
+    PORT,
+    api,
+    award_handlers,
+    declaration_api,
+    replica,
+    review_api,
+    tables,
+)
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 
@@ -37,6 +46,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
         routers=[
             api.router,
             review_api.router,
+            declaration_api.router,
             asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],

@@ -61,7 +61,11 @@ async def test_every_recorded_event_matches_the_asyncapi_document(world: World) 
     assert {m["name"] for m in messages.values()} == {
         t for t in registry.types() if t.startswith("applications.")
     }
-    assert messages["ApplicationDrafted"]["x-personal-fields"] == ["summary", "title"]
+    assert messages["ApplicationDrafted"]["x-personal-fields"] == [
+        "personal_answers",
+        "summary",
+        "title",
+    ]
     assert messages["OrganisationRegistered"]["x-personal-fields"] == ["registered_by"]
     resources = Registry().with_resource(
         "urn:a", Resource.from_contents(document, default_specification=DRAFT202012)
