@@ -22,6 +22,9 @@ if TYPE_CHECKING:  # the package exports the class it returns only from its core
     from referencing._core import Resolver
 
 MAX_SCHEMA_BYTES = 256 * 1024
+# Deeper documents would only exhaust the recursion of whatever reads them.
+MAX_SCHEMA_DEPTH = 64
+MAX_ANSWER_DEPTH = 32
 PERSONAL = "x-personal"
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BASE = "urn:cascade:form"
@@ -57,6 +60,21 @@ class Problem:
     kind: str
 
 
+def deeper_than(document: Any, levels: int) -> bool:
+    """Whether objects and arrays nest in `document` more than `levels` deep."""
+    level = [document] if isinstance(document, dict | list) else []
+    for _ in range(levels):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def pointer_of(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
@@ -68,6 +86,8 @@ def check_schema(schema: Any) -> list[Problem]:
     """Every reason `schema` cannot be a form: too large, not valid JSON Schema
     2020-12, a keyword outside the specification, a `$ref` outside the schema
     (a form is self-contained: nothing is fetched), or a `$ref` that leads nowhere."""
+    if deeper_than(schema, MAX_SCHEMA_DEPTH):
+        return [Problem("", f"the schema nests deeper than {MAX_SCHEMA_DEPTH} levels", "too_deep")]
     size = len(json.dumps(schema, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_SCHEMA_BYTES:
         return [

@@ -6,13 +6,23 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.applications.events import DeclarationCode, Objective, Size, SmeFigures
+from shared import forms
 from shared.values import Cents
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+
+
+def _shallow(answers: dict[str, Any] | None) -> dict[str, Any] | None:
+    if forms.deeper_than(answers, forms.MAX_ANSWER_DEPTH):
+        raise ValueError(f"answers are nested deeper than {forms.MAX_ANSWER_DEPTH} levels")
+    return answers
+
+
+Answers = Annotated[dict[str, Any] | None, AfterValidator(_shallow)]
 
 
 class Command(BaseModel):
@@ -51,7 +61,7 @@ class ApplicationFields(Command):
     requested_cents: Cents
     trl: int = Field(ge=1, le=9)
     objectives: tuple[Objective, ...] = Field(min_length=1)
-    answers: dict[str, Any] | None = Field(
+    answers: Answers = Field(
         default=None,
         description="The answers to the call's form (its `form.schema`): partial while "
         "drafted, complete and valid at submission; an edit that leaves it out keeps them",

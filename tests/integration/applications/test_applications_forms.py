@@ -218,3 +218,28 @@ async def test_an_evaluator_reads_the_answers_once_the_assignment_is_accepted(
     after = await world.client.get(url, headers=evaluator(world, "expert"))
     assert after.status_code == 200, after.text
     assert after.json()["answers"] == answers()
+
+
+async def test_answers_nested_deeper_than_a_form_needs_are_refused(world: World) -> None:
+    call = await form_call(world)
+    sme = world.as_("applicant")
+    org = await world.organisation(sme)
+    deep: Any = "x"
+    for _ in range(500):
+        deep = [deep]
+    refused = await world.client.post(
+        "/v1/applications",
+        headers=sme,
+        json={
+            "call_id": call["id"],
+            "lead_organisation_id": org["id"],
+            "title": "x",
+            "requested_cents": 40_000 * EUR,
+            "trl": 4,
+            "objectives": ["innovate"],
+            "answers": answers(impact=deep),
+        },
+    )
+    [error] = assert_problem(refused, 422, "invalid_input")["errors"]
+    assert error["field"] == "answers"
+    assert await event_payloads(world.app, "applications.ApplicationDrafted") == []

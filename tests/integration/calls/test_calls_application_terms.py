@@ -132,6 +132,13 @@ def _form_with(**schema_changes: Any) -> dict[str, Any]:
     return {**FORM, "schema": {**FORM_SCHEMA, **schema_changes}}
 
 
+def _nested(levels: int) -> dict[str, Any]:
+    node: dict[str, Any] = {}
+    for _ in range(levels):
+        node = {"not": node}
+    return node
+
+
 FORM_MISTAKES: list[tuple[dict[str, Any], str, str]] = [
     (
         _form_with(properties={**FORM_SCHEMA["properties"], "impact": {"maxLenght": 5}}),
@@ -145,6 +152,7 @@ FORM_MISTAKES: list[tuple[dict[str, Any], str, str]] = [
     ),
     (_form_with(required="work_plan"), "/required", "form_schema_invalid"),
     (_form_with(description="x" * (256 * 1024)), "", "form_schema_too_large"),
+    (_form_with(**_nested(400)), "", "form_schema_too_deep"),
     (
         {**FORM, "budget_table": {"property": "costs", "amount_property": "amount_cents"}},
         "/properties/costs",

@@ -156,3 +156,12 @@ def test_a_wholly_personal_form_keeps_nothing_outside_the_personal_part() -> Non
 def test_a_ref_loop_ends() -> None:
     schema = {"type": "object", "properties": {"self": {"$ref": "#"}}}
     assert personal_pointers(schema, {"self": {"self": {}}}) == []
+
+
+def test_a_schema_nested_too_deep_is_refused_before_it_is_walked() -> None:
+    schema: dict[str, Any] = {"type": "object"}
+    node = schema
+    for _ in range(2_000):  # deeper than Python's recursion would go
+        node["not"] = {}
+        node = node["not"]
+    assert kinds(schema) == [("", "too_deep")]
