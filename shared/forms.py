@@ -7,6 +7,7 @@ problem is, as a JSON pointer (RFC 6901)."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,23 +31,30 @@ DIALECT = "https://json-schema.org/draft/2020-12/schema"
 _BASE = "urn:cascade:form"
 _VOCABULARIES = "https://json-schema.org/draft/2020-12/meta/"
 
-# Every keyword of the 2020-12 vocabularies, read from the specification's own
-# meta-schemas rather than typed here; `x-personal` is this project's only addition.
-KEYWORDS = frozenset(
-    name
-    for uri in SPECIFICATIONS
-    if uri.startswith(_VOCABULARIES)
-    for name in SPECIFICATIONS.contents(uri).get("properties", {})
-) | {PERSONAL}
 
-# Where subschemas sit, and whether an `x-personal` mark there is honoured: it is
-# where the answers follow the schema's shape (properties, items, $defs reached by
-# $ref), never inside a choice (anyOf, if/then...), where it would apply or not
-# depending on the answer.
-_ONE = {"items": True, "additionalProperties": True, "contentSchema": False}
-_ONE |= dict.fromkeys(
-    ("not", "if", "then", "else", "contains", "propertyNames"), False
-) | dict.fromkeys(("unevaluatedItems", "unevaluatedProperties"), False)
+@functools.cache
+def keywords() -> frozenset[str]:
+    """Every keyword of the 2020-12 vocabularies, read from the specification's own
+    meta-schemas rather than typed here, and `x-personal`, this project's only one."""
+    return frozenset(
+        name
+        for uri in SPECIFICATIONS
+        if uri.startswith(_VOCABULARIES)
+        for name in SPECIFICATIONS.contents(uri).get("properties", {})
+    ) | {PERSONAL}
+
+
+# Where subschemas sit (one, a map of them, a list of them) and whether an
+# `x-personal` mark below is honoured: it is where the answers follow the schema
+# shape for shape (properties, items, $defs reached by $ref), never inside a
+# choice or a condition (anyOf, if/then...), where it would apply or not depending
+# on the answer, nor in a string's encoded content.
+_CHOICES = ("not", "if", "then", "else", "contains", "propertyNames", "contentSchema")
+_ONE = {
+    "items": True,
+    "additionalProperties": True,
+    **dict.fromkeys((*_CHOICES, "unevaluatedItems", "unevaluatedProperties"), False),
+}
 _MAP = {"properties": True, "$defs": True, "patternProperties": False, "dependentSchemas": False}
 _LIST = {"prefixItems": True, "allOf": False, "anyOf": False, "oneOf": False}
 
@@ -112,7 +120,7 @@ def _walk(node: Any, at: str, *, honoured: bool) -> Iterator[Problem]:
         return  # a boolean schema, or a mistake the meta-schema names
     for key, value in node.items():
         here = at + pointer_of([key])
-        if key not in KEYWORDS:
+        if key not in keywords():
             yield Problem(here, f"{key!r} is not a JSON Schema 2020-12 keyword", "unknown_keyword")
         elif key == PERSONAL:
             if not isinstance(value, bool):

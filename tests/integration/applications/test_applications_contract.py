@@ -15,6 +15,7 @@ from shared.events import registry
 from tests.support.applications import World
 from tests.support.calls import DAY, T0, eventually, iso
 from tests.support.calls import act as call_act
+from tests.support.forms import FORM, SME_FIGURES, answers
 
 CLOSES = T0 + 30 * DAY
 
@@ -50,11 +51,14 @@ async def test_a_deadline_extension_reaches_the_replica_and_moves_the_edge(world
 
 
 async def test_every_recorded_event_matches_the_asyncapi_document(world: World) -> None:
-    call = await world.open_call()
+    call = await world.open_call(form=FORM, required_declarations=["sme_status"])
     sme = world.as_("applicant")
     org = await world.organisation(sme)
-    draft = await world.draft(sme, call, org["id"])
-    await world.act(sme, draft, "submit")
+    draft = await world.draft(sme, call, org["id"], answers=answers())
+    await world.act(
+        sme, draft, "declarations", code="sme_status", accepted=True, figures=SME_FIGURES
+    )
+    assert (await world.act(sme, draft, "submit")).status_code == 200
     await world.act(sme, draft, "withdraw")
     document = (await world.client.get("/asyncapi.json")).json()
     messages = document["components"]["messages"]
@@ -77,6 +81,7 @@ async def test_every_recorded_event_matches_the_asyncapi_document(world: World) 
         "applications.ApplicationSubmitted",
         "applications.EligibilityAssessed",
         "applications.ApplicationWithdrawn",
+        "applications.DeclarationMade",
     }
     for row in rows:
         schema = {"$ref": f"urn:a#/components/messages/{row.type.split('.', 1)[1]}/payload"}
