@@ -19,6 +19,8 @@ from referencing import Registry
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from shared.values import deeper_than
+
 if TYPE_CHECKING:  # the package exports the class it returns only from its core module
     from referencing._core import Resolver
 
@@ -66,21 +68,6 @@ class Problem:
     pointer: str
     message: str
     kind: str
-
-
-def deeper_than(document: Any, levels: int) -> bool:
-    """Whether objects and arrays nest in `document` more than `levels` deep."""
-    level = [document] if isinstance(document, dict | list) else []
-    for _ in range(levels):
-        level = [
-            child
-            for node in level
-            for child in (node.values() if isinstance(node, dict) else node)
-            if isinstance(child, dict | list)
-        ]
-        if not level:
-            return False
-    return True
 
 
 def pointer_of(parts: Any) -> str:

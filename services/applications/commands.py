@@ -10,19 +10,19 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from services.applications.events import DeclarationCode, Objective, Size, SmeFigures
 from shared import forms
-from shared.values import Cents
+from shared.values import Cents, JsonDocument, deeper_than
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
 
 
 def _shallow(answers: dict[str, Any] | None) -> dict[str, Any] | None:
-    if forms.deeper_than(answers, forms.MAX_ANSWER_DEPTH):
+    if deeper_than(answers, forms.MAX_ANSWER_DEPTH):
         raise ValueError(f"answers are nested deeper than {forms.MAX_ANSWER_DEPTH} levels")
     return answers
 
 
-Answers = Annotated[dict[str, Any] | None, AfterValidator(_shallow)]
+Answers = Annotated[JsonDocument | None, AfterValidator(_shallow)]
 
 
 class Command(BaseModel):

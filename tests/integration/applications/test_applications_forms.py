@@ -5,9 +5,12 @@ personal fields; evaluators who accepted read the answers."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from services.applications.events import ApplicationDrafted, ApplicationEdited
+from shared.app import Chassis
+from shared.audit import verify
 from tests.support.api import assert_problem
 from tests.support.applications import Headers, World, event_payloads
 from tests.support.applications_evaluation import (
@@ -243,3 +246,39 @@ async def test_answers_nested_deeper_than_a_form_needs_are_refused(world: World)
     [error] = assert_problem(refused, 422, "invalid_input")["errors"]
     assert error["field"] == "answers"
     assert await event_payloads(world.app, "applications.ApplicationDrafted") == []
+
+
+async def test_answers_with_nan_are_refused_and_large_numbers_read_back_as_written(
+    world: World,
+) -> None:
+    call = await form_call(world)
+    sme = world.as_("applicant")
+    org = await world.organisation(sme)
+    body = {
+        "call_id": call["id"],
+        "lead_organisation_id": org["id"],
+        "title": "x",
+        "requested_cents": 40_000 * EUR,
+        "trl": 4,
+        "objectives": ["innovate"],
+        "answers": {"impact": "__NUMBER__"},
+    }
+    text = json.dumps(body)
+    refused = await world.client.post(
+        "/v1/applications",
+        headers={**sme, "Content-Type": "application/json"},
+        content=text.replace('"__NUMBER__"', "NaN"),
+    )
+    assert_problem(refused, 422, "invalid_input")
+    kept = await world.client.post(
+        "/v1/applications",
+        headers={**sme, "Content-Type": "application/json"},
+        content=text.replace('"__NUMBER__"', "1e20"),
+    )
+    assert kept.status_code == 201, kept.text
+    shown = await world.client.get(f"/v1/applications/{kept.json()['id']}", headers=sme)
+    assert shown.json()["answers"] == {"impact": 10**20}
+    chassis: Chassis = world.app.state.chassis
+    async with chassis.engine.connect() as conn:
+        key = world.settings.integrity_key.get_secret_value().encode()
+        assert await verify(conn, key) == []  # the stored answers hash as recorded

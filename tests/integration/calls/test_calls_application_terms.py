@@ -4,6 +4,7 @@ and refused with a named place when it cannot work."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -152,7 +153,6 @@ FORM_MISTAKES: list[tuple[dict[str, Any], str, str]] = [
     ),
     (_form_with(required="work_plan"), "/required", "form_schema_invalid"),
     (_form_with(description="x" * (256 * 1024)), "", "form_schema_too_large"),
-    (_form_with(**_nested(400)), "", "form_schema_too_deep"),
     (
         {**FORM, "budget_table": {"property": "costs", "amount_property": "amount_cents"}},
         "/properties/costs",
@@ -177,6 +177,38 @@ async def test_a_form_that_cannot_work_is_refused_naming_the_place_in_its_schema
     errors = assert_problem(refused, 422, "invalid_call")["errors"]
     assert [(e["type"], e["pointer"]) for e in errors] == [(type_, pointer)], errors
     assert (await client.get("/v1/calls", headers=manager)).json()["items"] == []
+
+
+async def test_a_form_nested_deeper_than_any_form_needs_is_refused(
+    client: httpx.AsyncClient, manager: Headers
+) -> None:
+    programme = await new_programme(client, manager)
+    for form in (_form_with(**_nested(400)), {**FORM, "ui_schema": _nested(400)}):
+        refused = await client.post(
+            "/v1/calls", json=call_body(programme["id"], form=form), headers=manager
+        )
+        [error] = assert_problem(refused, 422, "invalid_input")["errors"]
+        assert error["field"] in ("form.schema", "form.ui_schema"), error
+    assert (await client.get("/v1/calls", headers=manager)).json()["items"] == []
+
+
+async def test_numbers_in_a_form_read_back_as_written_and_nan_is_refused(
+    client: httpx.AsyncClient, manager: Headers
+) -> None:
+    programme = await new_programme(client, manager)
+    big = _form_with(properties={**FORM_SCHEMA["properties"], "staff": {"maximum": 1e20}})
+    call = await new_call(client, manager, programme["id"], form=big)
+    shown = (await client.get(f"/v1/calls/{call['id']}", headers=manager)).json()
+    assert shown["form"]["schema"]["properties"]["staff"] == {"maximum": 10**20}
+    nan = '{"maximum": NaN}'
+    body = json.dumps(call_body(programme["id"], form=FORM)).replace(
+        '"ui_schema": {', f'"ui_schema": {{"x": {nan}, ', 1
+    )
+    refused = await client.post(
+        "/v1/calls", content=body, headers={**manager, "Content-Type": "application/json"}
+    )
+    [error] = assert_problem(refused, 422, "invalid_input")["errors"]
+    assert (error["field"], error["type"]) == ("form.ui_schema", "value_error")
 
 
 async def test_an_edit_that_breaks_the_form_is_refused_and_the_form_stays(
