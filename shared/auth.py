@@ -174,6 +174,7 @@ FinanceOfficer = Annotated[Principal, Depends(require_roles("finance_officer"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
 AuditorOrAdmin = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
 ManagerOrAuditor = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
+ApplicantOrManager = Annotated[Principal, Depends(require_roles("applicant", "programme_manager"))]
 EvaluatorOrManager = Annotated[Principal, Depends(require_roles("evaluator", "programme_manager"))]
 Bookkeeper = Annotated[
     Principal, Depends(require_roles("finance_officer", "programme_manager", "auditor"))

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.applications import (
     access,
+    annexes,
     answers,
     batch_io,
     budget_store,
@@ -151,6 +152,7 @@ class ClickDay:
             declarations.require_declared(
                 call.terms.required_declarations, application.declarations
             )
+            annexes.require_complete(call.terms.required_annexes, application.annexes)
             lead = await _organisation(uow, application.lead_organisation_id)
             partners = [await _organisation(uow, p) for p in application.partner_organisation_ids]
             awarded = await views.awarded_in_programme(

@@ -26,7 +26,7 @@ async def declare(uow: UnitOfWork, application_id: UUID, cmd: Declare) -> Comman
             cmd.code,
             cmd.figures,
             uow.principal.sub,
-            uow.chassis.clock.now(),
+            uow.now(),
         )
     )
     await uow.save(application)

@@ -457,3 +457,13 @@ class CallCommitmentReleased(Event):
     grant_id: str
     released_cents: Cents
     committed_cents: Cents  # the call's committed total after the release
+
+
+# The status each of these events moves a call to: what other services' replicas
+# of a call follow.
+STATUS_AFTER: dict[type[Event], CallStatus] = {
+    CallPublished: "published",
+    CallOpened: "open",
+    CallClosed: "closed",
+    CallCancelled: "cancelled",
+}

@@ -12,9 +12,10 @@ import pytest
 
 from shared.clock import FixedClock
 from tests.support.api import assert_problem
-from tests.support.calls import DAY, T0, act, call_body, eventually, new_call, new_programme
+from tests.support.calls import DAY, T0, act, call_body, new_call, new_programme
 from tests.support.calls import status_of as call_status
 from tests.support.forms import ANNEXES, CALL_TERMS, DECLARATIONS, FORM, FORM_SCHEMA, UI_SCHEMA
+from tests.support.waiting import eventually
 
 Headers = dict[str, str]
 
