@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,3 +34,6 @@ class Chassis:
     clock: Clock
     metrics: metrics.ServiceMetrics
     components: list[Component] = field(default_factory=list)
+    # Run on a data subject's erasure, `:subject` bound: blank what the service's
+    # query tables copied of personal fields (the events read as erased by themselves).
+    erasure_statements: Sequence[str] = ()

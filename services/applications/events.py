@@ -6,7 +6,8 @@ that decide money (selection, contracting) carry the organisation's country,
 size and identifiers, the objectives and the amounts, so reporting and payments
 need nothing else. Free text written by people (names of persons, comments,
 reasons typed by a user) is personal data: each event lists such fields in
-`personal_fields` (ARCHITECTURE.md).
+`personal_fields`, sealed with their data subject's key when stored; the ids of
+people (`sub`s) are in `subject_fields`, kept clear (docs/PERSONAL_DATA.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.erasure_events import erasure_event
 from shared.events import Event, event
 from shared.values import Cents, Instant
 
@@ -92,7 +94,7 @@ class CallReserveListFull(Event):
 class OrganisationRegistered(Event):
     """A legal person applying for funding; `registered_by` (the first member) is personal."""
 
-    personal_fields = frozenset({"registered_by"})
+    subject_fields = frozenset({"registered_by"})
     organisation_id: str
     name: str
     country: str
@@ -107,7 +109,7 @@ class OrganisationRegistered(Event):
 
 @event("applications.OrganisationMemberAdded")
 class OrganisationMemberAdded(Event):
-    personal_fields = frozenset({"member_sub"})
+    subject_fields = frozenset({"member_sub"})
     organisation_id: str
     member_sub: str
     added_at: Instant
@@ -115,7 +117,9 @@ class OrganisationMemberAdded(Event):
 
 @event("applications.EvaluatorRegistered")
 class EvaluatorRegistered(Event):
-    personal_fields = frozenset({"sub", "name"})
+    personal_fields = frozenset({"name"})
+    personal_subjects = {"name": "sub"}
+    subject_fields = frozenset({"sub"})
     evaluator_id: str
     sub: str
     name: str
@@ -368,3 +372,6 @@ class PartnerInvitationAccepted(Event):
     organisation_id: str
     accepted_by: str
     accepted_at: Instant
+
+
+DataSubjectErased = erasure_event("applications")

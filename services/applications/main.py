@@ -24,6 +24,13 @@ def consumer(chassis: Chassis) -> list[Component]:
     return list(consumes(SOURCES, handlers)(chassis))
 
 
+# The evaluators' view copies the evaluator's name (EvaluatorRegistered.name).
+ERASURE_STATEMENTS = (
+    "UPDATE evaluators SET body = jsonb_set(body, '{name}', to_jsonb('[erased]'::text)) "
+    "WHERE sub = :subject AND body ? 'name'",
+)
+
+
 def definition(*, consume: bool = True) -> ServiceDefinition:
     """The applications service; tests that need no call replica leave out the consumer."""
     return ServiceDefinition(
@@ -40,6 +47,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
             asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],
+        erasure_statements=ERASURE_STATEMENTS,
     )
 
 

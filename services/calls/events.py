@@ -14,6 +14,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from shared.erasure_events import erasure_event
 from shared.events import Event, event
 from shared.values import Cents, Instant
 
@@ -395,3 +396,6 @@ class CallCommitmentReleased(Event):
     grant_id: str
     released_cents: Cents
     committed_cents: Cents  # the call's committed total after the release
+
+
+DataSubjectErased = erasure_event("calls")

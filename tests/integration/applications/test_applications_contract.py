@@ -62,7 +62,8 @@ async def test_every_recorded_event_matches_the_asyncapi_document(world: World) 
         t for t in registry.types() if t.startswith("applications.")
     }
     assert messages["ApplicationDrafted"]["x-personal-fields"] == ["summary", "title"]
-    assert messages["OrganisationRegistered"]["x-personal-fields"] == ["registered_by"]
+    assert messages["OrganisationRegistered"]["x-subject-fields"] == ["registered_by"]
+    assert messages["EvaluatorRegistered"]["x-personal-subjects"] == {"name": "sub"}
     resources = Registry().with_resource(
         "urn:a", Resource.from_contents(document, default_specification=DRAFT202012)
     )

@@ -11,7 +11,14 @@ from cascade.services import NAMES
 from services.reporting.sources import SOURCES
 from shared.settings import PER_SERVICE_FIELDS, Settings
 
-SECRETS = {"jwt_secret", "integrity_key", "database_url", "service_database_urls"}
+SECRETS = {
+    "jwt_secret",
+    "integrity_key",
+    "master_key",
+    "retired_master_keys",
+    "database_url",
+    "service_database_urls",
+}
 # The per-service settings, one variable per service: every service has a
 # database and a port; reporting reads its sources at their URLs.
 PER_SERVICE = {field: NAMES for field in PER_SERVICE_FIELDS.values()} | {"service_urls": SOURCES}

@@ -1,0 +1,170 @@
+"""The data subjects' rights on every service: erasure (Art. 17 GDPR) by destroying
+the subject's keys, and access (Art. 15) to every personal field held about them.
+
+An erasure asked of one service is recorded there as `<service>.DataSubjectErased`
+(the subject's id and when: no data); the other services consume it and destroy
+their own keys of the subject too, so one request reaches all (docs/PERSONAL_DATA.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import Response
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.auth import Admin
+from shared.chassis import Chassis
+from shared.consumer import Handlers
+from shared.driver import driver_connection
+from shared.erasure_events import DataSubjectErasedBase, erasure_type
+from shared.events import Envelope, registry
+from shared.eventstore import CommandContext
+from shared.keystore import SubjectKeyStore
+from shared.personal import PREFIX, key_id_of, unseal
+
+Subject = Annotated[str, Path(min_length=1, max_length=256, description="The person's id (`sub`)")]
+STREAM_TYPE = "data_subject"
+
+
+def keys_of(chassis: Chassis) -> SubjectKeyStore:
+    assert chassis.store.keys is not None, "a service's store always has its key store"
+    return chassis.store.keys
+
+
+async def erase_here(conn: AsyncConnection, chassis: Chassis, subject: str) -> list[str]:
+    """Destroy this service's keys of `subject` and blank what its query tables copied
+    of their personal fields (statements of the service's definition, `$1` = subject)."""
+    destroyed = await keys_of(chassis).erase(conn, subject)
+    for statement in chassis.erasure_statements:
+        await conn.execute(text(statement), {"subject": subject})
+    return destroyed
+
+
+def honour_erasures(sources: Sequence[str], handlers: Handlers, chassis: Chassis) -> None:
+    """Add to a consumer the handlers destroying keys on the sources' erasures."""
+
+    async def on_erased(
+        conn: AsyncConnection, envelope: Envelope, e: DataSubjectErasedBase
+    ) -> None:
+        await erase_here(conn, chassis, e.subject)
+
+    for source in sources:
+        if erasure_type(source) in registry and handlers.get(erasure_type(source)) is None:
+            handlers.on(erasure_type(source))(on_erased)
+
+
+class ErasureView(BaseModel):
+    subject: str
+    service: str
+    outcome: Literal["erased", "nothing_to_erase"]
+    keys_destroyed: int
+    detail: str
+
+
+router = APIRouter(tags=["data subjects"])
+
+
+@router.post(
+    "/v1/data-subjects/{subject}/erasure",
+    status_code=202,
+    response_model=ErasureView,
+    summary="Erase a data subject's personal fields (admin)",
+)
+async def erase(request: Request, subject: Subject, admin: Admin) -> ErasureView:
+    """Destroys the subject's keys here; the other services do the same when they
+    read the `DataSubjectErased` this records. Erasing an unknown subject, or one
+    already erased, changes nothing and says so (202 either way)."""
+    chassis: Chassis = request.app.state.chassis
+    stream_id = f"data-subject:{subject}"
+    owns = erasure_type(chassis.service) in registry
+    async with chassis.engine.begin() as conn:
+        destroyed = await erase_here(conn, chassis, subject)
+        head = await chassis.store.head(conn, stream_id) if owns else None
+        # The first request is always recorded, so that services holding keys this
+        # one never had erase too; a repeat only when it destroyed something.
+        if owns and (destroyed or head is None):
+            erased = registry.class_of(erasure_type(chassis.service))
+            assert issubclass(erased, DataSubjectErasedBase)
+            await chassis.store.append(
+                conn,
+                stream_type=STREAM_TYPE,
+                stream_id=stream_id,
+                expected_version=head.version if head else 0,
+                expected_hash=head.hash if head else None,
+                new_events=[erased(subject=subject, erased_at=chassis.clock.now())],
+                context=CommandContext(admin.actor),
+            )
+    if destroyed:
+        detail = f"{len(destroyed)} key(s) destroyed; the other services follow"
+    else:
+        detail = f"nothing to erase: {chassis.service} holds no key of this subject"
+    return ErasureView(
+        subject=subject,
+        service=chassis.service,
+        outcome="erased" if destroyed else "nothing_to_erase",
+        keys_destroyed=len(destroyed),
+        detail=detail,
+    )
+
+
+HELD = """
+    SELECT id, type, stream_id, version, recorded_at, payload
+    FROM events WHERE type = ANY($1::text[]) AND payload::text LIKE ANY($2::text[])
+    ORDER BY position"""
+
+
+@router.get(
+    "/v1/data-subjects/{subject}",
+    summary="Every personal field held about a data subject (admin)",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}, "description": "A JSON download"}},
+)
+async def access(request: Request, subject: Subject, _: Admin) -> Response:
+    """This service's events holding personal fields of the subject, each field
+    opened, as a JSON file to hand to them: `{subject, service, events: [{id, type,
+    stream_id, version, recorded_at, fields: {name: value}}]}`."""
+    chassis: Chassis = request.app.state.chassis
+    keys = keys_of(chassis)
+    async with chassis.engine.connect() as conn:
+        key_ids = await keys.key_ids_of(conn, subject)
+        opened = await keys.lookup(conn, key_ids)
+        found: list[dict[str, Any]] = []
+        if key_ids:
+            types = [t for t, cls in registry.types().items() if cls.personal_fields]
+            patterns = [f"%{PREFIX}{k}:%" for k in key_ids]
+            async with driver_connection(conn, HELD) as driver:
+                rows = await driver.fetch(HELD, types, patterns)
+            found = [held for row in rows if (held := _held(row, opened))]
+    document = {"subject": subject, "service": chassis.service, "events": found}
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=2),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{chassis.service}-personal-data.json"'
+        },
+    )
+
+
+def _held(row: Any, keys: dict[str, bytes]) -> dict[str, Any] | None:
+    payload = json.loads(row["payload"]) if isinstance(row["payload"], str) else row["payload"]
+    fields = {}
+    for name in registry.class_of(row["type"]).personal_fields:
+        key = keys.get(key_id_of(payload.get(name)) or "")
+        if key is not None:
+            fields[name] = unseal(key, row["type"], name, payload[name])
+    if not fields:
+        return None
+    return {
+        "id": str(row["id"]),
+        "type": row["type"],
+        "stream_id": row["stream_id"],
+        "version": row["version"],
+        "recorded_at": row["recorded_at"].isoformat(),
+        "fields": fields,
+    }
