@@ -8,17 +8,18 @@ their own keys of the subject too, so one request reaches all (docs/PERSONAL_DAT
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.auth import Admin
+from shared.auth import Admin, AuditorOrAdmin
 from shared.chassis import Chassis
 from shared.consumer import Handlers
 from shared.driver import driver_connection
@@ -39,8 +40,12 @@ def keys_of(chassis: Chassis) -> SubjectKeyStore:
 
 async def erase_here(conn: AsyncConnection, chassis: Chassis, subject: str) -> list[str]:
     """Destroy this service's keys of `subject` and blank what its query tables copied
-    of their personal fields (statements of the service's definition, `$1` = subject)."""
+    of their personal fields (statements of the service's definition, `:subject`)."""
     destroyed = await keys_of(chassis).erase(conn, subject)
+    if destroyed:
+        # Snapshots hold aggregates' state opened, whoever it is about: they are only a
+        # shortcut, so all go, and the streams load from their events (now erased).
+        await conn.execute(text("DELETE FROM snapshots"))
     for statement in chassis.erasure_statements:
         await conn.execute(text(statement), {"subject": subject})
     return destroyed
@@ -81,7 +86,9 @@ async def erase(request: Request, subject: Subject, admin: Admin) -> ErasureView
     read the `DataSubjectErased` this records. Erasing an unknown subject, or one
     already erased, changes nothing and says so (202 either way)."""
     chassis: Chassis = request.app.state.chassis
-    stream_id = f"data-subject:{subject}"
+    # Each service's erasures of a subject are a stream of its own: stream ids are
+    # unique across the services (reporting keys its records by them).
+    stream_id = f"data-subject:{chassis.service}:{subject}"
     owns = erasure_type(chassis.service) in registry
     async with chassis.engine.begin() as conn:
         destroyed = await erase_here(conn, chassis, subject)
@@ -168,3 +175,38 @@ def _held(row: Any, keys: dict[str, bytes]) -> dict[str, Any] | None:
         "recorded_at": row["recorded_at"].isoformat(),
         "fields": fields,
     }
+
+
+class KeyLookup(BaseModel):
+    key_ids: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(max_length=1000)
+
+
+class WrappedKey(BaseModel):
+    master_key_id: str
+    wrapped_key: str  # base64
+
+
+class WrappedKeys(BaseModel):
+    """The keys still held, wrapped as stored; an id not here is erased (or unknown)."""
+
+    keys: dict[str, WrappedKey]
+
+
+@router.post(
+    "/v1/data-subjects/keys",
+    response_model=WrappedKeys,
+    summary="The subject keys of sealed fields, wrapped by the master key (auditor, admin)",
+)
+async def wrapped_keys(request: Request, lookup: KeyLookup, _: AuditorOrAdmin) -> WrappedKeys:
+    """How reporting opens the sealed fields of its audit copy: it asks the service
+    that sealed them for the keys, each still wrapped by the deployment's master key
+    (useless without it), and keeps none. A key destroyed by an erasure is absent."""
+    chassis: Chassis = request.app.state.chassis
+    async with chassis.engine.connect() as conn:
+        held = await keys_of(chassis).wrapped(conn, set(lookup.key_ids))
+    return WrappedKeys(
+        keys={
+            key_id: WrappedKey(master_key_id=master, wrapped_key=base64.b64encode(raw).decode())
+            for key_id, (master, raw) in held.items()
+        }
+    )

@@ -85,6 +85,20 @@ class SubjectKeyStore:
             for row in rows
         }
 
+    async def wrapped(
+        self, conn: AsyncConnection, key_ids: Collection[str]
+    ) -> dict[str, tuple[str, bytes]]:
+        """The keys that still exist among `key_ids`, as stored: (master key id, wrapped)."""
+        if not key_ids:
+            return {}
+        async with driver_connection(conn, FIND_BY_KEY_ID) as driver:
+            rows = await driver.fetch(FIND_BY_KEY_ID, list(key_ids))
+        return {row["key_id"]: (row["master_key_id"], row["wrapped_key"]) for row in rows}
+
+    def unwrap(self, key_id: str, master_key_id: str, wrapped: bytes) -> bytes:
+        """A key another service's store gave wrapped (the master keys are the deployment's)."""
+        return self._unwrap(key_id, master_key_id, wrapped)
+
     async def key_ids_of(self, conn: AsyncConnection, subject: str) -> list[str]:
         async with driver_connection(conn, KEY_IDS) as driver:
             return [row["key_id"] for row in await driver.fetch(KEY_IDS, subject)]
