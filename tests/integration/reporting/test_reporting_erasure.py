@@ -278,3 +278,14 @@ async def test_one_erasure_reaches_every_service_and_changes_no_figure(erasure: 
     assert result.checksum == live
     assert await figures(erasure) == before
     assert await comments_in_trail(erasure, "A1") == [ERASED]
+
+    # Applications' own API: the evaluator as its view keeps it, and as loaded anew.
+    [kept] = await erasure.sql("applications", "SELECT body->>'name' FROM evaluators")
+    assert kept == ERASED
+    declared = await erasure.client("applications").post(
+        f"/v1/evaluators/{await evaluator_stream(erasure)}/conflicts",
+        headers=rw.world.manager,
+        json={"organisation_id": erasure.story.organisations["nl"]["id"]},
+    )
+    assert declared.status_code == 200, declared.text
+    assert (declared.json()["sub"], declared.json()["name"]) == (EVALUATOR, ERASED)
