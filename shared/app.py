@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import auth, data_subjects, feed_api, metrics, problems, telemetry
 from shared.body_limit import BodyLimit
 from shared.bus import bootstrap, event_topic
-from shared.chassis import Chassis, Component
+from shared.chassis import Chassis, Component, Reproject
 from shared.clock import Clock, SystemClock
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import make_engine
@@ -69,6 +69,8 @@ class ServiceDefinition:
     # What its query tables copied of personal fields, blanked on an erasure
     # (`:subject` bound; see Chassis.erasure_statements).
     erasure_statements: Sequence[str] = ()
+    # Its query rows of a stream made again from the stream's events (see Chassis.reproject).
+    reproject: Reproject | None = None
 
 
 async def check_database(engine: AsyncEngine, timeout: float = 2.0) -> str | None:
@@ -160,6 +162,7 @@ def create_app(
             clock,
             app.state.metrics,
             erasure_statements=service.erasure_statements,
+            reproject=service.reproject,
         )
         app.state.chassis = chassis
         if service.owns_events:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import metrics
 from shared.clock import Clock
@@ -20,6 +20,10 @@ class Component(Protocol):
 
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
+
+
+Reproject = Callable[[AsyncConnection, "Chassis", str, str], Awaitable[None]]
+"""Rewrite the query rows of one stream (`stream_type`, `stream_id`) from its events."""
 
 
 @dataclass
@@ -37,3 +41,6 @@ class Chassis:
     # Run on a data subject's erasure, `:subject` bound: blank what the service's
     # query tables copied of personal fields (the events read as erased by themselves).
     erasure_statements: Sequence[str] = ()
+    # Run on a data subject's erasure for each stream that held their personal fields:
+    # its query rows made again from its events, which now read as erased.
+    reproject: Reproject | None = None

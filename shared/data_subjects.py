@@ -39,16 +39,41 @@ def keys_of(chassis: Chassis) -> SubjectKeyStore:
 
 
 async def erase_here(conn: AsyncConnection, chassis: Chassis, subject: str) -> list[str]:
-    """Destroy this service's keys of `subject` and blank what its query tables copied
-    of their personal fields (statements of the service's definition, `:subject`)."""
-    destroyed = await keys_of(chassis).erase(conn, subject)
+    """Destroy this service's keys of `subject`; then make again the query rows of each
+    stream that held their personal fields (the service's `reproject`), drop the
+    aggregate snapshots (they hold opened state) and run the service's own statements
+    (`:subject` bound). Returns the ids of the keys destroyed."""
+    keys = keys_of(chassis)
+    streams = await _streams_sealed_with(conn, await keys.key_ids_of(conn, subject))
+    destroyed = await keys.erase(conn, subject)
     if destroyed:
-        # Snapshots hold aggregates' state opened, whoever it is about: they are only a
-        # shortcut, so all go, and the streams load from their events (now erased).
+        # Snapshots are only a shortcut: all go, and streams load from their events.
         await conn.execute(text("DELETE FROM snapshots"))
+        if chassis.reproject is not None:
+            for stream_type, stream_id in streams:
+                await chassis.reproject(conn, chassis, stream_type, stream_id)
     for statement in chassis.erasure_statements:
         await conn.execute(text(statement), {"subject": subject})
     return destroyed
+
+
+def _sealed_with(key_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The event types that have personal fields, and the patterns of the keys' seals."""
+    types = [t for t, cls in registry.types().items() if cls.personal_fields]
+    return types, [f"%{PREFIX}{k}:%" for k in key_ids]
+
+
+STREAMS = """
+    SELECT DISTINCT stream_type, stream_id
+    FROM events WHERE type = ANY($1::text[]) AND payload::text LIKE ANY($2::text[])"""
+
+
+async def _streams_sealed_with(conn: AsyncConnection, key_ids: Sequence[str]) -> list[Any]:
+    if not key_ids:
+        return []
+    async with driver_connection(conn, STREAMS) as driver:
+        rows = await driver.fetch(STREAMS, *_sealed_with(key_ids))
+    return sorted((row["stream_type"], row["stream_id"]) for row in rows)
 
 
 def honour_erasures(sources: Sequence[str], handlers: Handlers, chassis: Chassis) -> None:
@@ -143,10 +168,8 @@ async def access(request: Request, subject: Subject, _: Admin) -> Response:
         opened = await keys.lookup(conn, key_ids)
         found: list[dict[str, Any]] = []
         if key_ids:
-            types = [t for t, cls in registry.types().items() if cls.personal_fields]
-            patterns = [f"%{PREFIX}{k}:%" for k in key_ids]
             async with driver_connection(conn, HELD) as driver:
-                rows = await driver.fetch(HELD, types, patterns)
+                rows = await driver.fetch(HELD, *_sealed_with(key_ids))
             found = [held for row in rows if (held := _held(row, opened))]
     document = {"subject": subject, "service": chassis.service, "events": found}
     return Response(

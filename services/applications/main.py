@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.applications import NAME, PORT, api, award_handlers, replica, review_api, tables
+from services.applications import (
+    NAME,
+    PORT,
+    api,
+    award_handlers,
+    erasure,
+    replica,
+    review_api,
+    tables,
+)
 from shared.app import Chassis, Component, ServiceDefinition, consumes
 from shared.asyncapi import asyncapi_router
 
@@ -24,13 +33,6 @@ def consumer(chassis: Chassis) -> list[Component]:
     return list(consumes(SOURCES, handlers)(chassis))
 
 
-# The evaluators' view copies the evaluator's name (EvaluatorRegistered.name).
-ERASURE_STATEMENTS = (
-    "UPDATE evaluators SET body = jsonb_set(body, '{name}', to_jsonb('[erased]'::text)) "
-    "WHERE sub = :subject AND body ? 'name'",
-)
-
-
 def definition(*, consume: bool = True) -> ServiceDefinition:
     """The applications service; tests that need no call replica leave out the consumer."""
     return ServiceDefinition(
@@ -47,7 +49,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
             asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],
-        erasure_statements=ERASURE_STATEMENTS,
+        reproject=erasure.reproject,
     )
 
 

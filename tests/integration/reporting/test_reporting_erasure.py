@@ -41,6 +41,8 @@ PERSONAL_VALUES = (
     "Sound work plan",
     "Composite wing ribs",
     "Automated layup for small series",
+    "Done as planned",  # the applicant's final report
+    "costs not eligible",  # a finance officer's reason for a recovery
 )
 SERVICES = ("calls", "applications", "payments")
 
@@ -289,3 +291,46 @@ async def test_one_erasure_reaches_every_service_and_changes_no_figure(erasure: 
     )
     assert declared.status_code == 200, declared.text
     assert (declared.json()["sub"], declared.json()["name"]) == (EVALUATOR, ERASED)
+
+
+async def test_an_applicants_erasure_reaches_the_views_of_applications_and_payments(
+    erasure: Erasure,
+) -> None:
+    rw, story = erasure.rw, erasure.story
+    manager = rw.world.manager
+    application = f"/v1/applications/{story.applications['A1']['id']}"
+    b1, a2 = f"/v1/grants/{story.grants['B1']}", f"/v1/grants/{story.grants['A2']}"
+
+    async def shown(service: str, path: str) -> dict[str, Any]:
+        answer = await erasure.client(service).get(path, headers=manager)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+    assert (await shown("applications", application))["title"] == "Composite wing ribs"
+    assert [r["summary"] for r in (await shown("payments", b1))["reports"]] == ["Done as planned"]
+    before = await figures(erasure)
+
+    # Asked of calls, which holds nothing of the applicant's.
+    asked = await erasure.client("calls").post(
+        "/v1/data-subjects/sme/erasure", headers=erasure.admin
+    )
+    assert (asked.status_code, asked.json()["outcome"]) == (202, "nothing_to_erase")
+
+    async def erased_in_both() -> bool:
+        summaries = [r["summary"] for r in (await shown("payments", b1))["reports"]]
+        return (
+            summaries == [ERASED] and (await shown("applications", application))["title"] == ERASED
+        )
+
+    await eventually(erased_in_both, timeout=20)
+    assert (await shown("applications", application))["title"] == ERASED
+    assert (await shown("applications", application))["summary"] == ERASED
+    assert [r["reason"] for r in (await shown("payments", a2))["recoveries"]] == [
+        "costs not eligible"
+    ]
+    await rw.settled()
+    assert await titles_in_trail(erasure, "A1") == [ERASED]
+    assert await figures(erasure) == before
+    verified = await rw.get("/v1/audit/verify")
+    assert (verified["intact"], verified["differences"]) == (True, [])
