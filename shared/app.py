@@ -66,9 +66,6 @@ class ServiceDefinition:
     # Its own tables as declared once (services/<name>/tables.py): what its revisions
     # must build beside the chassis tables (tests/integration/test_schema_drift.py).
     tables: MetaData | None = None
-    # What its query tables copied of personal fields, blanked on an erasure
-    # (`:subject` bound; see Chassis.erasure_statements).
-    erasure_statements: Sequence[str] = ()
     # Its query rows of a stream made again from the stream's events (see Chassis.reproject).
     reproject: Reproject | None = None
 
@@ -161,7 +158,6 @@ def create_app(
             Repository(store, settings.snapshot_every),
             clock,
             app.state.metrics,
-            erasure_statements=service.erasure_statements,
             reproject=service.reproject,
         )
         app.state.chassis = chassis

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -38,9 +38,6 @@ class Chassis:
     clock: Clock
     metrics: metrics.ServiceMetrics
     components: list[Component] = field(default_factory=list)
-    # Run on a data subject's erasure, `:subject` bound: blank what the service's
-    # query tables copied of personal fields (the events read as erased by themselves).
-    erasure_statements: Sequence[str] = ()
     # Run on a data subject's erasure for each stream that held their personal fields:
     # its query rows made again from its events, which now read as erased.
     reproject: Reproject | None = None

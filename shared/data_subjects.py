@@ -39,10 +39,9 @@ def keys_of(chassis: Chassis) -> SubjectKeyStore:
 
 
 async def erase_here(conn: AsyncConnection, chassis: Chassis, subject: str) -> list[str]:
-    """Destroy this service's keys of `subject`; then make again the query rows of each
-    stream that held their personal fields (the service's `reproject`), drop the
-    aggregate snapshots (they hold opened state) and run the service's own statements
-    (`:subject` bound). Returns the ids of the keys destroyed."""
+    """Destroy this service's keys of `subject`; then drop the aggregate snapshots (they
+    hold opened state) and make again the query rows of each stream that held their
+    personal fields (the service's `reproject`). Returns the ids of the keys destroyed."""
     keys = keys_of(chassis)
     streams = await _streams_sealed_with(conn, await keys.key_ids_of(conn, subject))
     destroyed = await keys.erase(conn, subject)
@@ -52,8 +51,6 @@ async def erase_here(conn: AsyncConnection, chassis: Chassis, subject: str) -> l
         if chassis.reproject is not None:
             for stream_type, stream_id in streams:
                 await chassis.reproject(conn, chassis, stream_type, stream_id)
-    for statement in chassis.erasure_statements:
-        await conn.execute(text(statement), {"subject": subject})
     return destroyed
 
 
