@@ -25,6 +25,13 @@ CREATE = """
 FIND_BY_KEY_ID = """
     SELECT key_id, master_key_id, wrapped_key
     FROM subject_keys WHERE key_id = ANY($1::text[])"""
+STALE = """
+    SELECT key_id, master_key_id, wrapped_key FROM subject_keys
+    WHERE master_key_id <> $1 ORDER BY key_id LIMIT $2 FOR UPDATE"""
+REWRAP = """
+    UPDATE subject_keys SET master_key_id = k.master_key_id, wrapped_key = k.wrapped_key
+    FROM unnest($1::text[], $2::text[], $3::bytea[]) AS k(key_id, master_key_id, wrapped_key)
+    WHERE subject_keys.key_id = k.key_id"""
 ERASE = "DELETE FROM subject_keys WHERE subject = $1 RETURNING key_id"
 KEY_IDS = "SELECT key_id FROM subject_keys WHERE subject = $1"
 
@@ -102,6 +109,24 @@ class SubjectKeyStore:
     async def key_ids_of(self, conn: AsyncConnection, subject: str) -> list[str]:
         async with driver_connection(conn, KEY_IDS) as driver:
             return [row["key_id"] for row in await driver.fetch(KEY_IDS, subject)]
+
+    async def rewrap(self, conn: AsyncConnection, current_id: str, batch: int = 1000) -> int:
+        """Wrap up to `batch` keys wrapped by another master key than `current_id` with
+        the current one (after a rotation, so the retired key can go); how many."""
+        async with driver_connection(conn, STALE) as driver:
+            rows = await driver.fetch(STALE, current_id, batch)
+            rewrapped = [
+                (
+                    row["key_id"],
+                    *self._wrapper.wrap(
+                        self._wrapper.unwrap(row["master_key_id"], row["wrapped_key"])
+                    ),
+                )
+                for row in rows
+            ]
+            if rewrapped:
+                await driver.execute(REWRAP, *(list(c) for c in zip(*rewrapped, strict=True)))
+        return len(rewrapped)
 
     async def erase(self, conn: AsyncConnection, subject: str) -> list[str]:
         """Destroy the subject's keys; the ids of those destroyed (none: nothing held)."""

@@ -9,13 +9,17 @@ import asyncio
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from typer.testing import CliRunner
 
+from cascade.cli.main import app as cli
+from shared.db import make_engine
 from shared.events import Actor
 from shared.eventstore import CommandContext, EventStore
 from shared.integrity import event_hash
 from shared.keystore import SubjectKeyStore
 from shared.kms import MasterKeyRing, UnknownMasterKey
 from shared.personal import ERASED
+from tests.conftest import MakeDatabase
 from tests.support.events import Remarked
 
 KEY = b"test-integrity-key"
@@ -116,3 +120,45 @@ async def test_a_rotated_master_key_still_unwraps_the_keys_of_the_old_one(
     async with engine.connect() as conn:
         with pytest.raises(UnknownMasterKey):
             await SubjectKeyStore(MasterKeyRing(NEW)).lookup(conn, {old["dee"].key_id})
+
+
+async def test_after_a_rewrap_the_retired_master_key_is_no_longer_needed(
+    engine: AsyncEngine,
+) -> None:
+    async with engine.begin() as conn:
+        old = await SubjectKeyStore(MasterKeyRing(OLD)).keys_for(conn, {"fay", "gus"})
+    rotated = SubjectKeyStore(MasterKeyRing(NEW, [OLD]))
+    async with engine.begin() as conn:
+        assert await rotated.rewrap(conn, MasterKeyRing(NEW).current_id, batch=1) == 1
+        assert await rotated.rewrap(conn, MasterKeyRing(NEW).current_id) == 1
+        assert await rotated.rewrap(conn, MasterKeyRing(NEW).current_id) == 0
+    ids = {k.key_id: k.key for k in old.values()}
+    async with engine.connect() as conn:
+        assert await SubjectKeyStore(MasterKeyRing(NEW)).lookup(conn, set(ids)) == ids
+
+
+async def test_cascade_keys_rewrap_moves_a_services_keys_to_the_current_master_key(
+    service_database: MakeDatabase,
+) -> None:
+    url = await service_database("calls")
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            old = await SubjectKeyStore(MasterKeyRing(OLD)).keys_for(conn, {"hal"})
+        env = {
+            "CASCADE_CALLS_DATABASE_URL": url,
+            "CASCADE_MASTER_KEY": NEW,
+            "CASCADE_RETIRED_MASTER_KEYS": OLD,
+        }
+        args = ["keys", "rewrap", "--service", "calls"]
+        answer = await asyncio.to_thread(CliRunner().invoke, cli, args, env=env)
+        assert answer.exit_code == 0, answer.output
+        assert "calls: 1 key(s) rewrapped" in answer.output
+        async with engine.connect() as conn:
+            found = await SubjectKeyStore(MasterKeyRing(NEW)).lookup(conn, {old["hal"].key_id})
+        assert found == {old["hal"].key_id: old["hal"].key}
+        unknown = CliRunner().invoke(cli, ["keys", "rewrap", "--service", "ledger"], env=env)
+        assert unknown.exit_code == 1
+        assert "unknown service(s) ledger" in unknown.output
+    finally:
+        await engine.dispose()
