@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 
 from shared.events import Event, registry
 from shared.kms import MasterKeyRing, UnknownMasterKey
@@ -149,3 +150,20 @@ def test_every_event_names_its_subjects_among_its_own_fields() -> None:
         assert set(cls.personal_subjects.values()) <= cls.subject_fields, name
         assert cls.subject_fields <= fields, name
         assert not cls.subject_fields & cls.personal_fields, name
+
+
+def test_every_personal_field_accepts_the_erased_marker_and_a_sealed_value() -> None:
+    """A personal field is read as `[erased]` once its key is gone, and passes sealed
+    through a service without the key: its type must take a string (a form's
+    answers: `dict[str, Any] | str`), or reading the event would fail."""
+    import services.applications.events
+    import services.calls.events
+    import services.payments.events
+    import services.payments.state_aid_events  # noqa: F401
+
+    sealed = seal(key(), "t", "f", {"any": "value"})
+    for name, cls in registry.types().items():
+        for field in cls.personal_fields:
+            accepts = TypeAdapter(cls.model_fields[field].annotation)
+            assert accepts.validate_python(ERASED) == ERASED, (name, field)
+            assert accepts.validate_python(sealed) == sealed, (name, field)
