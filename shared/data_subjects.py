@@ -131,8 +131,13 @@ async def erase(request: Request, subject: Subject, admin: Admin) -> ErasureView
             )
     if destroyed:
         detail = f"{len(destroyed)} key(s) destroyed; the other services follow"
-    else:
+    elif owns:
         detail = f"nothing to erase: {chassis.service} holds no key of this subject"
+    else:
+        detail = (
+            f"nothing to erase: {chassis.service} keeps no keys (it opens its copies with "
+            "the sources' keys); ask a service that records events, all then follow"
+        )
     return ErasureView(
         subject=subject,
         service=chassis.service,
