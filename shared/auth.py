@@ -175,6 +175,7 @@ Auditor = Annotated[Principal, Depends(require_roles("auditor"))]
 Admin = Annotated[Principal, Depends(require_roles("admin"))]
 AuditorOrAdmin = Annotated[Principal, Depends(require_roles("auditor", "admin"))]
 ManagerOrAuditor = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
+ApplicantOrManager = Annotated[Principal, Depends(require_roles("applicant", "programme_manager"))]
 EvaluatorOrManager = Annotated[Principal, Depends(require_roles("evaluator", "programme_manager"))]
 Bookkeeper = Annotated[
     Principal, Depends(require_roles("finance_officer", "programme_manager", "auditor"))

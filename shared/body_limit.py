@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import problems
 
 DEFAULT_LIMIT_BYTES = 1024 * 1024  # 1 MiB, as Settings.max_request_body_bytes
+# File uploads (`POST .../annexes`) stream their body through their own limit,
+# the upload's, checked as the bytes arrive (shared/uploads.py).
+FILE_UPLOADS = re.compile(r"/annexes/?$")
 
 
 def _too_large(limit: int) -> str:
@@ -25,7 +30,7 @@ class BodyLimit:
         self.app, self.limit = app, limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _is_file_upload(scope):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
@@ -49,3 +54,7 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+def _is_file_upload(scope: Scope) -> bool:
+    return scope["method"] == "POST" and FILE_UPLOADS.search(scope["path"]) is not None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
@@ -89,6 +90,10 @@ class UnitOfWork:
     context: CommandContext
     expected_version: int | None
     recorded: list[Envelope] = field(default_factory=list)
+
+    def now(self) -> datetime:
+        """The instant this command decides at, from the chassis' (injectable) clock."""
+        return self.chassis.clock.now()
 
     async def load(self, cls: type[A], stream_id: str) -> A:
         """The command's target aggregate (404 if none), checked against If-Match."""

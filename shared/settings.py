@@ -25,6 +25,9 @@ PER_SERVICE_FIELDS = {
 DEV_JWT_SECRET = "cascade-development-secret-change-me-0123456789"
 DEV_INTEGRITY_KEY = "cascade-development-integrity-key-change-me-0123"
 DEV_MASTER_KEY = "cascade-development-master-key-change-me-0123456"
+# The Ed25519 private key (32 bytes, base64) that signs auditors' dossiers in
+# development; reporting refuses it in production (services/reporting/signing.py).
+DEV_AUDIT_SIGNING_KEY = "Y2FzY2FkZS1kZXZlbG9wbWVudC1kb3NzaWVyLWtleSE="
 
 
 class Settings(BaseSettings):
@@ -75,6 +78,10 @@ class Settings(BaseSettings):
     # here, the old ones in `retired_master_keys` (comma-separated) until rewrapped.
     master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
     retired_master_keys: SecretStr = SecretStr("")
+    # Reporting signs dossiers with this key; the public keys of the keys it
+    # replaced (comma-separated, base64) stay listed, to check older dossiers.
+    audit_signing_key: SecretStr = SecretStr(DEV_AUDIT_SIGNING_KEY)
+    audit_retired_public_keys: str = ""
 
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     otel_endpoint: str | None = None
@@ -83,6 +90,12 @@ class Settings(BaseSettings):
 
     # Larger request bodies are refused with 413 before they are parsed.
     max_request_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    # Uploaded files (annexes): where they are kept, and the ceiling on any one
+    # upload whatever its own limit says (see shared/files.py, shared/uploads.py).
+    file_store: Literal["postgresql", "directory"] = "postgresql"
+    file_store_directory: str | None = None  # required by `directory`
+    max_upload_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
 
     host: str = "127.0.0.1"
     # CASCADE_<SERVICE>_PORT; a service not named here listens on its registered port.
@@ -162,6 +175,8 @@ class Settings(BaseSettings):
                 raise ValueError("CASCADE_MASTER_KEY must be set outside development")
         if len(self.master_key.get_secret_value()) < 32:
             raise ValueError("CASCADE_MASTER_KEY must be at least 32 characters")
+        if self.file_store == "directory" and not self.file_store_directory:
+            raise ValueError("CASCADE_FILE_STORE=directory needs CASCADE_FILE_STORE_DIRECTORY")
         if self.jwt_jwks_url is None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("CASCADE_JWT_SECRET must be at least 32 characters")
         return self

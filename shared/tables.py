@@ -148,6 +148,28 @@ idempotency_keys = Table(
     PrimaryKeyConstraint("principal", "key", name="idempotency_keys_pkey"),
 )
 
+# The file store's PostgreSQL backend (shared/file_store_postgres.py): a file by its
+# hash, and its bytes in order under the id its upload wrote them with.
+files = Table(
+    "files",
+    metadata,
+    Column("sha256", Text, primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("chunks_id", UUID(as_uuid=True), nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("chunks_id", name="files_chunks_id_key"),
+    CheckConstraint("size > 0", name="files_size_check"),
+)
+
+file_chunks = Table(
+    "file_chunks",
+    metadata,
+    Column("chunks_id", UUID(as_uuid=True), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("chunks_id", "sequence", name="file_chunks_pkey"),
+)
+
 # Each data subject's key, wrapped by a master key (shared/keystore.py): deleting
 # the row is the erasure of every personal field sealed with it.
 subject_keys = Table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -131,6 +132,54 @@ def audit_verify(
     except InfrastructureUnavailable as exc:
         fail(str(exc))
     raise typer.Exit(1 if broken else 0)
+
+
+@audit_app.command("dossier")
+def audit_dossier(
+    programme: Annotated[str, typer.Option(help="The programme's id")],
+    out: Annotated[Path, typer.Option(help="The file to write (a ZIP)")],
+) -> None:
+    """Write a programme's signed dossier from reporting's database (docs/AUDIT_DOSSIER.md)."""
+    from cascade.cli.dossier import write_dossier
+    from services.reporting.signing import SigningKeyRefused
+    from shared.errors import NotFound
+
+    try:
+        written = run_async(write_dossier(load_settings(), programme, out))
+    except (InfrastructureUnavailable, NotFound, SigningKeyRefused, OSError) as exc:
+        fail(str(exc))
+    err.print(f"{out}: the dossier of programme {programme}, {written['events']} events, signed")
+
+
+@audit_app.command("check-dossier")
+def audit_check_dossier(
+    file: Annotated[Path, typer.Argument(help="The dossier (a ZIP file)")],
+    public_key: Annotated[
+        str,
+        typer.Option(
+            help="A PEM file, the saved answer of GET /v1/audit/public-key, or a base64 key"
+        ),
+    ],
+    with_integrity_key: Annotated[
+        bool,
+        typer.Option(
+            help="Also recompute each event's HMAC with CASCADE_INTEGRITY_KEY (its holders only)"
+        ),
+    ] = False,
+) -> None:
+    """Check a dossier offline: signature, parts, events, chains and figures."""
+    from cascade.cli.dossier import check_dossier_file
+
+    raise typer.Exit(check_dossier_file(file, public_key, with_integrity_key))
+
+
+@audit_app.command("new-signing-key")
+def audit_new_signing_key() -> None:
+    """Print a new dossier signing key (for CASCADE_AUDIT_SIGNING_KEY) and its public key."""
+    from services.reporting.signing import new_signing_key
+
+    private, public = new_signing_key()
+    sys.stdout.write(f"CASCADE_AUDIT_SIGNING_KEY={private}\npublic key: {public}\n")
 
 
 @app.command()

@@ -133,11 +133,16 @@ test("the evaluator declares no conflict, reads and scores each criterion", asyn
   await maria.goto(state.callUrl!);
   await maria.getByLabel("Reason (for closing, extending or amending)", { exact: true }).fill("enough applications");
   await maria.getByRole("button", { name: "Close now" }).click();
+  // Reloading before the answer would cancel the closing in flight.
+  await expect(maria.getByRole("status")).toHaveText("Closed.");
   // The closing reaches applications as an event: until it has, assigning is refused
   // in words ("... once it has closed"), and the manager tries again, as a person would.
+  // Each try waits for its answer, so a slow success is never retried into `already_assigned`.
   await afterReloads(maria, async () => {
     await maria.getByRole("button", { name: "Assign evaluators" }).click();
-    await expect(maria.getByRole("status")).toHaveText("Evaluators assigned.", { timeout: 3_000 });
+    const answered = maria.getByRole("status").or(maria.getByRole("alert")).first();
+    await expect(answered).toBeVisible({ timeout: 15_000 });
+    await expect(maria.getByRole("status")).toHaveText("Evaluators assigned.", { timeout: 1_000 });
   });
 
   const eva = await personAt(browser, "evaluator", "Eva");

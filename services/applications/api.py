@@ -134,7 +134,8 @@ async def edit_application(
     responses={
         409: {
             "description": "`call_closed` (also once a first-come call's budget "
-            "and reserve list are full), `already_submitted`, `partner_consent_missing`, or "
+            "and reserve list are full), `already_submitted`, `partner_consent_missing`, "
+            "`missing_annexes` (each code under `missing`), or "
             "`budget_exhausted` / `beneficiary_limit` (the application is "
             "then kept in reserve, under `application`)"
         }

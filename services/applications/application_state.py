@@ -5,7 +5,10 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
+from services.applications.annexes import Annex
 from services.applications.events import (
+    AnnexAttached,
+    AnnexRemoved,
     ApplicationAwardRefused,
     ApplicationContracted,
     ApplicationDeclined,
@@ -54,6 +57,7 @@ class ApplicationState(Aggregate):
         self.panel = Panel()
         self.ranked: ApplicationRanked | None = None
         self.reserve_rank: int | None = None
+        self.annexes: dict[str, Annex] = {}  # by code
 
     # --- state -------------------------------------------------------------------
 
@@ -134,3 +138,19 @@ class ApplicationState(Aggregate):
     @apply.register
     def _award_refused(self, event: ApplicationAwardRefused) -> None:
         self.status, self.reason_code = "award_refused", event.reason_code
+
+    @apply.register
+    def _annex_attached(self, event: AnnexAttached) -> None:
+        self.annexes[event.code] = Annex(
+            event.annex_id,
+            event.code,
+            event.name,
+            event.media_type,
+            event.size,
+            event.sha256,
+            event.attached_at,
+        )
+
+    @apply.register
+    def _annex_removed(self, event: AnnexRemoved) -> None:
+        self.annexes.pop(event.code, None)

@@ -14,7 +14,7 @@ from services.applications import budget_store, replica, review_views, views
 from services.applications.commands import DeclineAward
 from services.applications.domain import Application, ReserveCode
 from services.applications.errors import EvaluationsPending
-from services.applications.handlers import _application, _now, _save
+from services.applications.handlers import _application, _save
 from services.applications.review_handlers import save
 from services.applications.scoring import Scored, rank
 from services.applications.selection import Contender, reserve_ranks, select
@@ -68,7 +68,7 @@ async def rank_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
         raise EvaluationsPending(
             f"{len(pending)} applications still await evaluations", application_ids=pending
         )
-    now = _now(uow)
+    now = uow.now()
     ranking = rank(
         call.terms.criteria,
         call.terms.pass_threshold,
@@ -136,7 +136,7 @@ async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     money = await budget_store.load(uow.conn, uow.chassis.repository, call)
     chosen = select([_contender(a) for a in applications.values()], money.budget())
     reserve = reserve_ranks(chosen)
-    now = _now(uow)
+    now = uow.now()
     for decision in chosen:
         a = applications[decision.application_id]
         if decision.selected:
@@ -218,7 +218,7 @@ async def release_and_promote(
 async def withdraw(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     """Withdraw; a selected application's budget goes down the reserve list."""
     a = await _application(uow, application_id)
-    now = _now(uow)
+    now = uow.now()
     return await _release(uow, a, a.withdraw(now), now)
 
 
@@ -239,13 +239,13 @@ async def _release(
 
 async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     a = await _application(uow, application_id)
-    a.sign(_now(uow))
+    a.sign(uow.now())
     return await _save(uow, a)
 
 
 async def decline(uow: UnitOfWork, application_id: UUID, cmd: DeclineAward) -> CommandResult:
     a = await _application(uow, application_id)
-    now = _now(uow)
+    now = uow.now()
     return await _release(uow, a, a.decline(cmd.reason, now), now)
 
 

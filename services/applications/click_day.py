@@ -33,7 +33,7 @@ from fastapi import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.applications import access, batch_io, budget_store, replica, views
+from services.applications import access, annexes, batch_io, budget_store, replica, views
 from services.applications import partners as partners_of
 from services.applications.call_money import CallMoney
 from services.applications.domain import Application
@@ -137,6 +137,7 @@ class ClickDay:
             await partners_of.require_consent(conn, application)
             call = await replica.find(conn, application.call_id)
             call.refuse_unless_open(chassis.clock.now())
+            annexes.require_complete(call.terms.required_annexes, application.annexes)
             lead = await _organisation(uow, application.lead_organisation_id)
             partners = [await _organisation(uow, p) for p in application.partner_organisation_ids]
             awarded = await views.awarded_in_programme(

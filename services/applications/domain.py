@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
 
+from services.applications.annexes import Annex
 from services.applications.application_state import ApplicationState
 from services.applications.errors import (
     AlreadyContracted,
@@ -21,6 +22,8 @@ from services.applications.errors import (
     NotWithdrawable,
 )
 from services.applications.events import (
+    AnnexAttached,
+    AnnexRemoved,
     ApplicationAwardRefused,
     ApplicationContracted,
     ApplicationDeclined,
@@ -44,6 +47,7 @@ from services.applications.events import (
 )
 from services.applications.organisations import Organisation
 from services.applications.scoring import Ranked
+from shared.errors import NotFound
 
 __all__ = ["Application", "Organisation"]
 WITHDRAWABLE: frozenset[ApplicationStatus] = frozenset(
@@ -180,6 +184,57 @@ class Application(ApplicationState):
             )
         )
         return freed
+
+    def attach_annex(
+        self,
+        annex_id: str,
+        code: str,
+        name: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        by: str,
+        now: datetime,
+    ) -> Annex:
+        """The annex now attached under `code`: a new one, taking the place of the
+        one attached before, or that one when it is the same file (nothing recorded)."""
+        self.require_draft("attach an annex to")
+        current = self.annexes.get(code)
+        if current is not None and current.same_file(name, media_type, sha256):
+            return current
+        self.record(
+            AnnexAttached(
+                annex_id=annex_id,
+                application_id=self.id,
+                call_id=self.call_id,
+                code=code,
+                name=name,
+                media_type=media_type,
+                size=size,
+                sha256=sha256,
+                replaces=current.id if current else None,
+                attached_by=by,
+                attached_at=now,
+            )
+        )
+        return self.annexes[code]
+
+    def remove_annex(self, annex_id: str, by: str, now: datetime) -> Annex:
+        self.require_draft("remove an annex from")
+        annex = next((a for a in self.annexes.values() if a.id == annex_id), None)
+        if annex is None:
+            raise NotFound(f"application {self.id} has no annex {annex_id}")
+        self.record(
+            AnnexRemoved(
+                annex_id=annex.id,
+                application_id=self.id,
+                code=annex.code,
+                sha256=annex.sha256,
+                removed_by=by,
+                removed_at=now,
+            )
+        )
+        return annex
 
     def require_draft(self, action: str) -> None:
         if self.status != "draft":

@@ -374,4 +374,42 @@ class PartnerInvitationAccepted(Event):
     accepted_at: Instant
 
 
+# --- annexes ------------------------------------------------------------------------
+
+
+@event("applications.AnnexAttached")
+class AnnexAttached(Event):
+    """A file joined a draft as one of the annexes its call requires. Its bytes are
+    in the service's file store under `sha256`: the hash proves which bytes were
+    handed in. `replaces`: the annex of the same code it took the place of."""
+
+    personal_fields = frozenset({"name"})
+    personal_subjects = {"name": "attached_by"}
+    subject_fields = frozenset({"attached_by"})
+    annex_id: str
+    application_id: str
+    call_id: str
+    code: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+    replaces: str | None = None
+    attached_by: str
+    attached_at: Instant
+
+
+@event("applications.AnnexRemoved")
+class AnnexRemoved(Event):
+    """An annex taken off a draft (its bytes stay in the file store)."""
+
+    subject_fields = frozenset({"removed_by"})
+    annex_id: str
+    application_id: str
+    code: str
+    sha256: str
+    removed_by: str
+    removed_at: Instant
+
+
 DataSubjectErased = erasure_event("applications")

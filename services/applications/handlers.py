@@ -22,10 +22,6 @@ from shared.errors import NotFound
 from shared.ids import uuid7
 
 
-def _now(uow: UnitOfWork) -> datetime:
-    return uow.chassis.clock.now()
-
-
 async def _organisation(uow: UnitOfWork, organisation_id: str) -> Organisation:
     found = await uow.chassis.repository.find(uow.conn, Organisation, organisation_id)
     if found is None:
@@ -71,7 +67,7 @@ async def register_organisation(uow: UnitOfWork, cmd: RegisterOrganisation) -> C
         cmd.registered_on,
         cmd.tags,
         uow.principal.sub,
-        _now(uow),
+        uow.now(),
     )
     await uow.save(organisation)
     view = await views.save_organisation(uow.conn, organisation)
@@ -83,7 +79,7 @@ async def register_organisation(uow: UnitOfWork, cmd: RegisterOrganisation) -> C
 async def add_member(uow: UnitOfWork, organisation_id: UUID, cmd: AddMember) -> CommandResult:
     organisation = await uow.load(Organisation, str(organisation_id))
     await _require_member(uow, [organisation.id])
-    organisation.add_member(cmd.sub, _now(uow))
+    organisation.add_member(cmd.sub, uow.now())
     await uow.save(organisation)
     return uow.result(organisation, await views.save_organisation(uow.conn, organisation))
 
@@ -111,7 +107,7 @@ async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandRe
         cmd.requested_cents,
         cmd.trl,
         cmd.objectives,
-        _now(uow),
+        uow.now(),
     )
     return await _save(uow, application, status=201)
 

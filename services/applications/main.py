@@ -7,6 +7,7 @@ from pathlib import Path
 from services.applications import (
     NAME,
     PORT,
+    annex_api,
     api,
     award_handlers,
     erasure,
@@ -46,6 +47,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
         routers=[
             api.router,
             review_api.router,
+            annex_api.router,
             asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],

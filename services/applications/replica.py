@@ -17,7 +17,8 @@ from services.calls import events as calls
 from shared.app import Chassis
 from shared.consumer import Handlers
 from shared.errors import NotFound
-from shared.events import Envelope, Event
+from shared.events import Envelope
+from shared.replica import follow_statuses, versioned_change
 
 
 @dataclass
@@ -100,13 +101,6 @@ async def programme_cap(conn: AsyncConnection, programme_id: str) -> int | None:
 
 # --- the consumer of calls.events ---------------------------------------------------
 
-STATUS_OF: dict[type[Event], str] = {
-    calls.CallPublished: "published",
-    calls.CallOpened: "open",
-    calls.CallClosed: "closed",
-    calls.CallCancelled: "cancelled",
-}
-
 
 def handlers(chassis: Chassis) -> Handlers:
     on = Handlers()
@@ -136,15 +130,7 @@ def handlers(chassis: Chassis) -> Handlers:
             .on_conflict_do_nothing(index_elements=[call_replicas.c.id])
         )
 
-    async def change(
-        envelope: Envelope, conn: AsyncConnection, call_id: str, **values: Any
-    ) -> None:
-        # Per-stream order is kept by the topic; the version guard makes a replay harmless.
-        await conn.execute(
-            update(call_replicas)
-            .where(call_replicas.c.id == call_id, call_replicas.c.version < envelope.version)
-            .values(version=envelope.version, **values)
-        )
+    change = versioned_change(call_replicas)
 
     async def terms(conn: AsyncConnection, call_id: str) -> dict[str, Any]:
         found = await conn.scalar(
@@ -172,13 +158,5 @@ def handlers(chassis: Chassis) -> Handlers:
         current = await terms(conn, e.call_id)
         await change(envelope, conn, e.call_id, terms={**current, "budget_cents": e.budget_cents})
 
-    for event_class, status in STATUS_OF.items():
-        on.on(event_class.event_type)(_status_handler(change, status))
+    follow_statuses(on, change, calls.STATUS_AFTER, key="call_id")
     return on
-
-
-def _status_handler(change: Any, status: str) -> Any:
-    async def handle(conn: AsyncConnection, envelope: Envelope, e: Any) -> None:
-        await change(envelope, conn, e.call_id, status=status)
-
-    return handle

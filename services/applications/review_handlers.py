@@ -17,7 +17,7 @@ from services.applications.commands import (
     SubmitEvaluation,
 )
 from services.applications.domain import Application, Cause
-from services.applications.handlers import _now, _organisation
+from services.applications.handlers import _organisation
 from services.applications.organisations import Evaluator
 from services.applications.panel import NotAssigned
 from services.applications.scoring import check_scores, diverges, weighted
@@ -31,7 +31,7 @@ async def register_evaluator(uow: UnitOfWork, cmd: RegisterEvaluator) -> Command
     for organisation_id in conflicts:
         await _organisation(uow, organisation_id)
     evaluator = Evaluator(str(uuid7()))
-    evaluator.register(cmd.sub, cmd.name, conflicts, _now(uow))
+    evaluator.register(cmd.sub, cmd.name, conflicts, uow.now())
     await uow.save(evaluator)
     view = await review_views.save_evaluator(uow.conn, evaluator)
     return uow.result(evaluator, view, status=201, location=f"/v1/evaluators/{evaluator.id}")
@@ -47,7 +47,7 @@ async def declare_conflict(
     ):
         raise Forbidden("only the evaluator or a programme manager may declare their conflicts")
     await _organisation(uow, str(cmd.organisation_id))
-    evaluator.declare_conflict(str(cmd.organisation_id), _now(uow))
+    evaluator.declare_conflict(str(cmd.organisation_id), uow.now())
     await uow.save(evaluator)
     return uow.result(evaluator, await review_views.save_evaluator(uow.conn, evaluator))
 
@@ -66,7 +66,7 @@ def _need(a: Application, count: int) -> Need:
 
 async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     """`evaluators_per_application` evaluators for each eligible application."""
-    now = _now(uow)
+    now = uow.now()
     call = await replica.find(uow.conn, str(call_id), lock=True)
     # Closed at its deadline, or earlier by the programme manager (CallClosed).
     closed = call.status == "closed" or (call.status != "cancelled" and now >= call.terms.closes_at)
@@ -131,7 +131,7 @@ async def accept_assignment(
     uow: UnitOfWork, assignment_id: UUID, _: AcceptAssignment
 ) -> CommandResult:
     evaluator_id, a = await _assignment(uow, assignment_id)
-    a.accept_assignment(str(assignment_id), evaluator_id, _now(uow))
+    a.accept_assignment(str(assignment_id), evaluator_id, uow.now())
     await save(uow, a)
     view = views.application_view(a).model_dump(mode="json")
     return uow.result(a, _seat_body(a, str(assignment_id), application=view))
@@ -142,7 +142,7 @@ async def decline_assignment(
 ) -> CommandResult:
     """Decline, and a replacement evaluator is assigned when one is free."""
     evaluator_id, a = await _assignment(uow, assignment_id)
-    now = _now(uow)
+    now = uow.now()
     a.decline_assignment(str(assignment_id), evaluator_id, cmd.reason, now)
     replacement = await _one_more(uow, a, "replacement", now)
     await save(uow, a)
@@ -170,7 +170,7 @@ async def submit_evaluation(
     a.panel.scoring_seat(evaluator_id)
     criteria = (await replica.find(uow.conn, a.call_id)).terms.criteria
     check_scores(criteria, cmd.scores)
-    now = _now(uow)
+    now = uow.now()
     total = weighted(criteria, cmd.scores)
     assignment_id = a.evaluate(evaluator_id, cmd.scores, total, cmd.comment, now)
     extra = None

@@ -149,3 +149,16 @@ partner_invitations = Table(
     ),
     Index("partner_invitations_by_organisation", "organisation_id", "id"),
 )
+
+# The annexes attached to each application now, one per code of its call's
+# required annexes (their bytes are in the file store, by `sha256`).
+application_annexes = Table(
+    "application_annexes",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("application_id", Text, nullable=False),
+    Column("code", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("body", JSONB, nullable=False),
+    UniqueConstraint("application_id", "code", name="application_annexes_application_id_code_key"),
+)

@@ -47,9 +47,19 @@ from services.calls.validation import (
 from shared.aggregate import Aggregate
 from shared.events import Event
 
-# Terms that decide who may be funded and how they are scored: frozen once a call
-# opens, so every applicant is judged by the rules published when it opened.
-FROZEN_WHEN_OPEN = frozenset({"eligibility", "criteria", "pass_threshold"})
+# Terms that decide who may be funded, how they are scored and what they hand in:
+# frozen once a call opens, so every applicant is judged by the rules and fills in
+# the form published when it opened.
+FROZEN_WHEN_OPEN = frozenset(
+    {
+        "eligibility",
+        "criteria",
+        "pass_threshold",
+        "form",
+        "required_annexes",
+        "required_declarations",
+    }
+)
 EDITABLE: frozenset[CallStatus] = frozenset({"draft", "published", "open"})
 
 

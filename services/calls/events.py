@@ -10,7 +10,7 @@ other events the fields they change. Free-text reasons are personal data
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -210,6 +210,65 @@ class FundingSource(Data):
     state_resources: bool
 
 
+# --- what an applicant hands in: the form, the annexes, the declarations -----------
+
+DeclarationCode = Literal["no_double_funding", "no_exclusion_situation", "sme_status"]
+"""The declarations on honour a call may require (docs/APPLICATIONS.md says what each means)."""
+DECLARATION_CODES: tuple[DeclarationCode, ...] = (
+    "no_double_funding",
+    "no_exclusion_situation",
+    "sme_status",
+)
+TermCode = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$")]
+MediaType = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$",
+        description="type/subtype, lower case, without parameters",
+    ),
+]
+PropertyName = Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class BudgetTable(Data):
+    """Where the form's budget table is among the answers: an array property whose
+    rows each carry an amount in cents."""
+
+    property: PropertyName = "budget"
+    amount_property: PropertyName = "amount_cents"
+
+
+class ApplicationForm(Data):
+    """The call's application form: a JSON Schema (draft 2020-12) for the answers,
+    the optional UI schema frontends render it with (order, labels, help, widgets),
+    and where its budget table is. `x-personal: true` on a property marks answers
+    holding personal data."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
+
+    # `schema` would shadow a BaseModel attribute: the field has another name in Python.
+    json_schema: dict[str, Any] = Field(alias="schema")
+    ui_schema: dict[str, Any] | None = None
+    budget_table: BudgetTable | None = None
+    # The rows of the budget table add up to exactly the amount requested.
+    budget_total_must_equal_requested: bool = False
+
+
+class RequiredAnnex(Data):
+    """A file the applicant uploads before submitting: its allowed types and size."""
+
+    code: TermCode
+    title: str = Field(min_length=1, max_length=200)
+    media_types: Distinct[MediaType] = Field(min_length=1, max_length=20)
+    max_bytes: int = Field(gt=0, le=1024 * 1024 * 1024, strict=True)
+
+
 class CallTerms(Data):
     """Everything a programme manager decides about a call."""
 
@@ -235,6 +294,9 @@ class CallTerms(Data):
     # budget is used up are kept in reserve (None: all of them, until the deadline).
     first_come_reserve_limit: int | None = Field(default=None, ge=0, le=1_000_000)
     funding_sources: tuple[FundingSource, ...] = ()
+    form: ApplicationForm | None = None
+    required_annexes: tuple[RequiredAnnex, ...] = Field(default=(), max_length=50)
+    required_declarations: Distinct[DeclarationCode] = ()
 
     @model_validator(mode="after")
     def _derive_de_minimis(self) -> CallTerms:
@@ -396,6 +458,16 @@ class CallCommitmentReleased(Event):
     grant_id: str
     released_cents: Cents
     committed_cents: Cents  # the call's committed total after the release
+
+
+# The status each of these events moves a call to: what other services' replicas
+# of a call follow.
+STATUS_AFTER: dict[type[Event], CallStatus] = {
+    CallPublished: "published",
+    CallOpened: "open",
+    CallClosed: "closed",
+    CallCancelled: "cancelled",
+}
 
 
 DataSubjectErased = erasure_event("calls")

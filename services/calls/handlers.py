@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -22,10 +21,6 @@ from shared.ids import uuid7
 from shared.repository import Repository
 
 
-def _now(uow: UnitOfWork) -> datetime:
-    return uow.chassis.clock.now()
-
-
 async def create_programme(uow: UnitOfWork, cmd: CreateProgramme) -> CommandResult:
     if await views.programme_code_taken(uow.conn, cmd.code):
         raise CodeTaken(f"a programme with code {cmd.code!r} exists")
@@ -38,7 +33,7 @@ async def create_programme(uow: UnitOfWork, cmd: CreateProgramme) -> CommandResu
         cmd.objectives,
         cmd.per_beneficiary_cap_cents,
         cmd.de_minimis,
-        _now(uow),
+        uow.now(),
     )
     await uow.save(programme)
     view = await views.save_programme(uow.conn, programme)
@@ -62,7 +57,7 @@ async def _save(uow: UnitOfWork, call: Call, programme: Programme | None = None)
 async def draft_call(uow: UnitOfWork, cmd: DraftCall) -> CommandResult:
     programme = await _programme(uow, str(cmd.programme_id))
     call = Call(str(uuid7()))
-    call.draft(programme, cmd.terms(), _now(uow))
+    call.draft(programme, cmd.terms(), uow.now())
     result = await _save(uow, call, programme)
     return CommandResult(
         201, result.body, result.version, result.event_ids, location=f"/v1/calls/{call.id}"
@@ -73,19 +68,19 @@ async def edit_call(uow: UnitOfWork, call_id: UUID, changes: Mapping[str, Any]) 
     call = await uow.load(Call, str(call_id))
     terms = parse_terms({**call.t.model_dump(), **changes})
     programme = await _programme(uow, call.programme_id)
-    call.edit(programme, terms, _now(uow))
+    call.edit(programme, terms, uow.now())
     return await _save(uow, call, programme)
 
 
 async def publish_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
     call = await uow.load(Call, str(call_id))
-    call.publish(_now(uow))
+    call.publish(uow.now())
     return await _save(uow, call)
 
 
 async def extend_deadline(uow: UnitOfWork, call_id: UUID, cmd: ExtendDeadline) -> CommandResult:
     call = await uow.load(Call, str(call_id))
-    call.extend_deadline(cmd.closes_at, cmd.reason, _now(uow))
+    call.extend_deadline(cmd.closes_at, cmd.reason, uow.now())
     return await _save(uow, call)
 
 
@@ -100,14 +95,14 @@ async def amend_budget(uow: UnitOfWork, call_id: UUID, cmd: AmendBudget) -> Comm
 
 async def close_call(uow: UnitOfWork, call_id: UUID, reason: str) -> CommandResult:
     call = await uow.load(Call, str(call_id))
-    call.close_early(reason, _now(uow))
+    call.close_early(reason, uow.now())
     return await _save(uow, call)
 
 
 async def cancel_call(uow: UnitOfWork, call_id: UUID, reason: str) -> CommandResult:
     call = await uow.load(Call, str(call_id))
     programme = await _programme(uow, call.programme_id)
-    call.cancel(programme, reason, _now(uow))
+    call.cancel(programme, reason, uow.now())
     return await _save(uow, call, programme)
 
 

@@ -15,12 +15,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.calls.domain import Call, Programme
 from services.calls.errors import CodeTaken
 from services.calls.events import (
+    ApplicationForm,
     CallStatus,
     Criterion,
+    DeclarationCode,
     DeMinimis,
     FundingSource,
     Instalment,
     Objective,
+    RequiredAnnex,
 )
 from services.calls.tables import calls, programmes
 from shared.errors import NotFound
@@ -75,6 +78,9 @@ class CallView(BaseModel):
     funding_sources: list[FundingSource]
     state_resources_percent: int  # the share of each award counted as de minimis aid
     first_come_reserve_limit: int | None = None
+    form: ApplicationForm | None = None
+    required_annexes: list[RequiredAnnex] = []
+    required_declarations: list[DeclarationCode] = []
     # A cut asked for and not yet confirmed by payments (`amend-budget` answered 202).
     pending_budget_cents: int | None = None
     drafted_at: datetime | None

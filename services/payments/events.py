@@ -218,8 +218,24 @@ class PaymentFailed(GrantEvent):
     failed_at: Instant
 
 
+class ReportAnnex(BaseModel):
+    """A file handed in with a final report, named by its hash in the file store."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    annex_id: str
+    code: str
+    name: str
+    media_type: str
+    size: int
+    sha256: str
+
+
 @event("payments.ReportSubmitted")
 class ReportSubmitted(GrantEvent):
+    """`annexes`: the files attached for the report when it was submitted (absent
+    in older events)."""
+
     personal_fields = frozenset({"summary"})
     personal_subjects = {"summary": "submitted_by"}
     subject_fields = frozenset({"submitted_by"})
@@ -227,6 +243,28 @@ class ReportSubmitted(GrantEvent):
     summary: str
     submitted_by: str
     submitted_at: Instant
+    annexes: tuple[ReportAnnex, ...] = ()
+
+
+@event("payments.ReportAnnexAttached")
+class ReportAnnexAttached(GrantEvent):
+    """A file attached for the grant's next final report; its bytes are in the
+    file store under `annex.sha256`. `replaces`: the annex of the same code before."""
+
+    subject_fields = frozenset({"attached_by"})
+    annex: ReportAnnex
+    replaces: str | None = None
+    attached_by: str
+    attached_at: Instant
+
+
+@event("payments.ReportAnnexRemoved")
+class ReportAnnexRemoved(GrantEvent):
+    subject_fields = frozenset({"removed_by"})
+    annex_id: str
+    code: str
+    removed_by: str
+    removed_at: Instant
 
 
 @event("payments.ReportApproved")

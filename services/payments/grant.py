@@ -176,6 +176,54 @@ class Grant(GrantState):
     # --- the final report ------------------------------------------------------------
 
     def submit_report(self, report_id: str, summary: str, by: str, now: datetime) -> None:
+        """The report, with the files attached for it until now."""
+        self.require_reportable()
+        self.record(
+            e.ReportSubmitted(
+                **self.facts(),
+                report_id=report_id,
+                summary=summary,
+                submitted_by=by,
+                submitted_at=now,
+                annexes=tuple(self.report_annexes[code] for code in sorted(self.report_annexes)),
+            )
+        )
+
+    def attach_report_annex(self, annex: e.ReportAnnex, by: str, now: datetime) -> e.ReportAnnex:
+        """The annex now attached under its code for the next report: this one, or
+        the one attached before when it is the same file (nothing recorded)."""
+        self.require_reportable()
+        current = self.report_annexes.get(annex.code)
+        if current is not None and current.model_dump(exclude={"annex_id"}) == annex.model_dump(
+            exclude={"annex_id"}
+        ):
+            return current
+        self.record(
+            e.ReportAnnexAttached(
+                **self.facts(),
+                annex=annex,
+                replaces=current.annex_id if current else None,
+                attached_by=by,
+                attached_at=now,
+            )
+        )
+        return annex
+
+    def remove_report_annex(self, annex_id: str, by: str, now: datetime) -> e.ReportAnnex:
+        self.require_reportable()
+        annex = next((a for a in self.report_annexes.values() if a.annex_id == annex_id), None)
+        if annex is None:
+            raise NotFound(f"grant {self.id} has no annex {annex_id} awaiting its report")
+        self.record(
+            e.ReportAnnexRemoved(
+                **self.facts(), annex_id=annex_id, code=annex.code, removed_by=by, removed_at=now
+            )
+        )
+        return annex
+
+    def require_reportable(self) -> None:
+        """A final report (and its annexes) is handed in while the grant is paid on,
+        no report awaits a decision, and none was approved."""
         self._require_payable()
         states = {r.status for r in self.reports.values()}
         if "approved" in states:
@@ -184,15 +232,6 @@ class Grant(GrantState):
             )
         if "submitted" in states:
             raise RuleViolation("a final report awaits a decision", code="report_pending")
-        self.record(
-            e.ReportSubmitted(
-                **self.facts(),
-                report_id=report_id,
-                summary=summary,
-                submitted_by=by,
-                submitted_at=now,
-            )
-        )
 
     def approve_report(self, report_id: str, now: datetime) -> None:
         self._pending_report(report_id)

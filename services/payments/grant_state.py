@@ -60,6 +60,7 @@ class Report:
     status: ReportStatus = "submitted"
     decided_at: datetime | None = None
     rejection_reason: str | None = None
+    annexes: tuple[e.ReportAnnex, ...] = ()
 
 
 @dataclass
@@ -84,6 +85,8 @@ class GrantState(Aggregate):
         self.instalments: dict[str, Instalment] = {}
         self.orders: dict[str, PaymentOrder] = {}
         self.reports: dict[str, Report] = {}
+        # The files attached for the next final report, by code; its submission takes them.
+        self.report_annexes: dict[str, e.ReportAnnex] = {}
         self.recoveries: dict[str, Recovery] = {}
         self.paid_cents = self.recovered_cents = self.released_cents = 0
         self.closed_at: datetime | None = None
@@ -201,8 +204,21 @@ class GrantState(Aggregate):
     @apply.register
     def _report_submitted(self, event: e.ReportSubmitted) -> None:
         self.reports[event.report_id] = Report(
-            event.report_id, event.summary, event.submitted_by, event.submitted_at
+            event.report_id,
+            event.summary,
+            event.submitted_by,
+            event.submitted_at,
+            annexes=event.annexes,
         )
+        self.report_annexes = {}
+
+    @apply.register
+    def _report_annex_attached(self, event: e.ReportAnnexAttached) -> None:
+        self.report_annexes[event.annex.code] = event.annex
+
+    @apply.register
+    def _report_annex_removed(self, event: e.ReportAnnexRemoved) -> None:
+        self.report_annexes.pop(event.code, None)
 
     @apply.register
     def _report_approved(self, event: e.ReportApproved) -> None:

@@ -8,12 +8,11 @@ actually happened (`payment_order_not_approved`), never by a half-seen state."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import select
 
-from services.payments import books, call_books, register, replica, views
+from services.payments import books, call_books, register, replica, report_annex_views, views
 from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
 from services.payments.errors import NotAMember
 from services.payments.grant import Grant
@@ -23,10 +22,6 @@ from shared.errors import NotFound
 from shared.ids import uuid7
 
 __all__ = ["NotAMember"]
-
-
-def _now(uow: UnitOfWork) -> datetime:
-    return uow.chassis.clock.now()
 
 
 async def _ledger_and_grant(uow: UnitOfWork, grant_id: str) -> tuple[call_books.CallBooks, Grant]:
@@ -54,7 +49,7 @@ async def _save(uow: UnitOfWork, grant: Grant, call: call_books.CallBooks | None
 async def order_payment(uow: UnitOfWork, instalment_id: UUID) -> CommandResult:
     grant = await _of_item(uow, "instalment", instalment_id)
     order_id = str(uuid7())
-    grant.order_payment(str(instalment_id), order_id, uow.principal.sub, _now(uow))
+    grant.order_payment(str(instalment_id), order_id, uow.principal.sub, uow.now())
     await _save(uow, grant)
     return uow.result(
         grant,
@@ -66,7 +61,7 @@ async def order_payment(uow: UnitOfWork, instalment_id: UUID) -> CommandResult:
 
 async def approve_payment(uow: UnitOfWork, order_id: UUID) -> CommandResult:
     grant = await _of_item(uow, "payment_order", order_id)
-    grant.approve_payment(str(order_id), uow.principal.sub, _now(uow))
+    grant.approve_payment(str(order_id), uow.principal.sub, uow.now())
     await _save(uow, grant)
     return uow.result(grant, views.order_view(grant, str(order_id)))
 
@@ -74,14 +69,14 @@ async def approve_payment(uow: UnitOfWork, order_id: UUID) -> CommandResult:
 async def mark_disbursed(uow: UnitOfWork, order_id: UUID, cmd: MarkDisbursed) -> CommandResult:
     grant_id = await views.grant_of(uow.conn, "payment_order", str(order_id))
     call, grant = await _ledger_and_grant(uow, grant_id)
-    books.disburse(call.ledger, grant, str(order_id), cmd.bank_reference, _now(uow))
+    books.disburse(call.ledger, grant, str(order_id), cmd.bank_reference, uow.now())
     await _save(uow, grant, call)
     return uow.result(grant, views.order_view(grant, str(order_id)))
 
 
 async def mark_failed(uow: UnitOfWork, order_id: UUID, cmd: GiveReason) -> CommandResult:
     grant = await _of_item(uow, "payment_order", order_id)
-    grant.fail_payment(str(order_id), cmd.reason, _now(uow))
+    grant.fail_payment(str(order_id), cmd.reason, uow.now())
     await _save(uow, grant)
     return uow.result(grant, views.order_view(grant, str(order_id)))
 
@@ -94,8 +89,9 @@ async def submit_report(uow: UnitOfWork, grant_id: UUID, cmd: SubmitReport) -> C
     if grant.a.organisation_id not in await replica.member_of(uow.conn, uow.principal.sub):
         raise NotAMember("only members of the beneficiary organisation report on its grant")
     report_id = str(uuid7())
-    grant.submit_report(report_id, cmd.summary, uow.principal.sub, _now(uow))
+    grant.submit_report(report_id, cmd.summary, uow.principal.sub, uow.now())
     await _save(uow, grant)
+    await report_annex_views.save(uow.conn, grant)  # the files attached go with it
     return uow.result(
         grant,
         views.report_view(grant, report_id),
@@ -106,7 +102,7 @@ async def submit_report(uow: UnitOfWork, grant_id: UUID, cmd: SubmitReport) -> C
 
 async def approve_report(uow: UnitOfWork, grant_id: UUID, report_id: UUID) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
-    grant.approve_report(str(report_id), _now(uow))
+    grant.approve_report(str(report_id), uow.now())
     await _save(uow, grant)
     return uow.result(grant, views.report_view(grant, str(report_id)))
 
@@ -115,7 +111,7 @@ async def reject_report(
     uow: UnitOfWork, grant_id: UUID, report_id: UUID, cmd: GiveReason
 ) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
-    grant.reject_report(str(report_id), cmd.reason, _now(uow))
+    grant.reject_report(str(report_id), cmd.reason, uow.now())
     await _save(uow, grant)
     return uow.result(grant, views.report_view(grant, str(report_id)))
 
@@ -126,7 +122,7 @@ async def reject_report(
 async def order_recovery(uow: UnitOfWork, grant_id: UUID, cmd: OrderRecovery) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
     recovery_id = str(uuid7())
-    grant.order_recovery(recovery_id, cmd.amount_cents, cmd.reason, _now(uow))
+    grant.order_recovery(recovery_id, cmd.amount_cents, cmd.reason, uow.now())
     await _save(uow, grant)
     return uow.result(
         grant,
@@ -139,14 +135,14 @@ async def order_recovery(uow: UnitOfWork, grant_id: UUID, cmd: OrderRecovery) ->
 async def receive_recovery(uow: UnitOfWork, recovery_id: UUID) -> CommandResult:
     grant_id = await views.grant_of(uow.conn, "recovery", str(recovery_id))
     call, grant = await _ledger_and_grant(uow, grant_id)
-    books.receive_recovery(call.ledger, grant, str(recovery_id), _now(uow))
+    books.receive_recovery(call.ledger, grant, str(recovery_id), uow.now())
     await _save(uow, grant, call)
     return uow.result(grant, views.recovery_view(grant, str(recovery_id)))
 
 
 async def cancel_grant(uow: UnitOfWork, grant_id: UUID, cmd: GiveReason) -> CommandResult:
     call, grant = await _ledger_and_grant(uow, str(grant_id))
-    books.cancel(call.ledger, grant, cmd.reason, _now(uow))
-    await register.reduce_aid(uow.conn, grant.id, grant.committed_cents, _now(uow))
+    books.cancel(call.ledger, grant, cmd.reason, uow.now())
+    await register.reduce_aid(uow.conn, grant.id, grant.committed_cents, uow.now())
     await _save(uow, grant, call)
     return uow.result(grant, views.grant_view(grant))

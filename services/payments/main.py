@@ -13,6 +13,7 @@ from services.payments import (
     erasure,
     ledger_api,
     replica,
+    report_annex_api,
     state_aid_api,
     tables,
 )
@@ -52,6 +53,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
             api.router,
             ledger_api.router,
             state_aid_api.router,
+            report_annex_api.router,
             asyncapi_router("payments", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],

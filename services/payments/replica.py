@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -18,7 +18,8 @@ from services.payments import tables
 from services.payments.awarding import ProgrammeRules
 from shared.consumer import Handlers
 from shared.errors import NotFound
-from shared.events import Envelope, Event
+from shared.events import Envelope
+from shared.replica import follow_statuses, versioned_change
 
 
 async def lock_programme(conn: AsyncConnection, programme_id: str) -> None:
@@ -94,12 +95,6 @@ async def keep_organisation(conn: AsyncConnection, ref: applications.Organisatio
 
 # --- the consumer of calls.events and applications.events ------------------------------
 
-STATUS_OF: dict[type[Event], str] = {
-    calls.CallPublished: "published",
-    calls.CallOpened: "open",
-    calls.CallClosed: "closed",
-    calls.CallCancelled: "cancelled",
-}
 CallKnown = Callable[[AsyncConnection, str], Awaitable[None]]
 
 
@@ -157,15 +152,7 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
         )  # its ledger starts at 0
         await call_known(conn, e.call_id)
 
-    async def change(
-        envelope: Envelope, conn: AsyncConnection, call_id: str, **values: Any
-    ) -> None:
-        # Per-stream order is kept by the topic; the version guard makes a replay harmless.
-        await conn.execute(
-            update(tables.calls)
-            .where(tables.calls.c.id == call_id, tables.calls.c.version < envelope.version)
-            .values(version=envelope.version, **values)
-        )
+    change = versioned_change(tables.calls)
 
     @on.on(calls.CallUpdated.event_type)
     async def updated(conn: AsyncConnection, envelope: Envelope, e: calls.CallUpdated) -> None:
@@ -185,8 +172,7 @@ def handlers(on: Handlers, call_known: CallKnown) -> Handlers:
     ) -> None:
         await change(envelope, conn, e.call_id, budget_cents=e.budget_cents)
 
-    for event_class, status in STATUS_OF.items():
-        on.on(event_class.event_type)(_status_handler(change, status))
+    follow_statuses(on, change, calls.STATUS_AFTER, key="call_id")
 
     @on.on(applications.OrganisationRegistered.event_type)
     async def registered(
@@ -220,10 +206,3 @@ async def _add_member(conn: AsyncConnection, organisation_id: str, sub: str) -> 
         .values(organisation_id=organisation_id, sub=sub)
         .on_conflict_do_nothing()
     )
-
-
-def _status_handler(change: Any, status: str) -> Any:
-    async def handle(conn: AsyncConnection, envelope: Envelope, e: Any) -> None:
-        await change(envelope, conn, e.call_id, status=status)
-
-    return handle

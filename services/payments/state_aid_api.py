@@ -8,22 +8,21 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import StreamingResponse
 
 from services.payments import de_minimis_export, state_aid_handlers, state_aid_views
 from services.payments.commands import CorrectAid, DeclareAid, DeclareLink
-from shared.auth import Principal, require_roles
+from shared.auth import (
+    ApplicantOrManager,
+    Bookkeeper,
+    ManagerOrAuditor,
+    ProgrammeManager,
+)
 from shared.commands import CommandDep
 from shared.errors import InvalidInput
 from shared.http import ChassisDep
 
-Declarer = Annotated[Principal, Depends(require_roles("applicant", "programme_manager"))]
-Manager = Annotated[Principal, Depends(require_roles("programme_manager"))]
-Books = Annotated[
-    Principal, Depends(require_roles("finance_officer", "programme_manager", "auditor"))
-]
-Exporter = Annotated[Principal, Depends(require_roles("programme_manager", "auditor"))]
 router = APIRouter(prefix="/v1", tags=["de minimis register"])
 
 NOT_A_MEMBER: dict[int | str, dict[str, Any]] = {
@@ -62,7 +61,7 @@ AID_PROBLEMS: dict[int | str, dict[str, Any]] = {
     responses=LINK_PROBLEMS,
 )
 async def declare_link(
-    organisation_id: UUID, body: DeclareLink, _: Declarer, command: CommandDep
+    organisation_id: UUID, body: DeclareLink, _: ApplicantOrManager, command: CommandDep
 ) -> Response:
     """A linked enterprise: from now on both count as one single undertaking, whichever
     side declared it. An enterprise Cascade does not know is kept, `linked_known: false`
@@ -79,7 +78,7 @@ async def declare_link(
     responses=AID_PROBLEMS,
 )
 async def declare_aid(
-    organisation_id: UUID, body: DeclareAid, _: Declarer, command: CommandDep
+    organisation_id: UUID, body: DeclareAid, _: ApplicantOrManager, command: CommandDep
 ) -> Response:
     """De minimis aid from another grantor, converted at the rate given (kept with the
     entry). Aid dated in the future or before today's window is kept and answered with
@@ -95,7 +94,11 @@ async def declare_aid(
     responses={**AID_PROBLEMS, 404: {"description": "`not_found`: no such entry"}},
 )
 async def correct_aid(
-    organisation_id: UUID, entry_id: UUID, body: CorrectAid, _: Manager, command: CommandDep
+    organisation_id: UUID,
+    entry_id: UUID,
+    body: CorrectAid,
+    _: ProgrammeManager,
+    command: CommandDep,
 ) -> Response:
     """A programme manager's correction (e.g. from a register extract), with the reason:
     the entry's facts from now on; answers as of an earlier instant keep the old ones."""
@@ -106,7 +109,7 @@ async def correct_aid(
 
 @router.get("/organisations/{organisation_id}/de-minimis")
 async def de_minimis(
-    _: Books,
+    _: Bookkeeper,
     chassis: ChassisDep,
     organisation_id: UUID,
     programme_id: UUID | None = None,
@@ -152,7 +155,7 @@ async def de_minimis(
     },
 )
 async def export(
-    _: Exporter,
+    _: ManagerOrAuditor,
     chassis: ChassisDep,
     from_: Annotated[date, Query(alias="from", description="First day granted")],
     to: Annotated[date, Query(description="Last day granted")],

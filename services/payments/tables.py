@@ -212,3 +212,17 @@ declared_aid = Table(
     CheckConstraint("eur_cents >= 0", name="declared_aid_eur_cents_check"),
     Index("declared_aid_by_enterprise", "enterprise_id"),
 )
+
+# The files of final reports: those attached for the grant's next report
+# (`report_id` null) and those handed in with each report (bytes in the file store).
+report_annexes = Table(
+    "report_annexes",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("grant_id", Text, nullable=False),
+    Column("report_id", Text),
+    Column("code", Text, nullable=False),
+    Column("sha256", Text, nullable=False),
+    Column("body", JSONB, nullable=False),
+    Index("report_annexes_by_grant", "grant_id", "id"),
+)

@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONPATH
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.payments.events import Trigger
+from services.payments.events import ReportAnnex, Trigger
 from services.payments.grant import Grant
 from services.payments.grant_state import (
     GrantStatus,
@@ -63,6 +63,7 @@ class ReportView(BaseModel):
     submitted_at: datetime
     decided_at: datetime | None
     rejection_reason: str | None
+    annexes: list[ReportAnnex] = []
 
 
 class RecoveryView(BaseModel):

@@ -141,6 +141,20 @@ def figures(scope: Scope) -> dict[str, Any]:
     }
 
 
+def programme_figures(programme_id: str, records: Iterable[StreamRecord]) -> dict[str, Any]:
+    """A programme report but its instant: what the dossier's check recomputes."""
+    scope = Scope.of(records)
+    programme = scope.programmes.get(programme_id)
+    return {
+        "programme_id": programme_id,
+        "programme": programme.model_dump(mode="json", exclude={"programme_id"})
+        if programme
+        else None,
+        "currency": programme.currency if programme else None,
+        **figures(scope),
+    }
+
+
 def _call_line(call: CallFacts, scope: Scope) -> dict[str, Any]:
     grants = [g for g in scope.grants.values() if g.call_id == call.call_id]
     return {

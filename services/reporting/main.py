@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.reporting import NAME, PORT, api, audit_api, exports_api, tables
+from services.reporting import NAME, PORT, api, audit_api, dossier_api, exports_api, tables
 from services.reporting.feeds import FeedClients
 from services.reporting.freshness import freshness
 from services.reporting.healing import healer
 from services.reporting.ingest import consumer
+from services.reporting.signing import signing_key_checked
 from services.reporting.sources import SOURCES
 from shared.app import ServiceDefinition
 
@@ -30,8 +31,8 @@ def definition(*, feeds: FeedClients | None = None) -> ServiceDefinition:
         migrations=Path(__file__).parent / "migrations",
         tables=tables.metadata,
         consumes=SOURCES,
-        routers=[api.router, audit_api.router(feeds), exports_api.router],
-        components=[consumer, freshness, healer(feeds)],
+        routers=[api.router, audit_api.router(feeds), dossier_api.router, exports_api.router],
+        components=[signing_key_checked, consumer, freshness, healer(feeds)],
         owns_events=False,
     )
 

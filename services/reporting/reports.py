@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting import store
 from services.reporting.asof import records_as_of
-from services.reporting.figures import Scope, figures
+from services.reporting.figures import Scope, figures, programme_figures
 from services.reporting.records import StreamRecord
 from shared.errors import NotFound
 
@@ -19,17 +19,7 @@ async def programme_report(
     conn: AsyncConnection, programme_id: str, now: datetime, as_of: datetime | None = None
 ) -> dict[str, Any]:
     records = await _scope_records(conn, as_of, programme_id=programme_id)
-    scope = Scope.of(records)
-    programme = scope.programmes.get(programme_id)
-    return {
-        "programme_id": programme_id,
-        **_when(now, as_of),
-        "programme": programme.model_dump(mode="json", exclude={"programme_id"})
-        if programme
-        else None,
-        "currency": programme.currency if programme else None,
-        **figures(scope),
-    }
+    return {**_when(now, as_of), **programme_figures(programme_id, records)}
 
 
 async def call_report(

@@ -18,7 +18,8 @@ from services.applications.main import definition
 from shared.app import Chassis, create_app
 from shared.clock import FixedClock
 from shared.settings import Settings
-from tests.support.calls import DAY, EUR, T0, act, auth, eventually, new_call, new_programme
+from tests.support.calls import DAY, EUR, T0, act, auth, new_call, new_programme
+from tests.support.waiting import eventually
 
 Headers = dict[str, str]
 OPEN = T0 + DAY  # when call_body's calls open

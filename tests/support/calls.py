@@ -3,10 +3,8 @@ an injectable clock, tokens, and request bodies modelled on the seed programmes.
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -115,6 +113,9 @@ def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
         "counts_as_de_minimis": True,
         "first_come_reserve_limit": None,
         "funding_sources": [],
+        "form": None,
+        "required_annexes": [],
+        "required_declarations": [],
         **changes,
     }
 
@@ -157,14 +158,6 @@ async def status_of(client: httpx.AsyncClient, headers: dict[str, str], call_id:
     assert response.status_code == 200, response.text
     status: str = response.json()["status"]
     return status
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not so within {timeout} s")
-        await asyncio.sleep(0.02)
 
 
 async def event_types(app: FastAPI, stream_id: str) -> list[str]:

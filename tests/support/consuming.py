@@ -4,8 +4,7 @@ table counting how often each event took effect, and waiting for the consumer.""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from uuid import UUID
 
@@ -141,16 +140,6 @@ async def inbox_rows(engine: AsyncEngine) -> list[dict[str, object]]:
             text('SELECT consumer, event_id, topic, partition, "offset" FROM inbox')
         )
         return [dict(row._mapping) for row in rows]
-
-
-async def wait_until(
-    condition: Callable[[], Awaitable[bool]], timeout: float = 30.0, interval: float = 0.1
-) -> None:
-    deadline = time.monotonic() + timeout
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        await asyncio.sleep(interval)
 
 
 @asynccontextmanager

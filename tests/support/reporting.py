@@ -23,7 +23,7 @@ from shared.clock import FixedClock
 from shared.consumer import ConsumerRunner
 from shared.settings import Settings
 from tests.support.applications import World
-from tests.support.calls import eventually
+from tests.support.waiting import eventually
 
 
 def own(settings: Settings, service: str, database_url: str) -> Settings:

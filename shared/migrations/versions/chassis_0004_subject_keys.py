@@ -1,13 +1,13 @@
 """The data subjects' keys (crypto-shredding: docs/PERSONAL_DATA.md).
 
 Revision ID: chassis_0004
-Revises: chassis_0002
+Revises: chassis_0003
 """
 
 from alembic import op
 
 revision = "chassis_0004"
-down_revision = "chassis_0002"
+down_revision = "chassis_0003"
 branch_labels = None
 depends_on = None
 

@@ -22,8 +22,9 @@ from tests.support.applications_evaluation import (
     register_evaluator,
     submitted,
 )
-from tests.support.calls import EUR, eventually
+from tests.support.calls import EUR
 from tests.support.calls_events import publish_from
+from tests.support.waiting import eventually
 
 SCORES = [(5, 5), (5, 4), (4, 5), (4, 4), (4, 3)]
 

@@ -13,8 +13,9 @@ from sqlalchemy import text
 
 from shared.events import registry
 from tests.support.applications import World
-from tests.support.calls import DAY, T0, eventually, iso
+from tests.support.calls import DAY, T0, iso
 from tests.support.calls import act as call_act
+from tests.support.waiting import eventually
 
 CLOSES = T0 + 30 * DAY
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from tests.support.applications import World, event_payloads
-from tests.support.calls import EUR, eventually, new_programme, status_of
+from tests.support.calls import EUR, new_programme, status_of
+from tests.support.waiting import eventually
 
 GRANT = 40_000 * EUR
 FUNDED = 20

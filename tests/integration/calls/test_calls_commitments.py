@@ -27,12 +27,12 @@ from tests.support.calls import (
     act,
     client_of,
     event_types,
-    eventually,
     new_call,
     new_programme,
     running_calls,
 )
 from tests.support.calls_events import exhausted, grant, publish_from, reserve_full
+from tests.support.waiting import eventually
 
 Headers = dict[str, str]
 

@@ -17,12 +17,12 @@ from tests.support.calls import (
     act,
     call_body,
     event_types,
-    eventually,
     iso,
     new_call,
     new_programme,
     status_of,
 )
+from tests.support.waiting import eventually
 
 Headers = dict[str, str]
 

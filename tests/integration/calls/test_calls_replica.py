@@ -20,6 +20,7 @@ from shared.clock import FixedClock
 from shared.events import Envelope, registry
 from shared.settings import Settings
 from tests.support.calls import DAY, EUR, T0, act, call_body, iso, new_call, new_programme
+from tests.support.forms import CALL_TERMS
 from tests.support.kafka import read_topic
 from tests.support.waiting import polls
 
@@ -117,6 +118,7 @@ async def make_history(
         objectives=["train"],
         selection_mode="first_come_first_served",
         criteria=[],
+        **CALL_TERMS,
     )
     await client.patch(
         f"/v1/calls/{edited['id']}",

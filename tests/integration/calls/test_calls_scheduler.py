@@ -17,13 +17,13 @@ from tests.support.calls import (
     auth,
     client_of,
     event_types,
-    eventually,
     iso,
     new_call,
     new_programme,
     running_calls,
     status_of,
 )
+from tests.support.waiting import eventually
 
 Headers = dict[str, str]
 

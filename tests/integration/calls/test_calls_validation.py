@@ -19,12 +19,12 @@ from tests.support.calls import (
     T0,
     act,
     call_body,
-    eventually,
     iso,
     new_call,
     new_programme,
     status_of,
 )
+from tests.support.waiting import eventually
 
 Headers = dict[str, str]
 RULES = call_body("x")["eligibility"]

@@ -41,9 +41,9 @@ from tests.support.consuming import (
     record_events,
     running,
     settings_env,
-    wait_until,
 )
 from tests.support.events import Counted, counted
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).parents[3]
 
@@ -75,7 +75,7 @@ async def test_each_event_takes_effect_once_and_is_recorded_in_the_inbox(
     await publish(settings, topic, envelopes)
 
     async with running(make_runner(settings, engine, topic, counting_handlers())) as runner:
-        await wait_until(count_is(engine, 4))
+        await eventually(count_is(engine, 4))
         assert runner.handled_total == 4
         assert runner.running
         assert await runner.lag() == {f"{topic}:0": 0, f"{topic}:1": 0}
@@ -110,7 +110,7 @@ async def test_a_handler_that_writes_then_fails_leaves_neither_its_writes_nor_an
     bad, good = await record_events(engine, counted(1, 2))
     await publish(settings, topic, [bad, good])
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
-        await wait_until(count_is(engine, 1))
+        await eventually(count_is(engine, 1))
 
     # Tried in its batch (when both came in one fetch), then alone with its retries.
     assert attempts.count(1) - (settings.consumer_max_retries + 1) in (0, 1)
@@ -131,7 +131,7 @@ async def test_the_same_event_published_twice_takes_effect_once(
     await publish(settings, topic, envelopes + envelopes)
 
     async with running(make_runner(settings, engine, topic, counting_handlers())) as runner:
-        await wait_until(lambda: _settled(runner, 4))
+        await eventually(lambda: _settled(runner, 4))
 
     assert await effects(engine) == {e.id: 1 for e in envelopes}
     assert (runner.handled_total, runner.redelivered_total) == (2, 2)
@@ -146,14 +146,14 @@ async def test_reading_the_topic_again_from_the_start_takes_no_second_effect(
     envelopes = await record_events(engine, counted(1, 2, 3))
     await publish(settings, topic, envelopes)
     async with running(make_runner(settings, engine, topic, counting_handlers())):
-        await wait_until(count_is(engine, 3))
+        await eventually(count_is(engine, 3))
 
     # Another group id, same consumer: no committed offsets, as after a reset to earliest.
     # (A reset of the same group would wait for its first member's session to expire:
     # tansu numbers the first generation 0, and aiokafka leaves a group only after 0.)
     fresh_group = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}again."})
     async with running(make_runner(fresh_group, engine, topic, counting_handlers())) as again:
-        await wait_until(lambda: _settled(again, 3))
+        await eventually(lambda: _settled(again, 3))
 
     assert (again.handled_total, again.redelivered_total) == (0, 3)
     assert await effects(engine) == {e.id: 1 for e in envelopes}
@@ -169,7 +169,7 @@ async def test_a_known_event_type_without_a_handler_is_skipped(
     await publish(settings, topic, [ignored, wanted])
 
     async with running(make_runner(settings, engine, topic, counting_handlers())) as runner:
-        await wait_until(count_is(engine, 1))
+        await eventually(count_is(engine, 1))
 
     assert await effects(engine) == {wanted.id: 1}
     assert runner.dead_lettered_total == 0
@@ -205,7 +205,7 @@ async def test_a_handler_runs_in_the_trace_of_the_message_and_logs_what_it_handl
 
     caplog.set_level(logging.INFO, logger="cascade.consumer")
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
-        await wait_until(lambda: _settled(runner, 1))
+        await eventually(lambda: _settled(runner, 1))
 
     [appended] = echoes
     assert appended.traceparent is not None
@@ -234,9 +234,9 @@ async def test_a_database_outage_delays_messages_without_skipping_or_dead_letter
     async with running(make_runner(settings, engine, topic, counting_handlers())) as runner:
         async with database_refusing_connections(engine, pg_server_url):
             await publish(settings, topic, envelopes)
-            await wait_until(stalled_twice)  # failed attempts, with backoff between them
+            await eventually(stalled_twice)  # failed attempts, with backoff between them
             assert runner.handled_total == 0
-        await wait_until(count_is(engine, 3))
+        await eventually(count_is(engine, 3))
 
     assert await effects(engine) == {e.id: 1 for e in envelopes}
     assert runner.dead_lettered_total == 0
@@ -251,10 +251,10 @@ async def test_two_runners_in_one_group_share_the_partitions(
     first = make_runner(settings, engine, topic, counting_handlers("first"))
     second = make_runner(settings, engine, topic, counting_handlers("second"))
     async with running(first), running(second):
-        await wait_until(lambda: _split_between(first, second, partitions=4))
+        await eventually(lambda: _split_between(first, second, partitions=4))
         envelopes = await record_events(engine, counted(*range(40)), streams=20)
         await publish(settings, topic, envelopes)
-        await wait_until(count_is(engine, 40))
+        await eventually(count_is(engine, 40))
 
     assert await effects(engine) == {e.id: 1 for e in envelopes}
     assert first.handled_total > 0
@@ -273,11 +273,11 @@ async def test_when_a_runner_dies_the_other_takes_over_and_each_event_takes_effe
     async with running(survivor):
         victim = await start_victim(settings, engine, topic, die_on_call=3)
         try:
-            await wait_until(lambda: _owns(survivor, 2))
+            await eventually(lambda: _owns(survivor, 2))
             envelopes = await record_events(engine, counted(*range(40)), streams=20)
             await publish(settings, topic, envelopes)
             assert await asyncio.wait_for(victim.wait(), 30) == -signal.SIGKILL
-            await wait_until(count_is(engine, 40), timeout=45)
+            await eventually(count_is(engine, 40), timeout=45)
             assert len(survivor.assignment()) == 4
         finally:
             if victim.returncode is None:

@@ -19,9 +19,9 @@ from tests.support.consuming import (
     publish_raw,
     record_events,
     running,
-    wait_until,
 )
 from tests.support.events import Counted, counted
+from tests.support.waiting import eventually
 
 
 async def create_handled_table(engine: AsyncEngine) -> None:
@@ -78,7 +78,7 @@ async def test_each_stream_keeps_its_order_when_partitions_are_handled_in_batche
     await publish(settings, topic, envelopes)
 
     async with running(make_runner(settings, engine, topic, recording())) as runner:
-        await wait_until(lambda: count_is(engine, 600))
+        await eventually(lambda: count_is(engine, 600))
 
     rows = await handled(engine)
     assert len(rows) == 600
@@ -109,8 +109,8 @@ async def test_a_poison_and_a_failing_message_inside_a_batch_are_dead_lettered_a
     )
 
     async with running(runner):
-        await wait_until(lambda: count_is(engine, 3))
-        await wait_until(lambda: _dead_lettered(runner, 2))
+        await eventually(lambda: count_is(engine, 3))
+        await eventually(lambda: _dead_lettered(runner, 2))
 
     assert [n for _, _, n, _ in await handled(engine)] == [1, 2, 4]
     letters = await list_dead_letters(settings, CONSUMER, engine=engine)
@@ -130,12 +130,12 @@ async def test_a_batch_delivered_again_takes_no_second_effect(
     envelopes = await record_events(engine, counted(*range(40)), streams=8)
     await publish(settings, topic, envelopes)
     async with running(make_runner(settings, engine, topic, recording())):
-        await wait_until(lambda: count_is(engine, 40))
+        await eventually(lambda: count_is(engine, 40))
     # The whole topic again, in batches, as a member that lost its offsets reads it.
     await publish(settings, topic, envelopes)
     fresh_group = settings.model_copy(update={"topic_prefix": f"{settings.topic_prefix}again."})
     async with running(make_runner(fresh_group, engine, topic, recording())) as again:
-        await wait_until(lambda: _settled(again, 80))
+        await eventually(lambda: _settled(again, 80))
 
     assert (again.handled_total, again.redelivered_total) == (0, 80)
     assert len(await handled(engine)) == 40

@@ -23,7 +23,7 @@ from shared.db import asyncpg_url, with_database
 from shared.settings import Settings
 from tests.support import counters
 from tests.support.api import auth, client_of, create, running
-from tests.support.calls import eventually
+from tests.support.waiting import eventually
 
 
 @pytest.fixture(scope="module")

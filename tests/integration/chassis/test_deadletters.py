@@ -38,10 +38,10 @@ from tests.support.consuming import (
     record_events,
     running,
     settings_env,
-    wait_until,
 )
 from tests.support.events import Counted, counted
 from tests.support.own_broker import same_identity_broker
+from tests.support.waiting import eventually
 
 ERROR_HEADERS = {
     "error_type",
@@ -82,7 +82,7 @@ async def test_a_failing_handler_is_retried_with_backoff_then_dead_lettered_and_
     calls: list[int] = []
 
     async with running(make_runner(settings, engine, topic, refusing(1, calls=calls))) as runner:
-        await wait_until(lambda: _effects_of(engine, 1))
+        await eventually(lambda: _effects_of(engine, 1))
         assert runner.dead_lettered_total == 1
 
     # Tried in its batch (when both came in one fetch), then alone with its retries.
@@ -122,7 +122,7 @@ async def test_retries_back_off_exponentially(settings: Settings, engine: AsyncE
         raise RuntimeError("always")
 
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
-        await wait_until(lambda: _dead_lettered(runner, 1))
+        await eventually(lambda: _dead_lettered(runner, 1))
 
     gaps = [later - earlier for earlier, later in zip(attempts, attempts[1:], strict=False)]
     assert len(gaps) == 3
@@ -152,7 +152,7 @@ async def test_a_version_conflict_is_handled_again_and_never_dead_lettered(
         await record_effect(conn, envelope, event)
 
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
-        await wait_until(lambda: _effects_of(engine, 1))
+        await eventually(lambda: _effects_of(engine, 1))
         assert (runner.dead_lettered_total, runner.conflicts_total) == (0, 7)
 
     assert attempts == [1] * 8
@@ -177,7 +177,7 @@ async def test_poison_messages_are_dead_lettered_at_once_with_a_clear_reason(
     calls: list[int] = []
 
     async with running(make_runner(settings, engine, topic, refusing(calls=calls))) as runner:
-        await wait_until(lambda: _effects_of(engine, 1))
+        await eventually(lambda: _effects_of(engine, 1))
         assert runner.dead_lettered_total == 5
 
     assert calls == [2]
@@ -205,7 +205,7 @@ async def test_dead_letters_are_listed_with_where_from_and_why(
     envelopes = await record_events(engine, counted(1, 2, 3), streams=3)
     await publish(settings, topic, envelopes)
     async with running(make_runner(settings, engine, topic, refusing(1, 2, 3))) as runner:
-        await wait_until(lambda: _dead_lettered(runner, 3))
+        await eventually(lambda: _dead_lettered(runner, 3))
 
     letters = await list_dead_letters(settings, CONSUMER, engine=engine)
     assert sorted(letter.event_id or "" for letter in letters) == sorted(
@@ -239,15 +239,15 @@ async def test_replaying_after_fixing_the_handler_applies_each_effect_once(
         await record_effect(conn, envelope, event)
 
     async with running(make_runner(settings, engine, topic, handlers)) as runner:
-        await wait_until(lambda: _dead_lettered(runner, 2))
+        await eventually(lambda: _dead_lettered(runner, 2))
         assert await effects(engine) == {}
 
         refused.clear()  # the fix is deployed
         assert await replay_dead_letters(settings, CONSUMER, engine=engine) == 2
-        await wait_until(lambda: _effects_of(engine, 2))
+        await eventually(lambda: _effects_of(engine, 2))
         # Replaying again, as an operator might: the inbox absorbs it.
         assert await replay_dead_letters(settings, CONSUMER, [0], engine=engine) == 1
-        await wait_until(lambda: _seen(runner, 3))
+        await eventually(lambda: _seen(runner, 3))
 
     assert await effects(engine) == {e.id: 1 for e in envelopes}
     assert (runner.handled_total, runner.redelivered_total) == (2, 1)
@@ -289,7 +289,7 @@ async def _list_and_replay_with_the_command(settings: Settings, engine: AsyncEng
     [envelope] = await record_events(engine, counted(1))
     await publish(settings, topic, [envelope])
     async with running(make_runner(settings, engine, topic, refusing(1))) as runner:
-        await wait_until(lambda: _dead_lettered(runner, 1))
+        await eventually(lambda: _dead_lettered(runner, 1))
 
     listed = await cascade_dlq(settings, "list", "--consumer", CONSUMER)
     assert listed.exit_code == 0, listed.output
@@ -361,7 +361,7 @@ async def test_dead_letters_outlive_a_broker_that_lost_everything(
         await publish(own, topic, [envelope])
         refused = {1}
         async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
-            await wait_until(lambda: _dead_lettered(runner, 1))
+            await eventually(lambda: _dead_lettered(runner, 1))
 
         await asyncio.to_thread(broker.restart)  # the topic and the dead-letter topic are gone
 
@@ -371,7 +371,7 @@ async def test_dead_letters_outlive_a_broker_that_lost_everything(
         refused.clear()
         async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
             assert await replay_dead_letters(own, CONSUMER, engine=engine) == 1
-            await wait_until(lambda: _effects_of(engine, 1))
+            await eventually(lambda: _effects_of(engine, 1))
         assert await effects(engine) == {envelope.id: 1}
         assert await unresolved_count(engine, CONSUMER) == 0
         # The next dead letter's notification makes the dead-letter topic again.
@@ -387,7 +387,7 @@ async def test_dead_letters_outlive_a_broker_that_lost_everything(
         refused.add(9)
         async with running(make_runner(own, engine, topic, refusing_while(refused))) as runner:
             await publish(own, topic, [another])
-            await wait_until(lambda: _dead_lettered(runner, 1))
+            await eventually(lambda: _dead_lettered(runner, 1))
         assert len(await read_topic(own, dead_letter_topic(own, CONSUMER))) == 1
 
 

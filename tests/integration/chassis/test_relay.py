@@ -8,7 +8,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
 
 import pytest
@@ -36,7 +36,7 @@ from tests.support.kafka import (
     versions_by_stream,
 )
 from tests.support.own_broker import same_identity_broker, topic_partitions
-from tests.support.waiting import polls
+from tests.support.waiting import eventually, polls
 
 STORE = EventStore(b"test-integrity-key")
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
@@ -63,14 +63,6 @@ async def commit(
         return await append(conn, stream_id, *numbers, after=after)
 
 
-async def eventually(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while True:  # polled: a flag has nothing to await
-            if condition():
-                return
-            await asyncio.sleep(0.02)
-
-
 async def published_count(engine: AsyncEngine, topic: str) -> int:
     async with engine.connect() as conn:
         count = await conn.scalar(
@@ -79,14 +71,8 @@ async def published_count(engine: AsyncEngine, topic: str) -> int:
     return int(count or 0)
 
 
-async def wait_until_async(
-    count: Callable[[], Awaitable[int]], wanted: int, timeout: float = 30.0
-) -> None:
-    for _ in polls(timeout):
-        if await count() >= wanted:
-            break
-        await asyncio.sleep(0.02)
-    assert await count() >= wanted
+async def at_least(count: Awaitable[int], wanted: int) -> bool:
+    return await count >= wanted
 
 
 def ids(*batches: list[Envelope]) -> list[str]:
@@ -382,7 +368,7 @@ async def test_a_restarted_relay_resumes_after_its_checkpoint(
     await read_topic(bootstrap, topic, until=has_ids(ids(before)))
     # The records reach the broker a moment before the checkpoint is saved; a
     # relay stopped in between publishes them again (at least once, by design).
-    await wait_until_async(lambda: published_count(engine, topic), 3)
+    await eventually(lambda: at_least(published_count(engine, topic), 3))
     await asyncio.wait_for(first.stop(), 30)  # a stop never hangs
 
     second = Relay(settings, engine, topic)
@@ -430,7 +416,7 @@ async def test_a_broker_that_lost_everything_gets_the_history_back_with_nothing_
         await first.start()
         history = await commit(engine, "h-1", 1, 2) + await commit(engine, "h-2", 1)
         await read_topic(bootstrap, topic, until=has_ids(ids(history)), timeout=20)
-        await wait_until_async(lambda: published_count(engine, topic), 3)
+        await eventually(lambda: at_least(published_count(engine, topic), 3))
         await first.stop()
         await asyncio.to_thread(broker.stop)
         await asyncio.to_thread(broker.start)  # same port, empty
@@ -464,7 +450,7 @@ async def test_a_broker_restarted_with_the_same_identity_gets_every_event_back(
         await relay.start()
         try:
             history = [e for n in range(8) for e in await commit(engine, f"s-{n}", 1, 2)]
-            await wait_until_async(lambda: published_count(engine, topic), len(history))
+            await eventually(lambda: at_least(published_count(engine, topic), len(history)))
 
             await asyncio.to_thread(broker.restart)  # same cluster id: only the contents tell
             never = own.topic("never.created")
@@ -500,7 +486,7 @@ async def test_a_topic_auto_created_with_the_wrong_partition_count_is_made_again
         await relay.start()
         try:
             history = await commit(engine, "w-1", 1, 2, 3)
-            await wait_until_async(lambda: published_count(engine, topic), len(history))
+            await eventually(lambda: at_least(published_count(engine, topic), len(history)))
             await relay.stop()
             await asyncio.to_thread(broker.restart)
             await create_topic_as(broker.bootstrap_servers, topic, partitions=4)  # a stray client

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from tests.support.applications import World
-from tests.support.calls import EUR, eventually
+from tests.support.calls import EUR
 from tests.support.payments import Payments, three_services
+from tests.support.waiting import eventually
 
 GRANT = 200_000 * EUR
 

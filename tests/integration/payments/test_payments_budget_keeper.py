@@ -14,8 +14,9 @@ import pytest
 from services.calls.policies import consumer as calls_consumer
 from shared.consumer import ConsumerRunner
 from tests.support.applications import World
-from tests.support.calls import EUR, act, event_types, eventually
+from tests.support.calls import EUR, act, event_types
 from tests.support.payments import Payments, three_services
+from tests.support.waiting import eventually
 
 GRANT = 50_000 * EUR
 AWARDS = 4

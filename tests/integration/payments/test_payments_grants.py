@@ -6,8 +6,9 @@ from __future__ import annotations
 from services.applications.events import ApplicationContracted
 from shared.ids import uuid7
 from tests.support.api import assert_problem
-from tests.support.calls import EUR, T0, eventually
+from tests.support.calls import EUR, T0
 from tests.support.payments import Payments
+from tests.support.waiting import eventually
 
 
 async def test_a_contracted_application_becomes_a_grant_split_to_the_cent(

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.support.calls import DAY, EUR, T0, eventually
+from tests.support.calls import DAY, EUR, T0
 from tests.support.payments import Payments
+from tests.support.waiting import eventually
 
 
 async def de_minimis(payments: Payments, organisation_id: str, **params: str) -> dict[str, Any]:

@@ -26,12 +26,13 @@ from tests.integration.reporting.conftest import fresh_settings
 from tests.support.api import auth
 from tests.support.applications import World, running_applications
 from tests.support.applications import client_of as applications_client_of
-from tests.support.calls import T0, eventually, running_calls
+from tests.support.calls import T0, running_calls
 from tests.support.calls import client_of as calls_client_of
 from tests.support.kafka import read_all
 from tests.support.payments import running_payments
 from tests.support.reporting import ReportingWorld, feed_clients, running_reporting
 from tests.support.reporting_scenario import Story, play
+from tests.support.waiting import eventually
 
 # What the story writes in personal fields (tests/support): the evaluator `eve`'s
 # name and comments, the applicant's titles and summaries.

@@ -29,7 +29,6 @@ from tests.support.calls import (
     T0,
     act,
     auth,
-    eventually,
     new_call,
     new_programme,
     running_calls,
@@ -37,6 +36,7 @@ from tests.support.calls import (
 from tests.support.calls import client_of as calls_client_of
 from tests.support.consuming import publish
 from tests.support.reporting import running_reporting
+from tests.support.waiting import eventually
 
 
 @pytest.fixture

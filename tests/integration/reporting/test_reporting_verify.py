@@ -28,13 +28,13 @@ from tests.support.calls import (
     T0,
     act,
     auth,
-    eventually,
     new_call,
     new_programme,
     running_calls,
 )
 from tests.support.calls import client_of as calls_client_of
 from tests.support.reporting import running_reporting
+from tests.support.waiting import eventually
 
 Found = set[tuple[str, str, str, int | None]]  # (found_in, kind, stream, version)
 

@@ -118,3 +118,4 @@ def test_no_secret_in_clear_but_marked_development_defaults(
         env = spec.get("environment", {})
         assert env.get("CASCADE_JWT_SECRET") is None
         assert env.get("CASCADE_INTEGRITY_KEY") is None
+        assert env.get("CASCADE_AUDIT_SIGNING_KEY") is None

@@ -16,6 +16,7 @@ SECRETS = {
     "integrity_key",
     "master_key",
     "retired_master_keys",
+    "audit_signing_key",
     "database_url",
     "service_database_urls",
 }

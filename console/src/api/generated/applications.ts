@@ -93,6 +93,58 @@ export interface paths {
         patch: operations["edit_application_v1_applications__application_id__patch"];
         trace?: never;
     };
+    "/v1/applications/{application_id}/annexes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Annexes
+         * @description The files attached, by code: for the lead organisation's members, programme
+         *     managers, auditors and the evaluators who accepted the application.
+         */
+        get: operations["list_annexes_v1_applications__application_id__annexes_get"];
+        put?: never;
+        /**
+         * Attach Annex
+         * @description A member of the lead organisation attaches a file to the draft under `code`,
+         *     taking the place of the file attached under it before. Sending the same file
+         *     again records nothing (its bytes are stored once, whoever sends them).
+         */
+        post: operations["attach_annex_v1_applications__application_id__annexes_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{application_id}/annexes/{annex_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Annex
+         * @description The exact bytes attached, with the media type they were checked against,
+         *     their SHA-256 in `Repr-Digest` and as ETag.
+         */
+        get: operations["download_annex_v1_applications__application_id__annexes__annex_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove Annex
+         * @description A member of the lead organisation takes an annex off the draft.
+         */
+        delete: operations["remove_annex_v1_applications__application_id__annexes__annex_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{application_id}/decline": {
         parameters: {
             query?: never;
@@ -497,6 +549,33 @@ export interface components {
         AddMember: {
             /** Sub */
             sub: string;
+        };
+        /** AnnexList */
+        AnnexList: {
+            /** Items */
+            items: components["schemas"]["AnnexView"][];
+        };
+        /** AnnexView */
+        AnnexView: {
+            /** Application Id */
+            application_id: string;
+            /**
+             * Attached At
+             * Format: date-time
+             */
+            attached_at: string;
+            /** Code */
+            code: string;
+            /** Id */
+            id: string;
+            /** Media Type */
+            media_type: string;
+            /** Name */
+            name: string;
+            /** Sha256 */
+            sha256: string;
+            /** Size */
+            size: number;
         };
         /** ApplicationFields */
         ApplicationFields: {
@@ -1335,6 +1414,371 @@ export interface operations {
             };
         };
     };
+    list_annexes_v1_applications__application_id__annexes_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnexList"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    attach_annex_v1_applications__application_id__annexes_post: {
+        parameters: {
+            query: {
+                /** @description One of the call's required annexes */
+                code: string;
+                /** @description The file's name */
+                name?: string | null;
+            };
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The file as the body with its own `Content-Type` (and optionally `Content-Disposition: attachment; filename=...`), or a multipart/form-data body whose file part is the file. Its type is judged from its content. */
+        requestBody: {
+            content: {
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The same file was attached under the code already: nothing recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnexView"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnexView"];
+                };
+            };
+            /** @description `multipart_invalid`: the multipart body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_draft`: annexes change only on a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `annex_too_large`: over the annex's `max_bytes`, nothing kept */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `annex_type_not_allowed`: the content is not of one of the annex's `media_types`, whatever the Content-Type header says; nothing kept */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `annex_empty`, `annex_not_required` (the call requires no annex of that code), `annex_file_missing` (a multipart body without a file part), `invalid_input` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    download_annex_v1_applications__application_id__annexes__annex_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+                annex_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file's bytes, as `Content-Type` the media type it was kept under */
+            200: {
+                headers: {
+                    /** @description `sha-256=:<base64>:` of the bytes (RFC 9530) */
+                    "Repr-Digest"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "*/*": string;
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    remove_annex_v1_applications__application_id__annexes__annex_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string | null;
+            };
+            path: {
+                application_id: string;
+                annex_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnnexView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_draft`: annexes change only on a draft */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     decline_v1_applications__application_id__decline_post: {
         parameters: {
             query?: never;
@@ -1693,7 +2137,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `call_closed` (also once a first-come call's budget and reserve list are full), `already_submitted`, `partner_consent_missing`, or `budget_exhausted` / `beneficiary_limit` (the application is then kept in reserve, under `application`) */
+            /** @description `call_closed` (also once a first-come call's budget and reserve list are full), `already_submitted`, `partner_consent_missing`, `missing_annexes` (each code under `missing`), or `budget_exhausted` / `beneficiary_limit` (the application is then kept in reserve, under `application`) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -327,6 +327,46 @@ export interface components {
              */
             type: "applicant_size_in";
         };
+        /**
+         * ApplicationForm
+         * @description The call's application form: a JSON Schema (draft 2020-12) for the answers,
+         *     the optional UI schema frontends render it with (order, labels, help, widgets),
+         *     and where its budget table is. `x-personal: true` on a property marks answers
+         *     holding personal data.
+         */
+        ApplicationForm: {
+            budget_table?: components["schemas"]["BudgetTable"] | null;
+            /**
+             * Budget Total Must Equal Requested
+             * @default false
+             */
+            budget_total_must_equal_requested?: boolean;
+            /** Schema */
+            schema: {
+                [key: string]: unknown;
+            };
+            /** Ui Schema */
+            ui_schema?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /**
+         * BudgetTable
+         * @description Where the form's budget table is among the answers: an array property whose
+         *     rows each carry an amount in cents.
+         */
+        BudgetTable: {
+            /**
+             * Amount Property
+             * @default amount_cents
+             */
+            amount_property?: string;
+            /**
+             * Property
+             * @default budget
+             */
+            property?: string;
+        };
         /** CallBudget */
         CallBudget: {
             /** Budget Cents */
@@ -371,6 +411,7 @@ export interface components {
             evaluators_per_application: number;
             /** First Come Reserve Limit */
             first_come_reserve_limit?: number | null;
+            form?: components["schemas"]["ApplicationForm"] | null;
             /** Funding Sources */
             funding_sources: components["schemas"]["FundingSource"][];
             /** Id */
@@ -402,6 +443,16 @@ export interface components {
             programme_id: string;
             /** Published At */
             published_at: string | null;
+            /**
+             * Required Annexes
+             * @default []
+             */
+            required_annexes?: components["schemas"]["RequiredAnnex"][];
+            /**
+             * Required Declarations
+             * @default []
+             */
+            required_declarations?: ("no_double_funding" | "no_exclusion_situation" | "sme_status")[];
             /** Rules Version */
             rules_version: number;
             /** Selection Mode */
@@ -556,6 +607,7 @@ export interface components {
             evaluators_per_application?: number;
             /** First Come Reserve Limit */
             first_come_reserve_limit?: number | null;
+            form?: components["schemas"]["ApplicationForm"] | null;
             /**
              * Funding Sources
              * @default []
@@ -597,6 +649,16 @@ export interface components {
              * Format: uuid
              */
             programme_id: string;
+            /**
+             * Required Annexes
+             * @default []
+             */
+            required_annexes?: components["schemas"]["RequiredAnnex"][];
+            /**
+             * Required Declarations
+             * @default []
+             */
+            required_declarations?: ("no_double_funding" | "no_exclusion_situation" | "sme_status")[];
             /**
              * Selection Mode
              * @enum {string}
@@ -806,6 +868,20 @@ export interface components {
              * @enum {string}
              */
             type: "requested_between";
+        };
+        /**
+         * RequiredAnnex
+         * @description A file the applicant uploads before submitting: its allowed types and size.
+         */
+        RequiredAnnex: {
+            /** Code */
+            code: string;
+            /** Max Bytes */
+            max_bytes: number;
+            /** Media Types */
+            media_types: string[];
+            /** Title */
+            title: string;
         };
         /** TrlBetween */
         TrlBetween: {
