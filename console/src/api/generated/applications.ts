@@ -145,6 +145,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{application_id}/declarations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare
+         * @description Declare on honour, for the application, one of the declarations its call
+         *     requires; recorded with who declared and when (a later one of the same code
+         *     replaces it until submission). The application, with its declarations.
+         */
+        post: operations["declare_v1_applications__application_id__declarations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{application_id}/decline": {
         parameters: {
             query?: never;
@@ -162,6 +184,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{application_id}/esr": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Esr
+         * @description The evaluation summary report: members of the application's organisations
+         *     once the call's results are published; programme managers, auditors and
+         *     reviewers at any time. No evaluator is named.
+         */
+        get: operations["get_esr_v1_applications__application_id__esr_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{application_id}/esr/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Consolidate Comments
+         * @description Set the consolidated comment of criteria of a ranked application's report.
+         */
+        post: operations["consolidate_comments_v1_applications__application_id__esr_comments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{application_id}/evaluations": {
         parameters: {
             query?: never;
@@ -173,6 +237,26 @@ export interface paths {
         put?: never;
         /** Evaluate */
         post: operations["evaluate_v1_applications__application_id__evaluations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/applications/{application_id}/review-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Request Review
+         * @description Ask once, within the call's `review_request_days` after its results are published, for a review of a rejected or reserve application. Review states: `requested`, then `dismissed`, or `upheld` and, once the re-evaluation is scored, `re_evaluated` (with `outcome_changed` and the new `ranking_version` when the outcome changed).
+         */
+        post: operations["request_review_v1_applications__application_id__review_requests_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -281,6 +365,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calls/{call_id}/panel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Panel */
+        get: operations["get_panel_v1_calls__call_id__panel_get"];
+        put?: never;
+        /**
+         * Appoint Panel
+         * @description Appoint the call's panel (again, to change it): assignment draws only from it.
+         */
+        post: operations["appoint_panel_v1_calls__call_id__panel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/calls/{call_id}/ranking": {
         parameters: {
             query?: never;
@@ -290,7 +395,9 @@ export interface paths {
         };
         /**
          * Ranking
-         * @description The ranking in pages of `limit`, in ranking order.
+         * @description The ranking in pages of `limit`, in ranking order, as it stands now; with
+         *     `version`, that recorded version whole (1 as selected, one more for each
+         *     re-evaluation that changed an outcome; 404 for a version never recorded).
          */
         get: operations["ranking_v1_calls__call_id__ranking_get"];
         put?: never;
@@ -313,6 +420,72 @@ export interface paths {
         put?: never;
         /** Selection */
         post: operations["selection_v1_calls__call_id__selection_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The subject keys of sealed fields, wrapped by the master key (auditor, admin)
+         * @description How reporting opens the sealed fields of its audit copy: it asks the service
+         *     that sealed them for the keys, each still wrapped by the deployment's master key
+         *     (useless without it), and keeps none. A key destroyed by an erasure is absent.
+         */
+        post: operations["wrapped_keys_v1_data_subjects_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/{subject}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every personal field held about a data subject (admin)
+         * @description This service's events holding personal fields of the subject, each field
+         *     opened, as a JSON file to hand to them: `{subject, service, events: [{id, type,
+         *     stream_id, version, recorded_at, fields: {name: value}}]}`.
+         */
+        get: operations["access_v1_data_subjects__subject__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/{subject}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a data subject's personal fields (admin)
+         * @description Destroys the subject's keys here; the other services do the same when they
+         *     read the `DataSubjectErased` this records. Erasing an unknown subject, or one
+         *     already erased, changes nothing and says so (202 either way).
+         */
+        post: operations["erase_v1_data_subjects__subject__erasure_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -363,8 +536,9 @@ export interface paths {
         /**
          * The event feed (auditor, admin)
          * @description The service's events, envelopes as published (with `position`,
-         *     `hash` and `prev_hash`), in commit-safe order: an event that commits late is never
-         *     skipped, so the order may differ from `position` order.
+         *     `hash` and `prev_hash`; personal fields sealed unless `opened`), in commit-safe
+         *     order: an event that commits late is never skipped, so the order may differ from
+         *     `position` order.
          *
          *     Positions are opaque: pass the `next_cursor` of the previous page as `after`,
          *     never a `position`. `next_cursor` is where to continue; at the end of the feed
@@ -519,6 +693,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/review-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Review Requests
+         * @description Reviewers, programme managers and auditors: the review requests, oldest first.
+         */
+        get: operations["list_review_requests_v1_review_requests_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/review-requests/{review_request_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Review Request
+         * @description The request and its decision: staff above, and members of the application's
+         *     organisations.
+         */
+        get: operations["get_review_request_v1_review_requests__review_request_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/review-requests/{review_request_id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decide Review
+         * @description `upheld` sends the application to re-evaluation by evaluators of the call's panel who have not scored it; `dismissed` ends the review. Review states: `requested`, then `dismissed`, or `upheld` and, once the re-evaluation is scored, `re_evaluated` (with `outcome_changed` and the new `ranking_version` when the outcome changed).
+         */
+        post: operations["decide_review_v1_review_requests__review_request_id__decision_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -579,6 +814,13 @@ export interface components {
         };
         /** ApplicationFields */
         ApplicationFields: {
+            /**
+             * Answers
+             * @description The answers to the call's form (its `form.schema`): partial while drafted, complete and valid at submission; an edit that leaves it out keeps them
+             */
+            answers?: {
+                [key: string]: unknown;
+            } | null;
             /** Objectives */
             objectives: ("network" | "innovate" | "adopt" | "train" | "go_international")[];
             /**
@@ -605,12 +847,24 @@ export interface components {
         ApplicationView: {
             /** Amount Cents */
             amount_cents: number;
+            /**
+             * Answers
+             * @default {}
+             */
+            answers?: {
+                [key: string]: unknown;
+            };
             /** Call Id */
             call_id: string;
             /** Criterion Scores */
             criterion_scores?: {
                 [key: string]: number;
             } | null;
+            /**
+             * Declarations
+             * @default []
+             */
+            declarations?: components["schemas"]["DeclarationView"][];
             /** Eligibility */
             eligibility: components["schemas"]["RuleOutcome"][];
             /** Eligible */
@@ -655,6 +909,81 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** AppointPanel */
+        AppointPanel: {
+            /** Evaluator Ids */
+            evaluator_ids: string[];
+            /**
+             * Min Distinct Nationalities
+             * @description At least this many distinct nationalities among each application's evaluators (FSTP practice: 3)
+             * @default 0
+             */
+            min_distinct_nationalities?: number;
+        };
+        /** ConsolidateComments */
+        ConsolidateComments: {
+            /**
+             * Comments
+             * @description The consolidated comment per criterion code (others stay as they were)
+             */
+            comments: {
+                [key: string]: string;
+            };
+        };
+        /** DecideReview */
+        DecideReview: {
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "upheld" | "dismissed";
+            /** Reasons */
+            reasons: string;
+        };
+        /** DeclarationView */
+        DeclarationView: {
+            /**
+             * Accepted
+             * @default true
+             */
+            accepted?: boolean;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "no_double_funding" | "no_exclusion_situation" | "sme_status";
+            /**
+             * Declared At
+             * Format: date-time
+             */
+            declared_at: string;
+            /** Declared By */
+            declared_by: string;
+            figures: components["schemas"]["SmeFigures"] | null;
+            /** Id */
+            id: string;
+            /** Sme Category */
+            sme_category: ("micro" | "small" | "medium") | null;
+        };
+        /**
+         * Declare
+         * @description A declaration on honour the call requires, made by a member of the lead.
+         */
+        Declare: {
+            /**
+             * Accepted
+             * @description The declarant declares it true
+             * @constant
+             */
+            accepted: true;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "no_double_funding" | "no_exclusion_situation" | "sme_status";
+            /** @description For `sme_status` only: the SME self-assessment */
+            figures?: components["schemas"]["SmeFigures"] | null;
+        };
         /** DeclareConflict */
         DeclareConflict: {
             /**
@@ -678,6 +1007,13 @@ export interface components {
         };
         /** DraftApplication */
         DraftApplication: {
+            /**
+             * Answers
+             * @description The answers to the call's form (its `form.schema`): partial while drafted, complete and valid at submission; an edit that leaves it out keeps them
+             */
+            answers?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Call Id
              * Format: uuid
@@ -762,6 +1098,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ErasureView */
+        ErasureView: {
+            /** Detail */
+            detail: string;
+            /** Keys Destroyed */
+            keys_destroyed: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "erased" | "nothing_to_erase";
+            /** Service */
+            service: string;
+            /** Subject */
+            subject: string;
+        };
         /** EvaluatorView */
         EvaluatorView: {
             /** Conflicts */
@@ -770,6 +1122,8 @@ export interface components {
             id: string;
             /** Name */
             name: string;
+            /** Nationality */
+            nationality?: string | null;
             /** Sub */
             sub: string;
             /** Version */
@@ -779,6 +1133,8 @@ export interface components {
             /** @description `criteria.0.weight`, `query.limit`, `header.If-Match`; `body` for the body as a whole */
             field: string;
             message: string;
+            /** @description Where in a JSON document of the field (a form's schema, its answers) the error is: a JSON pointer (RFC 6901); empty for the whole document */
+            pointer?: string;
             /** @description A stable name of the check that failed */
             type: string;
         };
@@ -812,6 +1168,11 @@ export interface components {
              * @description A draft naming the organisation as a partner
              */
             application_id: string;
+        };
+        /** KeyLookup */
+        KeyLookup: {
+            /** Key Ids */
+            key_ids: string[];
         };
         /** OrganisationView */
         OrganisationView: {
@@ -861,6 +1222,13 @@ export interface components {
             /** Next Cursor */
             next_cursor?: string | null;
         };
+        /** Page[ReviewRequestView] */
+        Page_ReviewRequestView_: {
+            /** Items */
+            items: components["schemas"]["ReviewRequestView"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
+        };
         /** Page[dict[str, Any]] */
         Page_dict_str__Any__: {
             /** Items */
@@ -869,6 +1237,15 @@ export interface components {
             }[];
             /** Next Cursor */
             next_cursor?: string | null;
+        };
+        /** PanelView */
+        PanelView: {
+            /** Call Id */
+            call_id: string;
+            /** Evaluator Ids */
+            evaluator_ids: string[];
+            /** Min Distinct Nationalities */
+            min_distinct_nationalities: number;
         };
         /**
          * Problem
@@ -894,6 +1271,11 @@ export interface components {
             conflicts?: string[];
             /** Name */
             name: string;
+            /**
+             * Nationality
+             * @description ISO 3166-1 alpha-2
+             */
+            nationality?: string | null;
             /** Sub */
             sub: string;
         };
@@ -929,6 +1311,59 @@ export interface components {
             /** Vat Id */
             vat_id?: string | null;
         };
+        /** RequestReview */
+        RequestReview: {
+            /** Grounds */
+            grounds: string;
+        };
+        /** ReviewRequestView */
+        ReviewRequestView: {
+            /** Application Id */
+            application_id: string;
+            /** Call Id */
+            call_id: string;
+            /** Contested Outcome */
+            contested_outcome: string;
+            /** Contested Ranking Version */
+            contested_ranking_version: number;
+            /** Contested Reserve Rank */
+            contested_reserve_rank: number | null;
+            /** Decided At */
+            decided_at?: string | null;
+            /** Decision */
+            decision?: string | null;
+            /** Grounds */
+            grounds: string;
+            /** Id */
+            id: string;
+            /** Outcome Changed */
+            outcome_changed?: boolean | null;
+            /** Ranking Version */
+            ranking_version?: number | null;
+            /**
+             * Re Evaluators
+             * @default 0
+             */
+            re_evaluators?: number;
+            /** Reasons */
+            reasons?: string | null;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Reserve Rank After */
+            reserve_rank_after?: number | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "requested" | "dismissed" | "upheld" | "re_evaluated";
+            /** Status After */
+            status_after?: string | null;
+            /** Version */
+            version: number;
+        };
         /**
          * RuleOutcome
          * @description One eligibility rule of the call, evaluated: `reason` says why, for a person.
@@ -943,6 +1378,20 @@ export interface components {
             /** Type */
             type: string;
         };
+        /**
+         * SmeFigures
+         * @description The SME self-assessment (Commission Recommendation 2003/361/EC): staff
+         *     headcount in annual work units, and the annual turnover or the balance sheet
+         *     total in euro cents (at least one of the two).
+         */
+        SmeFigures: {
+            /** Annual Turnover Cents */
+            annual_turnover_cents?: number | null;
+            /** Balance Sheet Total Cents */
+            balance_sheet_total_cents?: number | null;
+            /** Headcount */
+            headcount: number;
+        };
         /** SubmitEvaluation */
         SubmitEvaluation: {
             /**
@@ -953,6 +1402,23 @@ export interface components {
             /** Scores */
             scores: {
                 [key: string]: number;
+            };
+        };
+        /** WrappedKey */
+        WrappedKey: {
+            /** Master Key Id */
+            master_key_id: string;
+            /** Wrapped Key */
+            wrapped_key: string;
+        };
+        /**
+         * WrappedKeys
+         * @description The keys still held, wrapped as stored; an id not here is erased (or unknown).
+         */
+        WrappedKeys: {
+            /** Keys */
+            keys: {
+                [key: string]: components["schemas"]["WrappedKey"];
             };
         };
     };
@@ -1207,7 +1673,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input`, or `call_has_no_form`: answers to a call without a form (a draft's answers are otherwise kept as they are, checked at submission) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1383,7 +1849,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input`, or `call_has_no_form`: answers to a call without a form (a draft's answers are otherwise kept as they are, checked at submission) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1779,6 +2245,112 @@ export interface operations {
             };
         };
     };
+    declare_v1_applications__application_id__declarations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Declare"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationView"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_member`: only members of the lead organisation declare */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `declaration_not_required` (the call does not ask for it), `not_a_draft` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_input`, or `invalid_figures`: an `sme_status` declaration without its figures, with figures that are no SME's, or figures on another declaration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     decline_v1_applications__application_id__decline_post: {
         parameters: {
             query?: never;
@@ -1885,6 +2457,193 @@ export interface operations {
             };
         };
     };
+    get_esr_v1_applications__application_id__esr_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `results_not_published`, `not_ranked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    consolidate_comments_v1_applications__application_id__esr_comments_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ConsolidateComments"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_ranked` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unknown_criterion` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     evaluate_v1_applications__application_id__evaluations_post: {
         parameters: {
             query?: never;
@@ -1970,6 +2729,112 @@ export interface operations {
                 };
             };
             /** @description `unknown_criterion`, `score_out_of_range`, `missing_score` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_review_v1_applications__application_id__review_requests_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRequestView"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_member`: not a member of the lead organisation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `review_window_closed`, `review_already_requested`, `not_reviewable` (neither rejected nor reserve), `results_not_published` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2137,7 +3002,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `call_closed` (also once a first-come call's budget and reserve list are full), `already_submitted`, `partner_consent_missing`, `missing_annexes` (each code under `missing`), or `budget_exhausted` / `beneficiary_limit` (the application is then kept in reserve, under `application`) */
+            /** @description `call_closed` (also once a first-come call's budget and reserve list are full), `already_submitted`, `partner_consent_missing`, `missing_annexes` (each code under `missing`), or `budget_exhausted` / `beneficiary_limit` (the application is then kept in reserve, under `application`), `declarations_missing` (each declaration the call requires and the applicant has not made, under `missing`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2155,7 +3020,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_answers`: the answers fail the call's form, each failing answer in `errors` with its JSON `pointer` (a missing one by the pointer it would have; the budget table's total by the table's) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2575,9 +3440,186 @@ export interface operations {
             };
         };
     };
+    get_panel_v1_calls__call_id__panel_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    appoint_panel_v1_calls__call_id__panel_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppointPanel"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelView"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unknown_evaluator`, `nationality_constraint` (the field named) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     ranking_v1_calls__call_id__ranking_get: {
         parameters: {
             query?: {
+                version?: number | null;
                 /** @description Page size, 1 to 500. */
                 limit?: number;
                 /** @description Opaque: the `next_cursor` of the previous page. */
@@ -2838,6 +3880,265 @@ export interface operations {
             };
         };
     };
+    wrapped_keys_v1_data_subjects_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyLookup"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrappedKeys"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    access_v1_data_subjects__subject__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id (`sub`) */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    erase_v1_data_subjects__subject__erasure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id (`sub`) */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     register_evaluator_v1_evaluators_post: {
         parameters: {
             query?: never;
@@ -3055,6 +4356,8 @@ export interface operations {
                 after?: string | null;
                 /** @description Page size, 1 to 500. */
                 limit?: number;
+                /** @description Personal fields opened with the service's keys (`[erased]` where a key is destroyed) instead of sealed as stored; opened envelopes no longer match their `hash`, so an integrity check reads the feed sealed. */
+                opened?: boolean;
             };
             header?: never;
             path?: never;
@@ -3750,6 +5053,257 @@ export interface operations {
                 };
             };
             /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_review_requests_v1_review_requests_get: {
+        parameters: {
+            query?: {
+                state?: ("requested" | "dismissed" | "upheld" | "re_evaluated") | null;
+                call_id?: string | null;
+                /** @description Page size, 1 to 500. */
+                limit?: number;
+                /** @description Opaque: the `next_cursor` of the previous page. */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ReviewRequestView_"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_review_request_v1_review_requests__review_request_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                review_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRequestView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_member` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    decide_review_v1_review_requests__review_request_id__decision_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                review_request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DecideReview"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReviewRequestView"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `reviewer_is_evaluator`: the reviewer evaluated the application */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `review_already_decided`; on `upheld`, `conflict_of_interest` or `nationality_constraint` (with `constraint`) when the panel has too few evaluators who have not scored the application */
             409: {
                 headers: {
                     [name: string]: unknown;

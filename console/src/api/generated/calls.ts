@@ -178,6 +178,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calls/{call_id}/publish-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish
+         * @description After selection: the call becomes `results_published`; applicants read their
+         *     outcomes and evaluation summary reports, and the review window opens.
+         */
+        post: operations["publish_v1_calls__call_id__publish_results_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The subject keys of sealed fields, wrapped by the master key (auditor, admin)
+         * @description How reporting opens the sealed fields of its audit copy: it asks the service
+         *     that sealed them for the keys, each still wrapped by the deployment's master key
+         *     (useless without it), and keeps none. A key destroyed by an erasure is absent.
+         */
+        post: operations["wrapped_keys_v1_data_subjects_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/{subject}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every personal field held about a data subject (admin)
+         * @description This service's events holding personal fields of the subject, each field
+         *     opened, as a JSON file to hand to them: `{subject, service, events: [{id, type,
+         *     stream_id, version, recorded_at, fields: {name: value}}]}`.
+         */
+        get: operations["access_v1_data_subjects__subject__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/{subject}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a data subject's personal fields (admin)
+         * @description Destroys the subject's keys here; the other services do the same when they
+         *     read the `DataSubjectErased` this records. Erasing an unknown subject, or one
+         *     already erased, changes nothing and says so (202 either way).
+         */
+        post: operations["erase_v1_data_subjects__subject__erasure_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -188,8 +275,9 @@ export interface paths {
         /**
          * The event feed (auditor, admin)
          * @description The service's events, envelopes as published (with `position`,
-         *     `hash` and `prev_hash`), in commit-safe order: an event that commits late is never
-         *     skipped, so the order may differ from `position` order.
+         *     `hash` and `prev_hash`; personal fields sealed unless `opened`), in commit-safe
+         *     order: an event that commits late is never skipped, so the order may differ from
+         *     `position` order.
          *
          *     Positions are opaque: pass the `next_cursor` of the previous page as `after`,
          *     never a `position`. `next_cursor` is where to continue; at the end of the feed
@@ -280,6 +368,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/calls/{call_id}/beneficiaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Beneficiaries
+         * @description The call's selected beneficiaries (organisation, country, amount), by name;
+         *     no personal data. Anyone, without a token, once the results are published.
+         */
+        get: operations["beneficiaries_v1_public_calls__call_id__beneficiaries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -349,6 +458,24 @@ export interface components {
             ui_schema?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** Beneficiaries */
+        Beneficiaries: {
+            /** Call Id */
+            call_id: string;
+            /** Items */
+            items: components["schemas"]["Beneficiary"][];
+        };
+        /** Beneficiary */
+        Beneficiary: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Country */
+            country: string;
+            /** Currency */
+            currency: string;
+            /** Name */
+            name: string;
         };
         /**
          * BudgetTable
@@ -453,10 +580,21 @@ export interface components {
              * @default []
              */
             required_declarations?: ("no_double_funding" | "no_exclusion_situation" | "sme_status")[];
+            /** Results Published At */
+            results_published_at?: string | null;
+            /**
+             * Review Request Days
+             * @default 30
+             */
+            review_request_days?: number;
+            /** Review Requests Until */
+            review_requests_until?: string | null;
             /** Rules Version */
             rules_version: number;
             /** Selection Mode */
             selection_mode: string;
+            /** Selection Recorded At */
+            selection_recorded_at?: string | null;
             /** State Resources Percent */
             state_resources_percent: number;
             /**
@@ -660,6 +798,11 @@ export interface components {
              */
             required_declarations?: ("no_double_funding" | "no_exclusion_situation" | "sme_status")[];
             /**
+             * Review Request Days
+             * @default 30
+             */
+            review_request_days?: number;
+            /**
              * Selection Mode
              * @enum {string}
              */
@@ -719,6 +862,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ErasureView */
+        ErasureView: {
+            /** Detail */
+            detail: string;
+            /** Keys Destroyed */
+            keys_destroyed: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "erased" | "nothing_to_erase";
+            /** Service */
+            service: string;
+            /** Subject */
+            subject: string;
+        };
         /** ExtendDeadline */
         ExtendDeadline: {
             /**
@@ -733,6 +892,8 @@ export interface components {
             /** @description `criteria.0.weight`, `query.limit`, `header.If-Match`; `body` for the body as a whole */
             field: string;
             message: string;
+            /** @description Where in a JSON document of the field (a form's schema, its answers) the error is: a JSON pointer (RFC 6901); empty for the whole document */
+            pointer?: string;
             /** @description A stable name of the check that failed */
             type: string;
         };
@@ -765,6 +926,11 @@ export interface components {
              * @enum {string}
              */
             trigger: "on_signature" | "on_report_approved";
+        };
+        /** KeyLookup */
+        KeyLookup: {
+            /** Key Ids */
+            key_ids: string[];
         };
         /** OneAwardPerBeneficiaryInProgramme */
         OneAwardPerBeneficiaryInProgramme: {
@@ -894,6 +1060,23 @@ export interface components {
              * @enum {string}
              */
             type: "trl_between";
+        };
+        /** WrappedKey */
+        WrappedKey: {
+            /** Master Key Id */
+            master_key_id: string;
+            /** Wrapped Key */
+            wrapped_key: string;
+        };
+        /**
+         * WrappedKeys
+         * @description The keys still held, wrapped as stored; an id not here is erased (or unknown).
+         */
+        WrappedKeys: {
+            /** Keys */
+            keys: {
+                [key: string]: components["schemas"]["WrappedKey"];
+            };
         };
     };
     responses: never;
@@ -1148,7 +1331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input` (a field's shape: an unknown declaration code...) or `invalid_call`: terms that cannot work, each in `errors` with its `field` and `type`; a form schema's errors (`form_schema_invalid`, `form_schema_unknown_keyword`, `form_schema_remote_ref`, `form_schema_unresolved_ref`, `form_schema_too_large`, `form_schema_too_deep`, `form_schema_personal_misplaced`, ...) also with the JSON `pointer` into the schema */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1308,7 +1491,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            /** @description `rules_frozen` (eligibility, criteria, thresholds, the form, annexes and declarations of an open call; `fields` names them), `call_not_editable`, `budget_cut_needs_amendment`, `budget_cut_pending`, `programme_budget_exceeded` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1326,7 +1509,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input` (a field's shape: an unknown declaration code...) or `invalid_call`: terms that cannot work, each in `errors` with its `field` and `type`; a form schema's errors (`form_schema_invalid`, `form_schema_unknown_keyword`, `form_schema_remote_ref`, `form_schema_unresolved_ref`, `form_schema_too_large`, `form_schema_too_deep`, `form_schema_personal_misplaced`, ...) also with the JSON `pointer` into the schema */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1883,6 +2066,358 @@ export interface operations {
             };
         };
     };
+    publish_v1_calls__call_id__publish_results_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `selection_not_made`, `results_already_published` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    wrapped_keys_v1_data_subjects_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyLookup"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrappedKeys"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    access_v1_data_subjects__subject__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id (`sub`) */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    erase_v1_data_subjects__subject__erasure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id (`sub`) */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     event_feed_v1_events_get: {
         parameters: {
             query?: {
@@ -1890,6 +2425,8 @@ export interface operations {
                 after?: string | null;
                 /** @description Page size, 1 to 500. */
                 limit?: number;
+                /** @description Personal fields opened with the service's keys (`[erased]` where a key is destroyed) instead of sealed as stored; opened envelopes no longer match their `hash`, so an integrity check reads the feed sealed. */
+                opened?: boolean;
             };
             header?: never;
             path?: never;
@@ -2253,6 +2790,66 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beneficiaries_v1_public_calls__call_id__beneficiaries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Beneficiaries"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `results_not_published` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
