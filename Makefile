@@ -70,8 +70,8 @@ fuzz: $(INSTALLED)
 # BROKER times, consumers paused PAUSES times; SEED replays a run's moments.
 KILLS ?= 20
 POSTGRES ?= 6
-BROKER ?= 6
-PAUSES ?= 8
+BROKER ?= 4
+PAUSES ?= 12
 LOAD_SECONDS ?= 3
 chaos: $(INSTALLED)
 	$(BIN)/python -m chaos --kills $(KILLS) --postgres $(POSTGRES) --broker $(BROKER) \

@@ -10,6 +10,7 @@ import asyncio
 import random
 import sys
 import time
+from pathlib import Path
 
 from rich.console import Console
 
@@ -25,9 +26,9 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--postgres", type=int, default=6, help="PostgreSQL outages (6)")
     parser.add_argument(
-        "--broker", type=int, default=6, help="broker losses with a consumer paused (6)"
+        "--broker", type=int, default=4, help="broker losses with a consumer paused (4)"
     )
-    parser.add_argument("--pauses", type=int, default=8, help="consumers paused and resumed (8)")
+    parser.add_argument("--pauses", type=int, default=12, help="consumers paused and resumed (12)")
     parser.add_argument("--seed", type=int, help="the random seed (default: a new one, printed)")
     parser.add_argument(
         "--load-seconds", type=float, default=3.0, help="seconds of load per trial (3)"
@@ -46,18 +47,19 @@ def main(argv: list[str]) -> int:
         "starting a stack of its own ..."
     )
     started = time.monotonic()
+    logs = Path(".cascade") / "chaos" / f"seed-{seed}-{int(time.time())}"
     stack = ChaosStack.start()
     try:
         console.print(f"stack ready in {time.monotonic() - started:.1f}s; logs in {stack.logs}")
         trials = asyncio.run(run_trials(stack, faults, seed, args.load_seconds, console))
     finally:
-        stack.stop()
+        stack.stop(keep_logs=logs)
     console.print(table(trials, seed, args.load_seconds))
     for line in details(trials):
         console.print(line, highlight=False, soft_wrap=True)
     totals = Totals.of(trials)
     minutes = (time.monotonic() - started) / 60
-    console.print(f"[bold]{totals.line()}[/] (seed {seed}, {minutes:.1f} min)")
+    console.print(f"[bold]{totals.line()}[/] (seed {seed}, {minutes:.1f} min; logs in {logs})")
     return 0 if totals.clean else 1
 
 

@@ -49,11 +49,13 @@ async def settled(api: Client, ledger: Ledger) -> Findings:
 async def effects_and_money(api: Client, ledger: Ledger) -> Findings:
     found = Findings()
     await _organisations(api, ledger, found)
-    await _applications(api, ledger, found)
+    listed = await api.items("applications", MANAGER, "/v1/applications", call_id=ledger.call_id)
+    _applications(ledger, listed, found)
     grants = await api.items("payments", ORDERER, "/v1/grants", call_id=ledger.call_id)
     _grants(ledger, grants, found)
     await _calls(api, ledger, found)
     await _money(api, ledger, grants, found)
+    await _report(api, ledger, listed, grants, found)
     return found
 
 
@@ -67,8 +69,7 @@ async def _organisations(api: Client, ledger: Ledger, found: Findings) -> None:
             found.add(DOUBLED, f"{sub} registered once and has {len(ids)} organisations")
 
 
-async def _applications(api: Client, ledger: Ledger, found: Findings) -> None:
-    listed = await api.items("applications", MANAGER, "/v1/applications", call_id=ledger.call_id)
+def _applications(ledger: Ledger, listed: list[Json], found: Findings) -> None:
     by_id = {a["id"]: a for a in listed}
     for application_id in ledger.drafts.keys() - by_id.keys():
         found.add(LOST, f"application {application_id} drafted and acknowledged")
@@ -97,6 +98,10 @@ def _grants(ledger: Ledger, grants: list[Json], found: Findings) -> None:
             found.add(DOUBLED, f"{times} grants for application {application_id}")
         elif application_id not in ledger.signed:
             found.add(DOUBLED, f"a grant for {application_id}, never signed")
+    orders = Counter(o["instalment_id"] for g in grants for o in g["payment_orders"])
+    for instalment_id, times in orders.items():
+        if times > 1:  # each instalment is ordered once, and every order is disbursed
+            found.add(DOUBLED, f"instalment {instalment_id} ordered {times} times")
     instalments = {i["id"]: i for g in grants for i in g["instalments"]}
     for instalment_id in ledger.disbursed:
         if instalments.get(instalment_id, {}).get("status") != "paid":
@@ -118,6 +123,8 @@ async def _money(api: Client, ledger: Ledger, grants: list[Json], found: Finding
     call = await api.read_ok("calls", MANAGER, f"/v1/calls/{ledger.call_id}")
     books = await api.read("payments", ORDERER, "/v1/ledger", call_id=ledger.call_id)
     report = await api.read("reporting", MANAGER, f"/v1/reports/calls/{ledger.call_id}")
+    if call["committed_cents"] > call["budget_cents"]:
+        found.add(BROKEN, f"calls: committed {call['committed_cents']} > budget")
     granted = sum(g["committed_cents"] for g in grants)
     paid = sum(ledger.disbursed.values())
     figures = {
@@ -139,6 +146,23 @@ async def _money(api: Client, ledger: Ledger, grants: list[Json], found: Finding
         found.add(kind, f"ledger paid {books.body['paid_cents']}, acknowledged {paid}")
     if report.ok and report.body.get("paid_cents") != paid:
         found.add(BROKEN, f"reporting paid {report.body.get('paid_cents')}, acknowledged {paid}")
+
+
+async def _report(
+    api: Client, ledger: Ledger, listed: list[Json], grants: list[Json], found: Findings
+) -> None:
+    """Reporting counts what the services hold: submissions and grants."""
+    report = await api.read("reporting", MANAGER, f"/v1/reports/calls/{ledger.call_id}")
+    if not report.ok:
+        found.add(BROKEN, f"reporting has no report of the call: {report.status}")
+        return
+    counted = {k: report.body.get(k) for k in ("applications_submitted", "grants")}
+    held = {
+        "applications_submitted": sum(a["status"] != "draft" for a in listed),
+        "grants": len(grants),
+    }
+    if counted != held:
+        found.add(BROKEN, f"reporting counts {counted}, the services hold {held}")
 
 
 async def history_intact(api: Client, found: Findings, attempts: int = 5) -> None:

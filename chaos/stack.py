@@ -167,8 +167,9 @@ class ChaosStack:
     def resume(self, service: str) -> None:
         os.kill(self.services.pid(service), signal.SIGCONT)
 
-    def stop(self) -> None:
-        """Everything the suite started; a borrowed stack is its lender's to stop."""
+    def stop(self, keep_logs: Path | None = None) -> None:
+        """Everything the suite started, its logs moved to `keep_logs` first; a
+        borrowed stack is its lender's to stop."""
         if self._folder is None:
             return
         for service in self.urls:
@@ -178,4 +179,8 @@ class ChaosStack:
             self.broker.kill()
         if self.postgres is not None:
             self.postgres.close()
+        if keep_logs is not None:
+            keep_logs.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(self.logs, keep_logs, dirs_exist_ok=True)
+            shutil.copy(self._folder / "tansu.log", keep_logs / "tansu.log")
         shutil.rmtree(self._folder, ignore_errors=True)
