@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 
 from chaos.faults import plan
-from chaos.runner import Totals, details, run_trials, table
+from chaos.runner import Totals, Trial, details, run_trials, table
 from chaos.stack import ChaosStack
 
 
@@ -49,9 +49,14 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     logs = Path(".cascade") / "chaos" / f"seed-{seed}-{int(time.time())}"
     stack = ChaosStack.start()
+    trials: list[Trial] = []
+    interrupted = False
     try:
         console.print(f"stack ready in {time.monotonic() - started:.1f}s; logs in {stack.logs}")
-        trials = asyncio.run(run_trials(stack, faults, seed, args.load_seconds, console))
+        asyncio.run(run_trials(stack, faults, seed, args.load_seconds, console, trials))
+    except KeyboardInterrupt:
+        interrupted = True
+        console.print(f"[yellow]interrupted after {len(trials)} of {len(faults)} trials[/]")
     finally:
         stack.stop(keep_logs=logs)
     console.print(table(trials, seed, args.load_seconds))
@@ -60,7 +65,7 @@ def main(argv: list[str]) -> int:
     totals = Totals.of(trials)
     minutes = (time.monotonic() - started) / 60
     console.print(f"[bold]{totals.line()}[/] (seed {seed}, {minutes:.1f} min; logs in {logs})")
-    return 0 if totals.clean else 1
+    return 0 if totals.clean and not interrupted else 1
 
 
 if __name__ == "__main__":

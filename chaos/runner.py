@@ -122,19 +122,24 @@ async def run_trials(
     seed: int,
     load_s: float,
     console: Console | None = None,
+    trials: list[Trial] | None = None,
 ) -> list[Trial]:
+    """Every trial in order; each is appended to `trials` (when given) as it ends,
+    so that an interrupted run can still show what it did."""
     unsupported = {f.kind for f in faults} - stack.faults
     if unsupported:
         raise ValueError(f"this stack cannot take faults of kind {sorted(unsupported)}")
     rng = random.Random(seed)
     api = Client(stack.settings, stack.urls)
-    trials: list[Trial] = []
+    trials = [] if trials is None else trials
     try:
         for number, fault in enumerate(faults, start=1):
             trial = await run_trial(stack, api, fault, number, rng, load_s)
             trials.append(trial)
             if console is not None:
                 console.print(progress_line(trial, len(faults)), highlight=False)
+                for line in details([trial]):  # at once: a long run may be stopped
+                    console.print(f"    {line}", highlight=False, soft_wrap=True)
     finally:
         await api.aclose()
     return trials
