@@ -13,7 +13,7 @@ CONSOLE_SOURCES := $(shell find $(CONSOLE)/src $(CONSOLE)/index.html $(CONSOLE)/
 	$(CONSOLE)/tsconfig.json $(CONSOLE)/package.json -type f 2>/dev/null)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: up test lint typecheck imports unit integration e2e bench bench-catchup bench-clickday bench-idle fuzz clean console console-test
+.PHONY: up test lint typecheck imports unit integration e2e bench bench-catchup bench-clickday bench-idle fuzz chaos clean console console-test
 
 up: $(INSTALLED) $(CONSOLE_BUILT)
 	$(BIN)/cascade up
@@ -39,7 +39,7 @@ $(CONSOLE_BUILT): $(CONSOLE_DEPS) $(CONSOLE_SOURCES)
 $(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium < /dev/null
 
-PY_SOURCES := cascade shared services tests bench deploy scripts
+PY_SOURCES := cascade shared services tests bench deploy scripts chaos
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check $(PY_SOURCES)
@@ -64,6 +64,18 @@ e2e: $(INSTALLED)
 # running stack (`make up` in another terminal).
 fuzz: $(INSTALLED)
 	$(BIN)/python scripts/fuzz_api.py
+
+# The standing fault suite (docs/RELIABILITY.md) on a stack of its own: each
+# service SIGKILLed KILLS times, PostgreSQL stopped POSTGRES times, the broker lost
+# BROKER times, consumers paused PAUSES times; SEED replays a run's moments.
+KILLS ?= 20
+POSTGRES ?= 6
+BROKER ?= 4
+PAUSES ?= 12
+LOAD_SECONDS ?= 3
+chaos: $(INSTALLED)
+	$(BIN)/python -m chaos --kills $(KILLS) --postgres $(POSTGRES) --broker $(BROKER) \
+		--pauses $(PAUSES) --load-seconds $(LOAD_SECONDS) $(if $(SEED),--seed $(SEED))
 
 bench: $(INSTALLED) $(VENV)/.bench-installed
 	$(BIN)/python -m bench

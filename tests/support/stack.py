@@ -51,6 +51,10 @@ class ServiceStack:
         self._spawn(service)
         self.wait_ready([service])
 
+    def pid(self, service: str) -> int:
+        """The process id of the service's current process (to pause or kill it)."""
+        return self._stack.processes[service].pid
+
     def log_entries(self, service: str) -> list[dict[str, Any]]:
         """The service's structured log lines so far (JSON objects, one per line)."""
         entries = []
@@ -95,6 +99,8 @@ class ServiceStack:
 
 def stack_settings(pg_server_url: str, kafka_bootstrap: str, name: str) -> Settings:
     """Settings of one isolated stack: its own databases, topics and free ports."""
+    # Each service's port by its setting's name (`calls_port`, ...).
+    ports: dict[str, Any] = {f"{s}_port": free_port() for s in NAMES}
     return Settings(
         environment="test",
         database_url=pg_server_url,
@@ -103,7 +109,7 @@ def stack_settings(pg_server_url: str, kafka_bootstrap: str, name: str) -> Setti
         kafka_enable_idempotence=False,
         topic_prefix=f"{name}.",
         consumer_session_timeout_ms=3_000,
-        **{f"{s}_port": free_port() for s in NAMES},
+        **ports,
     )
 
 
