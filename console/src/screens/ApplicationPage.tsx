@@ -5,6 +5,7 @@ import { useTranslation } from "react-i18next";
 import { unwrap } from "../api/client";
 import { commandHeaders } from "../api/commands";
 import { useConsole } from "../api/context";
+import { Annexes } from "../components/Annexes";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
 import { useFormat } from "../components/useFormat";
@@ -22,6 +23,10 @@ export function ApplicationPage() {
   const grants = useResource(async () => (a && ["contracted"].includes(a.status)
     ? unwrap(api.payments.GET("/v1/grants", { params: { query: { organisation_id: a.lead_organisation_id, limit: 500 } } }))
     : null), [a?.status, a?.lead_organisation_id]);
+  const call = useResource(async () => (a ? unwrap(api.calls.GET("/v1/public/calls/{call_id}",
+    { params: { path: { call_id: a.call_id } } })) : null), [a?.call_id]);
+  const annexes = useResource(() => unwrap(api.applications.GET("/v1/applications/{application_id}/annexes",
+    { params: { path: { application_id: id } } })), [id]);
   const grant = grants.data?.items.find((g) => g.application_id === id);
   const applicant = session?.roles.includes("applicant");
 
@@ -60,6 +65,12 @@ export function ApplicationPage() {
                   {rule.passed ? t("application.rulePassed") : t("application.ruleFailed")}: {rule.description} – {rule.reason}
                 </li>))}</ul>
             </section>)}
+          {(call.data?.required_annexes?.length ?? 0) > 0 && (
+            <Annexes heading={t("annex.ofApplication")} slots={call.data?.required_annexes ?? []}
+              attached={annexes.data?.items ?? []} base={`/api/applications/v1/applications/${id}/annexes`}
+              version={a.version} canChange={!!applicant && a.status === "draft"}
+              onChanged={() => { annexes.reload(); application.reload(); }} />)}
+          <ProblemNote problem={annexes.problem} />
           {applicant && (
             <div className="row">
               {a.status === "draft" && <button type="button" disabled={command.busy} onClick={() => void act("submit")}>{t("application.submit")}</button>}

@@ -89,13 +89,22 @@ function inHours(hours: number): string {
   return at.toISOString().slice(0, 16);
 }
 
+/** The one annex the draft form can ask for (none without a title), its code made from the title. */
+function requiredAnnexes(title: string, types: string, megabytes: string) {
+  if (!title.trim()) return [];
+  const code = title.trim().toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40) || "annex";
+  return [{ code, title: title.trim(), media_types: types.split(/[\s,]+/).filter(Boolean),
+    max_bytes: Math.round(Number(megabytes || "0") * 1024 * 1024) }];
+}
+
 function DraftCallForm({ programmeId, objectives, currency, onDone }: { programmeId: string; objectives: string[]; currency: string; onDone: () => void }) {
   const { t } = useTranslation();
   const { api } = useConsole();
   const f = useFormat();
   const command = useCommand();
   const [form, setForm] = useState({ code: "", title: "", kind: "innovation_voucher", mode: "ranked", budget: "", max: "", min: "0",
-    opens: inHours(0), closes: inHours(24 * 30), countries: "", threshold: "3", evaluators: "1" });
+    opens: inHours(0), closes: inHours(24 * 30), countries: "", threshold: "3", evaluators: "1",
+    annexTitle: "", annexTypes: "application/pdf", annexMegabytes: "10" });
   const [chosen, setChosen] = useState<string[]>(objectives.slice(0, 1));
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
   const money = (text: string) => parseMoney(text, f.locale) ?? -1;
@@ -115,6 +124,7 @@ function DraftCallForm({ programmeId, objectives, currency, onDone }: { programm
       instalments: [{ label: t("instalment.advance"), percent: 70, trigger: "on_signature" },
         { label: t("instalment.balance"), percent: 30, trigger: "on_report_approved" }],
       counts_as_de_minimis: true,
+      required_annexes: requiredAnnexes(form.annexTitle, form.annexTypes, form.annexMegabytes),
     } })));
     if (made) onDone();
   }
@@ -138,6 +148,11 @@ function DraftCallForm({ programmeId, objectives, currency, onDone }: { programm
       <fieldset><legend>{t("call.objectives")}</legend>
         {objectives.map((o) => <label key={o} className="check"><input type="checkbox" checked={chosen.includes(o)}
           onChange={(e) => setChosen(e.target.checked ? [...chosen, o] : chosen.filter((x) => x !== o))} />{t(`objective.${o}`, { defaultValue: o })}</label>)}
+      </fieldset>
+      <fieldset><legend>{t("call.requiredAnnex")}</legend>
+        <Field label={t("call.annexTitle")} value={form.annexTitle} onChange={set("annexTitle")} field="required_annexes" problem={p} />
+        <Field label={t("call.annexTypes")} value={form.annexTypes} onChange={set("annexTypes")} />
+        <Field label={t("call.annexMegabytes")} type="number" min={0} step="any" value={form.annexMegabytes} onChange={set("annexMegabytes")} />
       </fieldset>
       <button type="submit" disabled={command.busy}>{t("call.draft")}</button>
     </form>
