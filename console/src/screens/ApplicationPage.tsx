@@ -8,6 +8,7 @@ import { useConsole } from "../api/context";
 import { Annexes } from "../components/Annexes";
 import { CallForm, type Answers } from "../components/CallForm";
 import { Declarations, type Made } from "../components/Declarations";
+import { EsrSection } from "./Review";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
 import { useFormat } from "../components/useFormat";
@@ -106,6 +107,9 @@ export function ApplicationPage() {
               {["draft", "submitted", "eligible", "under_evaluation", "evaluated", "selected", "reserve"].includes(a.status) &&
                 <button type="button" className="secondary" disabled={command.busy} onClick={() => void act("withdraw")}>{t("application.withdraw")}</button>}
             </div>)}
+          {!["draft", "submitted", "eligible", "ineligible", "withdrawn"].includes(a.status) &&
+            <EsrSection applicationId={id} canConsolidate={!!session?.roles.includes("programme_manager")}
+              canRequestReview={!!applicant && ["rejected", "reserve"].includes(a.status)} />}
           {grant && <p><Link to={`/grants/${grant.id}`}>{t("application.seeGrant")}</Link></p>}
         </article>
       )}
