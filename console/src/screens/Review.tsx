@@ -37,7 +37,7 @@ export function EsrSection({ applicationId, canConsolidate, canRequestReview }: 
   const [grounds, setGrounds] = useState("");
   const [requested, setRequested] = useState<ReviewRequest | null>(null);
   // Before results (or before ranking) there is no report to read: nothing is shown then.
-  if (!esr.data) return esr.problem && !["results_not_published", "not_ranked"].includes(esr.problem.code)
+  if (!esr.data) return esr.problem && !["results_not_published", "not_ranked", "not_found"].includes(esr.problem.code)
     ? <ProblemNote problem={esr.problem} /> : null;
   const r = esr.data;
 
