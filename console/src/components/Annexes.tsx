@@ -47,6 +47,8 @@ function AnnexRow({ slot, file, base, version, canChange, onChanged }: {
   const download = useCommand();
   const [chosen, setChosen] = useState<File | null>(null);
   const [progress, setProgress] = useState<UploadProgress | null>(null);
+  // A new key empties the file input once its file is attached.
+  const [picks, setPicks] = useState(0);
   const token = session?.token ?? null;
 
   async function send() {
@@ -55,7 +57,7 @@ function AnnexRow({ slot, file, base, version, canChange, onChanged }: {
     const done = await upload.run(() => uploadFile<AttachedFile>(uploadPath(base, slot.code, chosen.name), chosen, token,
       commandHeaders(version), setProgress));
     setProgress(null);
-    if (done) { setChosen(null); onChanged(); }
+    if (done) { setChosen(null); setPicks((n) => n + 1); onChanged(); }
   }
   const limits = [slot.media_types?.length ? t("annex.types", { types: slot.media_types.join(", ") }) : "",
     slot.max_bytes ? t("annex.maxSize", { size: formatBytes(slot.max_bytes, f.locale) }) : ""].filter(Boolean).join(" · ");
@@ -77,7 +79,7 @@ function AnnexRow({ slot, file, base, version, canChange, onChanged }: {
       {canChange && <>
         <div className="field">
           <label htmlFor={`${id}-file`}>{file ? t("annex.replace", { title: slot.title }) : t("annex.choose", { title: slot.title })}</label>
-          <input id={`${id}-file`} type="file" accept={slot.media_types?.join(",")}
+          <input key={picks} id={`${id}-file`} type="file" accept={slot.media_types?.join(",")}
             aria-describedby={limits ? `${id}-limits` : undefined}
             onChange={(e) => { upload.clear(); setChosen(e.target.files?.[0] ?? null); }} />
         </div>

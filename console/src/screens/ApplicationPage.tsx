@@ -96,7 +96,7 @@ export function ApplicationPage() {
             <Annexes heading={t("annex.ofApplication")} slots={call.data?.required_annexes ?? []}
               attached={annexes.data?.items ?? []} base={`/api/applications/v1/applications/${id}/annexes`}
               version={a.version} canChange={!!applicant && a.status === "draft"}
-              onChanged={() => { annexes.reload(); application.reload(); }} />)}
+              onChanged={() => { command.clear(); annexes.reload(); application.reload(); }} />)}
           <ProblemNote problem={annexes.problem} />
           {applicant && (
             <div className="row">
