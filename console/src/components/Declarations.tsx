@@ -2,9 +2,8 @@
 // each recorded with who declared and when before the application is submitted.
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
-import { commandHeaders } from "../api/commands";
 import { useConsole } from "../api/context";
-import { toProblem } from "../api/problem";
+import { requestJson } from "../api/raw";
 import { parseMoney } from "../format";
 import { Field } from "./Field";
 import { ProblemNote } from "./ProblemNote";
@@ -36,14 +35,10 @@ export function Declarations({ applicationId, required, made, version, canDeclar
           annual_turnover_cents: sme.turnover ? parseMoney(sme.turnover, f.locale) ?? -1 : null,
           balance_sheet_total_cents: sme.balance ? parseMoney(sme.balance, f.locale) ?? -1 : null,
         } : undefined;
-        const response = await fetch(`/api/applications/v1/applications/${applicationId}/declarations`, {
-          method: "POST",
-          headers: { ...commandHeaders(current), "Content-Type": "application/json", Authorization: `Bearer ${session?.token ?? ""}` },
-          body: JSON.stringify({ code, accepted: true, ...(figures ? { figures } : {}) }),
-        });
-        const body = await response.json().catch(() => null);
-        if (!response.ok) throw toProblem(response.status, body);
-        current = (body as { version: number }).version;
+        const answer = await requestJson<{ version: number }>(session?.token ?? null, "applications",
+          `/v1/applications/${applicationId}/declarations`,
+          { method: "POST", version: current, body: { code, accepted: true, ...(figures ? { figures } : {}) } });
+        current = answer.version;
       }
       return true;
     });
