@@ -169,6 +169,8 @@ STAFF: frozenset[Role] = frozenset({"programme_manager", "finance_officer", "aud
 
 Applicant = Annotated[Principal, Depends(require_roles("applicant"))]
 Evaluator = Annotated[Principal, Depends(require_roles("evaluator"))]
+# An independent observer deciding review requests, never one of the application's evaluators.
+Reviewer = Annotated[Principal, Depends(require_roles("reviewer"))]
 ProgrammeManager = Annotated[Principal, Depends(require_roles("programme_manager"))]
 FinanceOfficer = Annotated[Principal, Depends(require_roles("finance_officer"))]
 Auditor = Annotated[Principal, Depends(require_roles("auditor"))]

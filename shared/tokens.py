@@ -10,7 +10,15 @@ import jwt
 
 from shared.settings import Settings
 
-Role = Literal["applicant", "evaluator", "programme_manager", "finance_officer", "auditor", "admin"]
+Role = Literal[
+    "applicant",
+    "evaluator",
+    "programme_manager",
+    "finance_officer",
+    "auditor",
+    "admin",
+    "reviewer",
+]
 ROLES: tuple[str, ...] = get_args(Role)
 
 

@@ -13,6 +13,7 @@ from services.applications import (
     click_day,
     handlers,
     partners,
+    redress_views,
     review_views,
     views,
 )
@@ -180,6 +181,7 @@ async def get_application(application_id: UUID, user: CurrentUser, chassis: Chas
             is_staff(user)
             or set(row.organisation_ids) & await views.member_of(conn, user.sub)
             or await review_views.may_read(conn, str(application_id), user.sub)
+            or await redress_views.reviewer_may_read(conn, str(application_id), user)
         )
         if not readable:
             raise NotAMember("only members of the application's organisations may see it")

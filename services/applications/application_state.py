@@ -24,6 +24,7 @@ from services.applications.events import (
     AssignmentAccepted,
     AssignmentDeclined,
     EligibilityAssessed,
+    EvaluationCommentsConsolidated,
     EvaluationSubmitted,
     EvaluatorAssigned,
     Objective,
@@ -58,6 +59,8 @@ class ApplicationState(Aggregate):
         self.ranked: ApplicationRanked | None = None
         self.reserve_rank: int | None = None
         self.annexes: dict[str, Annex] = {}  # by code
+        self.outcome_reason = ""  # why it was selected, reserved or rejected
+        self.consolidated: dict[str, str] = {}  # criterion code -> the manager's comment
 
     # --- state -------------------------------------------------------------------
 
@@ -97,11 +100,12 @@ class ApplicationState(Aggregate):
     @apply.register
     def _selected(self, event: ApplicationSelected) -> None:
         self.status, self.amount_cents = "selected", event.award.amount_cents
+        self.outcome_reason = event.reason
 
     @apply.register
     def _reserved(self, event: ApplicationReserved) -> None:
         self.status, self.reason_code = "reserve", event.reason_code
-        self.reserve_rank = event.reserve_rank
+        self.reserve_rank, self.outcome_reason = event.reserve_rank, event.reason
 
     @apply.register
     def _withdrawn(self, event: ApplicationWithdrawn) -> None:
@@ -116,7 +120,8 @@ class ApplicationState(Aggregate):
         event: EvaluatorAssigned | AssignmentAccepted | AssignmentDeclined | EvaluationSubmitted,
     ) -> None:
         self.panel.apply(event)
-        if isinstance(event, EvaluatorAssigned):
+        # A re-evaluation after an upheld review leaves the outcome standing until it ends.
+        if isinstance(event, EvaluatorAssigned) and event.cause != "re_evaluation":
             self.status = "under_evaluation"
 
     @apply.register
@@ -126,6 +131,11 @@ class ApplicationState(Aggregate):
     @apply.register
     def _rejected(self, event: ApplicationRejected) -> None:
         self.status, self.reason_code = "rejected", event.reason_code
+        self.outcome_reason = event.reason
+
+    @apply.register
+    def _consolidated(self, event: EvaluationCommentsConsolidated) -> None:
+        self.consolidated = {**self.consolidated, **event.comments}
 
     @apply.register
     def _contracted(self, event: ApplicationContracted) -> None:

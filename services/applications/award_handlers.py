@@ -10,7 +10,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications import budget_store, replica, review_views, views
+from services.applications import budget_store, ranking_versions, replica, review_views, views
 from services.applications.commands import DeclineAward
 from services.applications.domain import Application, ReserveCode
 from services.applications.errors import EvaluationsPending
@@ -156,13 +156,16 @@ async def select_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
         await save(uow, a)
     await budget_store.save(uow.conn, uow.chassis.repository, money, uow.context)
     await review_views.set_stage(uow.conn, call.id, "selected", version + 1)
+    items = await ranking_items(uow.conn, call.id)
+    await ranking_versions.record_selection(uow, call.id, items, money.committed_cents)
     return CommandResult(
         200,
         {
             "call_id": call.id,
             "stage": "selected",
             "committed_cents": money.committed_cents,
-            "items": await ranking_items(uow.conn, call.id),
+            "ranking_version": 1,
+            "items": items,
         },
         version + 1,
         [e.id for e in uow.recorded],

@@ -69,6 +69,9 @@ class RegisterEvaluator(Command):
     sub: str = Field(min_length=1, max_length=200)
     name: str = Field(min_length=1, max_length=300)
     conflicts: tuple[UUID, ...] = Field(default=(), max_length=1000)
+    nationality: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2"
+    )
 
 
 class DeclareConflict(Command):
@@ -92,3 +95,31 @@ class SubmitEvaluation(Command):
 
 class DeclineAward(Command):
     reason: str = Field(default="", max_length=2_000)
+
+
+class AppointPanel(Command):
+    evaluator_ids: tuple[UUID, ...] = Field(min_length=1, max_length=1000)
+    min_distinct_nationalities: int = Field(
+        default=0,
+        ge=0,
+        le=20,
+        description="At least this many distinct nationalities among each application's "
+        "evaluators (FSTP practice: 3)",
+    )
+
+
+class ConsolidateComments(Command):
+    comments: dict[str, Annotated[str, Field(max_length=20_000)]] = Field(
+        min_length=1,
+        max_length=100,
+        description="The consolidated comment per criterion code (others stay as they were)",
+    )
+
+
+class RequestReview(Command):
+    grounds: str = Field(min_length=1, max_length=20_000)
+
+
+class DecideReview(Command):
+    outcome: Literal["upheld", "dismissed"]
+    reasons: str = Field(min_length=1, max_length=20_000)

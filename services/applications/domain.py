@@ -63,7 +63,7 @@ WITHDRAWABLE: frozenset[ApplicationStatus] = frozenset(
         "rejected",
     }
 )
-Cause = Literal["initial", "divergence", "replacement"]
+Cause = Literal["initial", "divergence", "replacement", "re_evaluation"]
 ReserveCode = Literal["below_budget_line", "beneficiary_limit"]
 
 
@@ -285,7 +285,8 @@ class Application(ApplicationState):
     # --- evaluation and ranking --------------------------------------------------
 
     def assign(self, assignment_id: str, evaluator_id: str, cause: Cause, now: datetime) -> None:
-        if self.status not in ("eligible", "under_evaluation"):
+        reviewed = cause == "re_evaluation" or self.panel.re_evaluating
+        if self.status not in ("eligible", "under_evaluation") and not reviewed:
             raise NotUnderEvaluation(
                 f"a {self.status} application is not evaluated", application_status=self.status
             )
@@ -318,7 +319,7 @@ class Application(ApplicationState):
     ) -> str:
         """Record the evaluator's scores (already checked against the call): the
         assignment id."""
-        if self.status != "under_evaluation":
+        if self.status != "under_evaluation" and not self.panel.re_evaluating:
             raise NotUnderEvaluation(
                 f"a {self.status} application takes no more evaluations",
                 application_status=self.status,
@@ -369,8 +370,10 @@ class Application(ApplicationState):
         reason: str,
         now: datetime,
         freed_by: str | None = None,
+        re_evaluated: bool = False,
     ) -> None:
-        """Selected down the ranking, or promoted from the reserve list (`freed_by`)."""
+        """Selected down the ranking, promoted from the reserve list (`freed_by`),
+        or after the re-evaluation an upheld review sent it to."""
         if self.status not in ("evaluated", "reserve"):
             raise NotSelectable(
                 f"a {self.status} application cannot be selected", application_status=self.status
@@ -379,7 +382,9 @@ class Application(ApplicationState):
             ApplicationSelected(
                 application_id=self.id,
                 award=self.award(amount_cents),
-                cause="ranking" if freed_by is None else "promoted",
+                cause="re_evaluation"
+                if re_evaluated
+                else ("ranking" if freed_by is None else "promoted"),
                 reason=reason,
                 freed_by=freed_by,
                 score=self.ranked.score if self.ranked else None,

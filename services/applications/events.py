@@ -121,6 +121,8 @@ class EvaluatorRegistered(Event):
     name: str
     conflicts: tuple[str, ...]  # organisation ids
     registered_at: Instant
+    # ISO 3166-1 alpha-2; absent in older events. Panels may ask for distinct ones.
+    nationality: str | None = None
 
 
 @event("applications.ConflictDeclared")
@@ -209,7 +211,8 @@ class EvaluatorAssigned(Event):
     application_id: str
     call_id: str
     evaluator_id: str
-    cause: Literal["initial", "divergence", "replacement"]
+    # `re_evaluation`: after an upheld review, by evaluators who had not scored it.
+    cause: Literal["initial", "divergence", "replacement", "re_evaluation"]
     assigned_at: Instant
 
 
@@ -269,12 +272,13 @@ class Award(Data):
 
 @event("applications.ApplicationSelected")
 class ApplicationSelected(Event):
-    """`cause`: `first_come_first_served`, `ranking`, or `promoted` from the reserve
-    list after another selected application freed `freed_by`'s budget."""
+    """`cause`: `first_come_first_served`, `ranking`, `promoted` from the reserve
+    list after another selected application freed `freed_by`'s budget, or
+    `re_evaluation` after an upheld review."""
 
     application_id: str
     award: Award
-    cause: Literal["first_come_first_served", "ranking", "promoted"]
+    cause: Literal["first_come_first_served", "ranking", "promoted", "re_evaluation"]
     reason: str
     freed_by: str | None = None
     score: float | None = None
@@ -404,3 +408,126 @@ class AnnexRemoved(Event):
     sha256: str
     removed_by: str
     removed_at: Instant
+
+
+# --- the call's evaluation panel, results and redress ----------------------------------
+
+
+@event("applications.CallPanelAppointed")
+class CallPanelAppointed(Event):
+    """The programme manager appointed the call's panel: assignment draws only
+    from it, with at least `min_distinct_nationalities` per application."""
+
+    call_id: str
+    evaluator_ids: tuple[str, ...]
+    min_distinct_nationalities: int
+    appointed_at: Instant
+
+
+class RankingEntry(Data):
+    """One application in a version of the call's ranking, with its outcome then."""
+
+    application_id: str
+    rank: int | None  # None when rejected
+    score: float
+    status: ApplicationStatus
+    reserve_rank: int | None = None
+
+
+@event("applications.RankingVersionRecorded")
+class RankingVersionRecorded(Event):
+    """A version of the call's ranking, never rewritten: 1 as selected, then one
+    more each time a re-evaluation after a review changes an outcome
+    (`review_request_id` names it). `application_ids` lists every application
+    in it, so each one's audit trail shows every version it was ranked in."""
+
+    call_id: str
+    version: int
+    cause: Literal["selection", "re_evaluation"]
+    review_request_id: str | None = None
+    application_ids: tuple[str, ...]
+    entries: tuple[RankingEntry, ...]
+    recorded_at: Instant
+
+
+@event("applications.CallSelectionCompleted")
+class CallSelectionCompleted(Event):
+    """The call's applications were selected down its ranking: the calls service
+    may publish the results."""
+
+    call_id: str
+    ranking_version: int
+    selected: int
+    reserved: int
+    rejected: int
+    committed_cents: Cents
+    completed_at: Instant
+
+
+@event("applications.EvaluationCommentsConsolidated")
+class EvaluationCommentsConsolidated(Event):
+    """The programme manager's comment on each criterion, consolidated from the
+    evaluators' comments: what the evaluation summary report shows."""
+
+    personal_fields = frozenset({"comments"})
+    application_id: str
+    call_id: str
+    comments: dict[str, str]  # criterion code -> comment
+    consolidated_at: Instant
+
+
+ReviewState = Literal["requested", "dismissed", "upheld", "re_evaluated"]
+
+
+@event("applications.ReviewRequested")
+class ReviewRequested(Event):
+    """A member of the lead organisation of a rejected or reserve application
+    asked, once and within the call's review window, for a review of its
+    evaluation; `ranking_version` is the ranking it contests."""
+
+    personal_fields = frozenset({"grounds", "requested_by"})
+    review_request_id: str
+    application_id: str
+    call_id: str
+    programme_id: str
+    outcome: Literal["rejected", "reserve"]
+    reserve_rank: int | None = None
+    ranking_version: int
+    grounds: str
+    requested_by: str
+    requested_at: Instant
+
+
+@event("applications.ReviewDecided")
+class ReviewDecided(Event):
+    """A reviewer, independent of the application's evaluators, decided:
+    `upheld` sends the application to re-evaluation by evaluators of the panel
+    who have not scored it (`re_evaluators`)."""
+
+    personal_fields = frozenset({"reasons", "decided_by"})
+    review_request_id: str
+    application_id: str
+    call_id: str
+    outcome: Literal["upheld", "dismissed"]
+    reasons: str
+    decided_by: str
+    re_evaluators: int = 0
+    decided_at: Instant
+
+
+@event("applications.ReEvaluationCompleted")
+class ReEvaluationCompleted(Event):
+    """The re-evaluation after an upheld review is scored: its outcome, and the
+    new version of the ranking when the outcome changed (None when it did not)."""
+
+    review_request_id: str
+    application_id: str
+    call_id: str
+    score: float
+    passed: bool
+    previous_status: ApplicationStatus
+    status: ApplicationStatus
+    reserve_rank: int | None = None
+    outcome_changed: bool
+    ranking_version: int | None = None
+    completed_at: Instant

@@ -10,7 +10,11 @@ from services.applications import (
     annex_api,
     api,
     award_handlers,
+    esr_api,
+    panel_api,
+    redress_api,
     replica,
+    results,
     review_api,
     tables,
 )
@@ -30,6 +34,7 @@ def consumer(chassis: Chassis) -> list[Component]:
     and freeing the budget of the grants payments refuses."""
     handlers = replica.handlers(chassis)
     award_handlers.on_grant_refused(chassis, handlers)
+    results.on_results_published(handlers)
     return list(consumes(SOURCES, handlers)(chassis))
 
 
@@ -47,6 +52,9 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
             api.router,
             review_api.router,
             annex_api.router,
+            panel_api.router,
+            esr_api.router,
+            redress_api.router,
             asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],

@@ -103,6 +103,7 @@ class Evaluator(Aggregate):
         super().__init__(stream_id)
         self.sub = self.name = ""
         self.conflicts: tuple[str, ...] = ()
+        self.nationality: str | None = None
 
     @functools.singledispatchmethod
     def apply(self, event: Event) -> None:
@@ -111,12 +112,20 @@ class Evaluator(Aggregate):
     @apply.register
     def _registered(self, event: EvaluatorRegistered) -> None:
         self.sub, self.name, self.conflicts = event.sub, event.name, event.conflicts
+        self.nationality = event.nationality
 
     @apply.register
     def _conflict(self, event: ConflictDeclared) -> None:
         self.conflicts = (*self.conflicts, event.organisation_id)
 
-    def register(self, sub: str, name: str, conflicts: tuple[str, ...], now: datetime) -> None:
+    def register(
+        self,
+        sub: str,
+        name: str,
+        conflicts: tuple[str, ...],
+        now: datetime,
+        nationality: str | None = None,
+    ) -> None:
         self.record(
             EvaluatorRegistered(
                 evaluator_id=self.id,
@@ -124,6 +133,7 @@ class Evaluator(Aggregate):
                 name=name,
                 conflicts=tuple(dict.fromkeys(conflicts)),
                 registered_at=now,
+                nationality=nationality,
             )
         )
 

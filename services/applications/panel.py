@@ -32,6 +32,7 @@ class Seat:
     state: SeatState = "assigned"
     scores: dict[str, float] = field(default_factory=dict)
     total: float | None = None
+    comment: str = ""
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Panel:
             seat.state = "declined"
         else:
             seat.state, seat.scores, seat.total = "evaluated", dict(event.scores), event.total
+            seat.comment = event.comment
 
     # --- questions ---------------------------------------------------------------
 
@@ -66,6 +68,17 @@ class Panel:
     @property
     def evaluations(self) -> list[Seat]:
         return [s for s in self.seats.values() if s.state == "evaluated"]
+
+    @property
+    def re_evaluating(self) -> bool:
+        """A re-evaluation after an upheld review awaits scores."""
+        return any(s.cause == "re_evaluation" for s in self.pending)
+
+    @property
+    def scoring(self) -> list[Seat]:
+        """The evaluations the score stands on: the re-evaluation's once there is one."""
+        again = [s for s in self.evaluations if s.cause == "re_evaluation"]
+        return again or self.evaluations
 
     @property
     def had_divergence(self) -> bool:

@@ -3,12 +3,19 @@ evaluations, ranking, selection, signing and declining."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
-from services.applications import award_handlers, review_handlers, review_views, views
+from services.applications import (
+    award_handlers,
+    ranking_versions,
+    redress_handlers,
+    review_handlers,
+    review_views,
+    views,
+)
 from services.applications.commands import (
     AcceptAssignment,
     DeclareConflict,
@@ -103,7 +110,7 @@ async def evaluate(
     application_id: UUID, body: SubmitEvaluation, _: Evaluator, command: CommandDep
 ) -> Response:
     return await command.execute(
-        lambda uow: review_handlers.submit_evaluation(uow, application_id, body)
+        lambda uow: redress_handlers.submit_evaluation(uow, application_id, body)
     )
 
 
@@ -117,9 +124,18 @@ async def rank(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> Respo
 
 @router.get("/calls/{call_id}/ranking")
 async def ranking(
-    call_id: UUID, _: ManagerOrAuditor, chassis: ChassisDep, page: PageQuery
+    call_id: UUID,
+    _: ManagerOrAuditor,
+    chassis: ChassisDep,
+    page: PageQuery,
+    version: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """The ranking in pages of `limit`, in ranking order."""
+    """The ranking in pages of `limit`, in ranking order, as it stands now; with
+    `version`, that recorded version whole (1 as selected, one more for each
+    re-evaluation that changed an outcome; 404 for a version never recorded)."""
+    if version is not None:
+        async with chassis.engine.connect() as conn:
+            return await ranking_versions.version_body(conn, chassis, str(call_id), version)
     after = page.after(tuple[bool, int, float, int])  # award_handlers.RankingKey
     async with chassis.engine.connect() as conn:
         stage, _version = await review_views.stage_of(conn, str(call_id))

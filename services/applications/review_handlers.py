@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.applications import replica, review_views, views
-from services.applications.assignment import EvaluatorSlot, Need, choose, plan
+from services.applications import panel_api, replica, review_views, views
+from services.applications.assignment import EvaluatorSlot, Need, choose, meets, plan
+from services.applications.call_panels import CallPanel
 from services.applications.commands import (
     AcceptAssignment,
     DeclareConflict,
@@ -31,7 +32,7 @@ async def register_evaluator(uow: UnitOfWork, cmd: RegisterEvaluator) -> Command
     for organisation_id in conflicts:
         await _organisation(uow, organisation_id)
     evaluator = Evaluator(str(uuid7()))
-    evaluator.register(cmd.sub, cmd.name, conflicts, uow.now())
+    evaluator.register(cmd.sub, cmd.name, conflicts, uow.now(), cmd.nationality)
     await uow.save(evaluator)
     view = await review_views.save_evaluator(uow.conn, evaluator)
     return uow.result(evaluator, view, status=201, location=f"/v1/evaluators/{evaluator.id}")
@@ -58,10 +59,26 @@ async def save(uow: UnitOfWork, application: Application) -> list[review_views.A
     return await review_views.save_panel(uow.conn, application)
 
 
-def _need(a: Application, count: int) -> Need:
+def _need(a: Application, count: int, pool: list[EvaluatorSlot], panel: CallPanel | None) -> Need:
+    nationality = {e.evaluator_id: e.nationality for e in pool}
+    seated = {
+        nationality.get(s.evaluator_id) for s in a.panel.seats.values() if s.state != "declined"
+    }
     return Need(
-        a.id, frozenset({a.lead_organisation_id, *a.partner_organisation_ids}), count, a.panel.ever
+        a.id,
+        frozenset({a.lead_organisation_id, *a.partner_organisation_ids}),
+        count,
+        a.panel.ever,
+        panel.min_distinct_nationalities if panel else 0,
+        frozenset(n for n in seated if n is not None),
     )
+
+
+async def _pool(uow: UnitOfWork, call_id: str) -> tuple[list[EvaluatorSlot], CallPanel | None]:
+    """Who assignment draws from: the call's panel, or every evaluator without one."""
+    panel = await panel_api.panel_of(uow.conn, uow.chassis, call_id)
+    only = panel.evaluator_ids if panel is not None else None
+    return await review_views.slots(uow.conn, only), panel
 
 
 async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
@@ -83,9 +100,9 @@ async def assign_call(uow: UnitOfWork, call_id: UUID) -> CommandResult:
         await uow.chassis.repository.get(uow.conn, Application, row.id)
         for row in await views.of_call(uow.conn, call.id, ("eligible",))
     ]
+    pool, panel = await _pool(uow, call.id)
     chosen = plan(
-        await review_views.slots(uow.conn),
-        [_need(a, call.terms.evaluators_per_application) for a in applications],
+        pool, [_need(a, call.terms.evaluators_per_application, pool, panel) for a in applications]
     )
     assigned: list[Any] = []
     for a in applications:
@@ -144,7 +161,8 @@ async def decline_assignment(
     evaluator_id, a = await _assignment(uow, assignment_id)
     now = uow.now()
     a.decline_assignment(str(assignment_id), evaluator_id, cmd.reason, now)
-    replacement = await _one_more(uow, a, "replacement", now)
+    again = a.panel.seats[str(assignment_id)].cause == "re_evaluation"
+    replacement = await _one_more(uow, a, "re_evaluation" if again else "replacement", now)
     await save(uow, a)
     return uow.result(a, _seat_body(a, str(assignment_id), replacement=replacement))
 
@@ -152,10 +170,12 @@ async def decline_assignment(
 async def _one_more(
     uow: UnitOfWork, a: Application, cause: Cause, now: datetime
 ) -> dict[str, Any] | None:
-    """One more evaluator on the panel, if one free of conflict is left."""
-    pool: list[EvaluatorSlot] = await review_views.slots(uow.conn)
-    picked = choose(pool, _need(a, 1))
-    if not picked:
+    """One more evaluator on the panel, if one free of conflict (and keeping the
+    nationality minimum) is left."""
+    pool, panel = await _pool(uow, a.call_id)
+    need = _need(a, 1, pool, panel)
+    picked = choose(pool, need)
+    if not meets(pool, need, picked):
         return None
     assignment_id = str(uuid7())
     a.assign(assignment_id, picked[0], cause, now)
@@ -175,7 +195,9 @@ async def submit_evaluation(
     assignment_id = a.evaluate(evaluator_id, cmd.scores, total, cmd.comment, now)
     extra = None
     totals = [s.total for s in a.panel.evaluations if s.total is not None]
-    if not a.panel.had_divergence and diverges(criteria, totals):
+    # A re-evaluation after a review stands on its own scores: no divergence with the first.
+    again = a.panel.seats[assignment_id].cause == "re_evaluation"
+    if not again and not a.panel.had_divergence and diverges(criteria, totals):
         extra = await _one_more(uow, a, "divergence", now)
     await save(uow, a)
     return uow.result(

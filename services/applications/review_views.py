@@ -24,6 +24,7 @@ class EvaluatorView(BaseModel):
     sub: str
     name: str
     conflicts: list[str]
+    nationality: str | None = None
     version: int
 
 
@@ -39,7 +40,12 @@ class AssignmentView(BaseModel):
 
 async def save_evaluator(conn: AsyncConnection, e: Evaluator) -> EvaluatorView:
     view = EvaluatorView(
-        id=e.id, sub=e.sub, name=e.name, conflicts=list(e.conflicts), version=e.version
+        id=e.id,
+        sub=e.sub,
+        name=e.name,
+        conflicts=list(e.conflicts),
+        nationality=e.nationality,
+        version=e.version,
     )
     values = {
         "sub": e.sub,
@@ -72,20 +78,27 @@ async def evaluator_id_of(conn: AsyncConnection, sub: str) -> str | None:
     return found
 
 
-async def slots(conn: AsyncConnection) -> list[EvaluatorSlot]:
-    """Every evaluator with their conflicts and load (assignments not declined)."""
+async def slots(conn: AsyncConnection, only: tuple[str, ...] | None = None) -> list[EvaluatorSlot]:
+    """Every evaluator (or those `only` names: a call's panel) with their
+    conflicts, nationality and load (assignments not declined)."""
     load = (
         select(assignments.c.evaluator_id, func.count().label("n"))
         .where(assignments.c.state != "declined")
         .group_by(assignments.c.evaluator_id)
         .subquery()
     )
-    rows = await conn.execute(
-        select(evaluators.c.id, evaluators.c.conflicts, load.c.n).outerjoin(
-            load, load.c.evaluator_id == evaluators.c.id
-        )
-    )
-    return [EvaluatorSlot(row.id, frozenset(row.conflicts), row.n or 0) for row in rows]
+    query = select(
+        evaluators.c.id,
+        evaluators.c.conflicts,
+        evaluators.c.body["nationality"].astext.label("nationality"),
+        load.c.n,
+    ).outerjoin(load, load.c.evaluator_id == evaluators.c.id)
+    if only is not None:
+        query = query.where(evaluators.c.id.in_(only))
+    rows = await conn.execute(query)
+    return [
+        EvaluatorSlot(row.id, frozenset(row.conflicts), row.n or 0, row.nationality) for row in rows
+    ]
 
 
 async def save_panel(conn: AsyncConnection, a: Application) -> list[AssignmentView]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    DateTime,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -161,4 +162,29 @@ application_annexes = Table(
     Column("sha256", Text, nullable=False),
     Column("body", JSONB, nullable=False),
     UniqueConstraint("application_id", "code", name="application_annexes_application_id_code_key"),
+)
+
+# When each call's results were published (from calls.CallResultsPublished): the
+# applicants read their outcomes and reports from then on, and ask for reviews
+# until `review_requests_until`.
+call_results = Table(
+    "call_results",
+    metadata,
+    Column("call_id", Text, primary_key=True),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("review_requests_until", DateTime(timezone=True), nullable=False),
+)
+
+# One review request per application at most (the unique key holds it under races).
+review_requests = Table(
+    "review_requests",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("application_id", Text, nullable=False),
+    Column("call_id", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("body", JSONB, nullable=False),
+    UniqueConstraint("application_id", name="review_requests_application_id_key"),
+    Index("review_requests_by_status", "status", "id"),
 )

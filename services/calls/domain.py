@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.calls.errors import (
     BudgetBelowCommitted,
@@ -14,7 +14,9 @@ from services.calls.errors import (
     DeadlineNotLater,
     InvalidStatus,
     ProgrammeBudgetExceeded,
+    ResultsAlreadyPublished,
     RulesFrozen,
+    SelectionNotMade,
 )
 from services.calls.events import (
     RULES_VERSION,
@@ -29,6 +31,8 @@ from services.calls.events import (
     CallDrafted,
     CallOpened,
     CallPublished,
+    CallResultsPublished,
+    CallSelectionRecorded,
     CallStatus,
     CallTerms,
     CallUpdated,
@@ -177,6 +181,8 @@ class Call(Aggregate):
         self.closed_cause: str | None = None
         self.cancelled_at: datetime | None = None
         self.pending_cut: CallBudgetCutRequested | None = None
+        self.selection: CallSelectionRecorded | None = None
+        self.results: CallResultsPublished | None = None
 
     @property
     def t(self) -> CallTerms:
@@ -378,6 +384,45 @@ class Call(Aggregate):
             )
         )
 
+    # --- results ----------------------------------------------------------------
+
+    def record_selection(
+        self, ranking_version: int, selected: int, reserved: int, rejected: int, now: datetime
+    ) -> None:
+        """Applications selected down the ranking (nothing new on a replay)."""
+        if self.selection is not None and self.selection.ranking_version >= ranking_version:
+            return
+        self.record(
+            CallSelectionRecorded(
+                call_id=self.id,
+                ranking_version=ranking_version,
+                selected=selected,
+                reserved=reserved,
+                rejected=rejected,
+                recorded_at=now,
+            )
+        )
+
+    def publish_results(self, now: datetime) -> None:
+        """Results are published once, after selection; the review window opens."""
+        if self.status == "results_published" or self.results is not None:
+            raise ResultsAlreadyPublished("the call's results are already published")
+        if self.selection is None:
+            raise SelectionNotMade(
+                "the call's applications are not yet selected (or this service has not "
+                "heard of it yet)",
+                call_status=self.status,
+            )
+        days = self.t.review_request_days
+        self.record(
+            CallResultsPublished(
+                call_id=self.id,
+                published_at=now,
+                review_request_days=days,
+                review_requests_until=now + timedelta(days=days),
+            )
+        )
+
     def _require(self, action: str, *statuses: CallStatus) -> None:
         if self.status not in statuses:
             error = CallAlreadyClosed if self.status == "closed" else InvalidStatus
@@ -431,6 +476,14 @@ class Call(Aggregate):
     @apply.register
     def _cancelled(self, event: CallCancelled) -> None:
         self.status, self.cancelled_at = "cancelled", event.cancelled_at
+
+    @apply.register
+    def _selection(self, event: CallSelectionRecorded) -> None:
+        self.selection = event
+
+    @apply.register
+    def _results(self, event: CallResultsPublished) -> None:
+        self.status, self.results = "results_published", event
 
     @apply.register
     def _committed(self, event: CallCommitmentRecorded) -> None:

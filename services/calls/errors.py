@@ -52,3 +52,17 @@ class BudgetCutNeedsAmendment(RuleViolation):
     it, so that payments can confirm that no more is committed."""
 
     code = "budget_cut_needs_amendment"
+
+
+class SelectionNotMade(RuleViolation):
+    """Results are published once the applications service has selected."""
+
+    code = "selection_not_made"
+
+
+class ResultsAlreadyPublished(RuleViolation):
+    code = "results_already_published"
+
+
+class ResultsNotPublished(RuleViolation):
+    code = "results_not_published"

@@ -297,6 +297,10 @@ class CallTerms(Data):
     required_annexes: tuple[RequiredAnnex, ...] = Field(default=(), max_length=50)
     required_declarations: Distinct[DeclarationCode] = ()
 
+    # Redress: how long after the results are published a rejected or reserve
+    # applicant may ask for a review (EU practice: 30 days).
+    review_request_days: int = Field(default=30, ge=1, le=365)
+
     @model_validator(mode="after")
     def _derive_de_minimis(self) -> CallTerms:
         if self.funding_sources:
@@ -467,3 +471,28 @@ STATUS_AFTER: dict[type[Event], CallStatus] = {
     CallClosed: "closed",
     CallCancelled: "cancelled",
 }
+
+
+@event("calls.CallSelectionRecorded")
+class CallSelectionRecorded(Event):
+    """The applications service selected down the call's ranking (learnt from
+    `applications.CallSelectionCompleted`): its results may now be published."""
+
+    call_id: str
+    ranking_version: int
+    selected: int
+    reserved: int
+    rejected: int
+    recorded_at: Instant
+
+
+@event("calls.CallResultsPublished")
+class CallResultsPublished(Event):
+    """The programme manager published the call's results: applicants read their
+    outcomes and evaluation summary reports, the public the beneficiaries, and
+    review requests are taken until `review_requests_until`."""
+
+    call_id: str
+    published_at: Instant
+    review_request_days: int
+    review_requests_until: Instant

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from services.calls import NAME, PORT, api, policies, public_api, tables
+from services.calls import NAME, PORT, api, policies, public_api, results_api, tables
 from services.calls.scheduler import CallScheduler
 from shared.app import Chassis, Component, ServiceDefinition
 from shared.asyncapi import asyncapi_router
@@ -31,6 +31,7 @@ def definition(*, scheduler_max_sleep_s: float = 1.0, consume: bool = True) -> S
         routers=[
             api.router,
             public_api.router,
+            results_api.router,
             asyncapi_router("calls", title=TITLE, description=DESCRIPTION),
         ],
         components=[scheduler, policies.consumer] if consume else [scheduler],

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.applications.events import CallReserveListFull
-from services.calls import views
+from services.calls import results, views
 from services.calls.domain import Call, Programme
 from services.calls.handlers import save_system_change
 from services.payments.events import (
@@ -91,6 +91,7 @@ def policies(chassis: Chassis) -> Handlers:
         call.close_exhausted(chassis.clock.now())
         await save_system_change(conn, repository, call, _caused_by(envelope))
 
+    results.on_results(chassis, handlers, load)
     return handlers
 
 

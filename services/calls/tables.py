@@ -4,12 +4,14 @@ shows them (migrations in services/calls/migrations)."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -47,4 +49,17 @@ calls = Table(
     Index("calls_due_to_open", "opens_at", postgresql_where=text("status = 'published'")),
     Index("calls_due_to_close", "closes_at", postgresql_where=text("status = 'open'")),
     Index("calls_by_programme", "programme_id", "id"),
+)
+
+# The selected beneficiaries of each call, as the public may see them once the
+# results are published: organisations (legal persons), never a person's data.
+call_beneficiaries = Table(
+    "call_beneficiaries",
+    metadata,
+    Column("call_id", Text, nullable=False),
+    Column("application_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("country", Text, nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    PrimaryKeyConstraint("call_id", "application_id", name="call_beneficiaries_pkey"),
 )

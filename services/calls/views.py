@@ -89,6 +89,10 @@ class CallView(BaseModel):
     closed_at: datetime | None
     closed_cause: str | None
     cancelled_at: datetime | None
+    review_request_days: int = 30
+    selection_recorded_at: datetime | None = None
+    results_published_at: datetime | None = None
+    review_requests_until: datetime | None = None
     version: int
 
 
@@ -138,8 +142,18 @@ def call_view(call: Call) -> CallView:
             "cancelled_at": call.cancelled_at,
             "version": call.version,
             "pending_budget_cents": call.pending_cut.budget_cents if call.pending_cut else None,
+            **results_fields(call),
         }
     )
+
+
+def results_fields(call: Call) -> dict[str, Any]:
+    """When the call's selection was heard of and its results published."""
+    return {
+        "selection_recorded_at": call.selection.recorded_at if call.selection else None,
+        "results_published_at": call.results.published_at if call.results else None,
+        "review_requests_until": call.results.review_requests_until if call.results else None,
+    }
 
 
 async def save_programme(conn: AsyncConnection, programme: Programme) -> ProgrammeView:

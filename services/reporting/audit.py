@@ -36,11 +36,14 @@ async def stream_events(
 
 async def application_trail(conn: AsyncConnection, application_id: str) -> list[dict[str, Any]]:
     """Every event of the application's stream and every event of any service about
-    it (evaluation, selection, agreement, grant, payments, recoveries), in the
-    order they were recorded."""
+    it (evaluation, selection, agreement, grant, payments, recoveries, reviews,
+    and every version of its call's ranking it is in), in the order they were
+    recorded."""
     rows = await conn.execute(
         text(f"""SELECT {COLUMNS} FROM audit_events
                  WHERE stream_id = :a OR payload->>'application_id' = :a
+                    OR (type = 'applications.RankingVersionRecorded'
+                        AND payload->'application_ids' @> jsonb_build_array(CAST(:a AS text)))
                  ORDER BY recorded_at, {SOURCE_RANK}, stream_id, version"""),
         {"a": application_id},
     )

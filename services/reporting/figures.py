@@ -12,6 +12,8 @@ Definitions (docs/REPORTING.md says the same for readers of the reports):
 - success rate: applications ever selected / applications submitted;
 - committed: awarded grants less what a cancellation released; paid: disbursed;
   recovered: recoveries received;
+- review requests: every request made, those upheld (re-evaluated or not yet),
+  those dismissed, and the re-evaluations that changed the outcome;
 - objective totals count an application under each of its objectives, so they
   may add up to more than the whole.
 """
@@ -32,6 +34,7 @@ from services.reporting.records import (
     GrantFacts,
     ProgrammeFacts,
     RefusalFacts,
+    ReviewFacts,
     StreamRecord,
 )
 
@@ -49,6 +52,7 @@ class Scope:
     applications: dict[str, ApplicationFacts] = field(default_factory=dict)
     grants: dict[str, GrantFacts] = field(default_factory=dict)
     refusals: list[RefusalFacts] = field(default_factory=list)
+    reviews: dict[str, ReviewFacts] = field(default_factory=dict)
 
     @classmethod
     def of(cls, records: Iterable[StreamRecord]) -> Scope:
@@ -63,6 +67,8 @@ class Scope:
             if record.grant:
                 scope.grants[record.grant.grant_id] = record.grant
             scope.refusals.extend(record.refusals)
+            if record.review:
+                scope.reviews[record.review.review_request_id] = record.review
         return scope
 
     def only_call(self, call_id: str) -> Scope:
@@ -72,6 +78,7 @@ class Scope:
             applications={k: v for k, v in self.applications.items() if v.call_id == call_id},
             grants={k: v for k, v in self.grants.items() if v.call_id == call_id},
             refusals=[r for r in self.refusals if r.call_id == call_id],
+            reviews={k: v for k, v in self.reviews.items() if v.call_id == call_id},
         )
 
 
@@ -138,6 +145,19 @@ def figures(scope: Scope) -> dict[str, Any]:
         "median_days_to_first_payment": _median_days(
             (_contracted_at(g, scope), g.first_paid_at) for g in grants
         ),
+        "review_requests": review_counts(scope.reviews.values()),
+    }
+
+
+def review_counts(reviews: Iterable[ReviewFacts]) -> dict[str, int]:
+    """Redress: review requests, how many were upheld or dismissed (the rest await
+    a decision), and how many re-evaluations changed the outcome."""
+    found = list(reviews)
+    return {
+        "requested": len(found),
+        "upheld": sum(r.upheld for r in found),
+        "dismissed": sum(r.state == "dismissed" for r in found),
+        "outcome_changed": sum(r.outcome_changed for r in found),
     }
 
 

@@ -129,6 +129,19 @@ class RefusalFacts(Facts):
     amount_cents: int
 
 
+class ReviewFacts(Facts):
+    """A review request of an application's evaluation (redress)."""
+
+    review_request_id: str
+    application_id: str
+    call_id: str
+    programme_id: str
+    state: str = "requested"  # requested, dismissed, upheld, re_evaluated
+    upheld: bool = False
+    outcome_changed: bool = False
+    requested_at: datetime
+
+
 class StreamRecord(Facts):
     """One source stream as reporting sees it; `version` is the last event applied."""
 
@@ -141,17 +154,18 @@ class StreamRecord(Facts):
     application: ApplicationFacts | None = None
     grant: GrantFacts | None = None
     refusals: list[RefusalFacts] = []
+    review: ReviewFacts | None = None
 
     @property
     def programme_id(self) -> str | None:
-        for facts in (self.programme, self.call, self.application, self.grant):
+        for facts in (self.programme, self.call, self.application, self.grant, self.review):
             if facts is not None:
                 return facts.programme_id
         return self.refusals[0].programme_id if self.refusals else None
 
     @property
     def call_id(self) -> str | None:
-        for facts in (self.call, self.application, self.grant):
+        for facts in (self.call, self.application, self.grant, self.review):
             if facts is not None:
                 return facts.call_id
         return self.refusals[0].call_id if self.refusals else None

@@ -57,6 +57,13 @@ audit_events = Table(
     Index("audit_events_recorded", "recorded_at"),
     Index("audit_events_tx", "tx_id"),
     Index("audit_events_application", text("(payload ->> 'application_id')")),
+    # The versions of a call's ranking name every application in them.
+    Index(
+        "audit_events_ranking_versions",
+        text("(payload -> 'application_ids')"),
+        postgresql_using="gin",
+        postgresql_where=text("type = 'applications.RankingVersionRecorded'"),
+    ),
 )
 
 # A rebuild is built beside the live projection as a new generation and swapped in.

@@ -20,6 +20,9 @@ from shared.auth import mint_token
 from shared.clock import Clock
 from shared.settings import Settings
 
+# Re-exported: tests written before the one `eventually` import it from here.
+from tests.support.waiting import eventually as eventually
+
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 EUR = 100  # cents
@@ -116,6 +119,7 @@ def call_body(programme_id: str, **changes: Any) -> dict[str, Any]:
         "form": None,
         "required_annexes": [],
         "required_declarations": [],
+        "review_request_days": 30,
         **changes,
     }
 

@@ -12,7 +12,7 @@ and changes nothing.
 from __future__ import annotations
 
 # Importing the three modules registers their functions on `project`.
-from services.reporting.fold import applications, calls, payments
+from services.reporting.fold import applications, calls, payments, redress
 from services.reporting.fold.dispatch import Received, apply, apply_in_order, project, source_of
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "calls",
     "payments",
     "project",
+    "redress",
     "source_of",
 ]

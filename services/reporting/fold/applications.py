@@ -81,7 +81,9 @@ def eligibility_assessed(
 def evaluator_assigned(
     event: applications.EvaluatorAssigned, record: StreamRecord, envelope: Envelope
 ) -> None:
-    _application(record).status = "under_evaluation"
+    # A re-evaluation after an upheld review leaves the outcome standing.
+    if event.cause != "re_evaluation":
+        _application(record).status = "under_evaluation"
 
 
 @project.register

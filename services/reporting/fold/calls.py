@@ -60,6 +60,7 @@ CALL_STATUS_OF = {
     calls.CallOpened: "open",
     calls.CallClosed: "closed",
     calls.CallCancelled: "cancelled",
+    calls.CallResultsPublished: "results_published",
 }
 
 
@@ -67,6 +68,7 @@ CALL_STATUS_OF = {
 @project.register(calls.CallOpened)
 @project.register(calls.CallClosed)
 @project.register(calls.CallCancelled)
+@project.register(calls.CallResultsPublished)
 def call_status_moved(event: Event, record: StreamRecord, envelope: Envelope) -> None:
     _call(record).status = CALL_STATUS_OF[type(event)]
 

@@ -63,6 +63,9 @@ def apply(replica: dict[str, dict[str, Any]], envelope: Envelope) -> None:
             "closed_cause": None,
             "cancelled_at": None,
             "pending_budget_cents": None,
+            "selection_recorded_at": None,
+            "results_published_at": None,
+            "review_requests_until": None,
         }
         _terms(replica[event.call_id], event.terms)
     else:
@@ -87,6 +90,14 @@ def apply(replica: dict[str, dict[str, Any]], envelope: Envelope) -> None:
             call.update(status="cancelled", cancelled_at=j["cancelled_at"])
         elif isinstance(event, ev.CallCommitmentRecorded):
             call["committed_cents"] = event.committed_cents
+        elif isinstance(event, ev.CallSelectionRecorded):
+            call["selection_recorded_at"] = j["recorded_at"]
+        elif isinstance(event, ev.CallResultsPublished):
+            call.update(
+                status="results_published",
+                results_published_at=j["published_at"],
+                review_requests_until=j["review_requests_until"],
+            )
         call["available_cents"] = call["budget_cents"] - call["committed_cents"]
     replica[envelope.stream_id]["version"] = envelope.version
 
