@@ -178,6 +178,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/calls/{call_id}/publish-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish
+         * @description After selection: the call becomes `results_published`; applicants read their
+         *     outcomes and evaluation summary reports, and the review window opens.
+         */
+        post: operations["publish_v1_calls__call_id__publish_results_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -280,6 +301,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/public/calls/{call_id}/beneficiaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Beneficiaries
+         * @description The call's selected beneficiaries (organisation, country, amount), by name;
+         *     no personal data. Anyone, without a token, once the results are published.
+         */
+        get: operations["beneficiaries_v1_public_calls__call_id__beneficiaries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -349,6 +391,24 @@ export interface components {
             ui_schema?: {
                 [key: string]: unknown;
             } | null;
+        };
+        /** Beneficiaries */
+        Beneficiaries: {
+            /** Call Id */
+            call_id: string;
+            /** Items */
+            items: components["schemas"]["Beneficiary"][];
+        };
+        /** Beneficiary */
+        Beneficiary: {
+            /** Amount Cents */
+            amount_cents: number;
+            /** Country */
+            country: string;
+            /** Currency */
+            currency: string;
+            /** Name */
+            name: string;
         };
         /**
          * BudgetTable
@@ -453,10 +513,21 @@ export interface components {
              * @default []
              */
             required_declarations?: ("no_double_funding" | "no_exclusion_situation" | "sme_status")[];
+            /** Results Published At */
+            results_published_at?: string | null;
+            /**
+             * Review Request Days
+             * @default 30
+             */
+            review_request_days?: number;
+            /** Review Requests Until */
+            review_requests_until?: string | null;
             /** Rules Version */
             rules_version: number;
             /** Selection Mode */
             selection_mode: string;
+            /** Selection Recorded At */
+            selection_recorded_at?: string | null;
             /** State Resources Percent */
             state_resources_percent: number;
             /**
@@ -659,6 +730,11 @@ export interface components {
              * @default []
              */
             required_declarations?: ("no_double_funding" | "no_exclusion_situation" | "sme_status")[];
+            /**
+             * Review Request Days
+             * @default 30
+             */
+            review_request_days?: number;
             /**
              * Selection Mode
              * @enum {string}
@@ -1883,6 +1959,99 @@ export interface operations {
             };
         };
     };
+    publish_v1_calls__call_id__publish_results_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `selection_not_made`, `results_already_published` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     event_feed_v1_events_get: {
         parameters: {
             query?: {
@@ -2253,6 +2422,66 @@ export interface operations {
             };
             /** @description `not_found` */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    beneficiaries_v1_public_calls__call_id__beneficiaries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Beneficiaries"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `results_not_published` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
