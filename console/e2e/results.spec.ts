@@ -133,11 +133,12 @@ test("the applicant reads the report after results and requests a review; a revi
   await request.getByRole("button", { name: "Dismiss" }).click();
   await expect(request).toHaveCount(0);
 
-  const visitor = await browser.newPage();
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
   await visitor.goto(`/calls/${state.callId}`);
   const beneficiaries = visitor.getByRole("region", { name: "Beneficiaries" });
   await expect(beneficiaries.getByRole("row", { name: new RegExp(`Lanificio ${run}`) })).toContainText("EUR\u00a030,000.00");
   await expect(beneficiaries).not.toContainText(`Setificio ${run}`);
   await expectAccessible(visitor);
-  await visitor.close();
+  await visitorContext.close();
 });
