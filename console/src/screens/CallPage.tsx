@@ -5,7 +5,6 @@ import { useTranslation } from "react-i18next";
 import { unwrap } from "../api/client";
 import { commandHeaders } from "../api/commands";
 import { useConsole } from "../api/context";
-import { requestJson } from "../api/raw";
 import { localInputToInstant, parseMoney } from "../format";
 import { Field } from "../components/Field";
 import { Paged } from "../components/Paged";
@@ -17,7 +16,7 @@ import { useFormat } from "../components/useFormat";
 export function CallPage() {
   const { t } = useTranslation();
   const { id = "" } = useParams();
-  const { api, session } = useConsole();
+  const { api } = useConsole();
   const f = useFormat();
   const command = useCommand();
   const [note, setNote] = useState<string | null>(null);
@@ -51,8 +50,7 @@ export function CallPage() {
     return evaluator;
   }); };
   // Results are published in the calls service, once selection there is known.
-  const publishResults = () => run("callPage.resultsPublished", () => requestJson(session?.token ?? null, "calls",
-    `/v1/calls/${id}/publish-results`, { method: "POST", version: c?.version }));
+  const publishResults = () => run("callPage.resultsPublished", () => unwrap(api.calls.POST("/v1/calls/{call_id}/publish-results", versioned())));
 
   return (
     <>

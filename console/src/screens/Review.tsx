@@ -5,7 +5,8 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { useTranslation } from "react-i18next";
 import { useConsole } from "../api/context";
-import { requestJson } from "../api/raw";
+import { unwrap } from "../api/client";
+import { commandHeaders } from "../api/commands";
 import { Field } from "../components/Field";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
@@ -16,21 +17,18 @@ interface Esr {
   criteria: EsrCriterion[]; total: number | null; pass_threshold: number; passed: boolean; outcome: string;
   rank: number | null; reserve_position: number | null; reason: string | null; evaluator_comments?: string[];
 }
-export interface ReviewRequest {
-  id: string; application_id: string; call_id: string; state: string; contested_outcome: string; grounds: string;
-  requested_at: string; decision: string | null; reasons: string | null; decided_at: string | null; version: number;
-}
-interface Page<T> { items: T[]; next_cursor?: string | null }
+export type ReviewRequest = import("../api/generated/applications").components["schemas"]["ReviewRequestView"];
 
 /** The report of one application; for the programme manager, the consolidated comments to write. */
 export function EsrSection({ applicationId, canConsolidate, canRequestReview }: {
   applicationId: string; canConsolidate: boolean; canRequestReview: boolean;
 }) {
   const { t } = useTranslation();
-  const { session } = useConsole();
+  const { api } = useConsole();
   const f = useFormat();
-  const token = session?.token ?? null;
-  const esr = useResource(() => requestJson<Esr>(token, "applications", `/v1/applications/${applicationId}/esr`), [applicationId]);
+  // The report is an open object in the OpenAPI document: typed here.
+  const esr = useResource(() => unwrap(api.applications.GET("/v1/applications/{application_id}/esr",
+    { params: { path: { application_id: applicationId } } })) as Promise<unknown> as Promise<Esr>, [applicationId]);
   const save = useCommand();
   const review = useCommand();
   const [comments, setComments] = useState<Record<string, string>>({});
@@ -43,14 +41,14 @@ export function EsrSection({ applicationId, canConsolidate, canRequestReview }: 
 
   async function consolidate(event: FormEvent) {
     event.preventDefault();
-    const done = await save.run(() => requestJson(token, "applications", `/v1/applications/${applicationId}/esr/comments`,
-      { method: "POST", body: { comments } }));
+    const done = await save.run(() => unwrap(api.applications.POST("/v1/applications/{application_id}/esr/comments",
+      { params: { path: { application_id: applicationId } }, headers: commandHeaders(), body: { comments } })));
     if (done) { setComments({}); esr.reload(); }
   }
   async function ask(event: FormEvent) {
     event.preventDefault();
-    const made = await review.run(() => requestJson<ReviewRequest>(token, "applications",
-      `/v1/applications/${applicationId}/review-requests`, { method: "POST", body: { grounds } }));
+    const made = await review.run(() => unwrap(api.applications.POST("/v1/applications/{application_id}/review-requests",
+      { params: { path: { application_id: applicationId } }, headers: commandHeaders(), body: { grounds } })));
     if (made) { setRequested(made); setGrounds(""); }
   }
 
@@ -98,11 +96,10 @@ export function EsrSection({ applicationId, canConsolidate, canRequestReview }: 
 /** The reviewer's queue: each request with its grounds, upheld or dismissed with reasons. */
 export function ReviewerHome() {
   const { t } = useTranslation();
-  const { session } = useConsole();
+  const { api } = useConsole();
   const f = useFormat();
-  const token = session?.token ?? null;
   const [round, setRound] = useState(0);
-  const waiting = useResource(() => requestJson<Page<ReviewRequest>>(token, "applications", "/v1/review-requests?state=requested"), [round]);
+  const waiting = useResource(() => unwrap(api.applications.GET("/v1/review-requests", { params: { query: { state: "requested" } } })), [round]);
   return (
     <>
       <h1>{t("review.title")}</h1>
@@ -115,12 +112,12 @@ export function ReviewerHome() {
 
 function Decide({ request, when, onDone }: { request: ReviewRequest; when: string; onDone: () => void }) {
   const { t } = useTranslation();
-  const { session } = useConsole();
+  const { api } = useConsole();
   const command = useCommand();
   const [reasons, setReasons] = useState("");
   const decide = async (outcome: "upheld" | "dismissed") => {
-    const done = await command.run(() => requestJson(session?.token ?? null, "applications", `/v1/review-requests/${request.id}/decision`,
-      { method: "POST", body: { outcome, reasons }, version: request.version }));
+    const done = await command.run(() => unwrap(api.applications.POST("/v1/review-requests/{review_request_id}/decision",
+      { params: { path: { review_request_id: request.id } }, headers: commandHeaders(request.version), body: { outcome, reasons } })));
     if (done) onDone();
   };
   return (
@@ -142,15 +139,15 @@ function Decide({ request, when, onDone }: { request: ReviewRequest; when: strin
 /** The programme manager appoints the call's panel from evaluators' ids. */
 export function PanelForm({ callId, known, onDone }: { callId: string; known: string[]; onDone: (note: string) => void }) {
   const { t } = useTranslation();
-  const { session } = useConsole();
+  const { api } = useConsole();
   const command = useCommand();
   const [ids, setIds] = useState("");
   const [nationalities, setNationalities] = useState("0");
   const chosen = (ids.trim() ? ids : known.join(", ")).split(/[\s,]+/).filter(Boolean);
   async function appoint(event: FormEvent) {
     event.preventDefault();
-    const done = await command.run(() => requestJson(session?.token ?? null, "applications", `/v1/calls/${callId}/panel`,
-      { method: "POST", body: { evaluator_ids: chosen, min_distinct_nationalities: Number(nationalities) } }));
+    const done = await command.run(() => unwrap(api.applications.POST("/v1/calls/{call_id}/panel",
+      { params: { path: { call_id: callId } }, headers: commandHeaders(), body: { evaluator_ids: chosen, min_distinct_nationalities: Number(nationalities) } })));
     if (done) onDone(t("panel.appointed", { count: chosen.length }));
   }
   return (
@@ -166,13 +163,12 @@ export function PanelForm({ callId, known, onDone }: { callId: string; known: st
   );
 }
 
-interface Beneficiary { name: string; country: string; amount_cents: number; currency: string }
-
 /** The call's beneficiaries, public once its results are. */
 export function Beneficiaries({ callId }: { callId: string }) {
   const { t } = useTranslation();
   const f = useFormat();
-  const list = useResource(() => requestJson<{ items: Beneficiary[] }>(null, "calls", `/v1/public/calls/${callId}/beneficiaries`), [callId]);
+  const { api } = useConsole();
+  const list = useResource(() => unwrap(api.calls.GET("/v1/public/calls/{call_id}/beneficiaries", { params: { path: { call_id: callId } } })), [callId]);
   return (
     <section aria-labelledby="beneficiaries">
       <h2 id="beneficiaries">{t("beneficiaries.title")}</h2>
