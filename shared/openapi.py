@@ -17,6 +17,11 @@ FIELD_ERROR = {
         },
         "message": {"type": "string"},
         "type": {"type": "string", "description": "A stable name of the check that failed"},
+        "pointer": {
+            "type": "string",
+            "description": "Where in a JSON document of the field (a form's schema, its "
+            "answers) the error is: a JSON pointer (RFC 6901); empty for the whole document",
+        },
     },
 }
 PROBLEM_SCHEMA = {

@@ -1,10 +1,12 @@
-"""The value types every service's commands, events and queries share: money and instants."""
+"""The value types every service's commands, events and queries share: money,
+instants, and JSON documents people write (forms and their answers)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, Field
 
@@ -34,6 +36,51 @@ def _in_utc(value: datetime) -> datetime:
 
 Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 """An RFC 3339 instant with an offset on input; UTC in storage, events and answers."""
+
+MAX_DOCUMENT_DEPTH = 64
+
+
+def deeper_than(document: Any, levels: int) -> bool:
+    """Whether objects and arrays nest in `document` more than `levels` deep
+    (without recursion: the document may be deeper than Python's stack)."""
+    level = [document] if isinstance(document, dict | list) else []
+    for _ in range(levels):
+        level = [
+            child
+            for node in level
+            for child in (node.values() if isinstance(node, dict) else node)
+            if isinstance(child, dict | list)
+        ]
+        if not level:
+            return False
+    return True
+
+
+def _portable(value: Any) -> Any:
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("NaN and infinities are not JSON numbers")
+        # PostgreSQL writes 1e+20 back as 100000000000000000000, which reads as an
+        # int: an integral number is kept as one, so a stored event hashes the same.
+        return int(value) if value.is_integer() else value
+    if isinstance(value, dict):
+        return {key: _portable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_portable(item) for item in value]
+    return value
+
+
+def _document(value: dict[str, Any]) -> dict[str, Any]:
+    if deeper_than(value, MAX_DOCUMENT_DEPTH):
+        raise ValueError(f"the document nests deeper than {MAX_DOCUMENT_DEPTH} levels")
+    portable: dict[str, Any] = _portable(value)
+    return portable
+
+
+JsonDocument = Annotated[dict[str, Any], AfterValidator(_document)]
+"""A JSON object written by a person: at most 64 levels deep, finite numbers, an
+integral number as an integer, so that it reads back from PostgreSQL as it was
+written."""
 
 # Symbols of the currencies Cascade's programmes use; any other shows its ISO code.
 _SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$", "CHF": "CHF "}

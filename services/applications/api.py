@@ -116,12 +116,30 @@ async def accept_invitation(invitation_id: UUID, _: Applicant, command: CommandD
 # --- applications -------------------------------------------------------------------
 
 
-@router.post("/applications", status_code=201, response_model=views.ApplicationView)
+ANSWERS_REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "`invalid_input`, or `call_has_no_form`: answers to a call "
+        "without a form (a draft's answers are otherwise kept as they are, checked at "
+        "submission)"
+    }
+}
+
+
+@router.post(
+    "/applications",
+    status_code=201,
+    response_model=views.ApplicationView,
+    responses=ANSWERS_REFUSED,
+)
 async def draft_application(body: DraftApplication, _: Applicant, command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.draft_application(uow, body))
 
 
-@router.patch("/applications/{application_id}", response_model=views.ApplicationView)
+@router.patch(
+    "/applications/{application_id}",
+    response_model=views.ApplicationView,
+    responses=ANSWERS_REFUSED,
+)
 async def edit_application(
     application_id: UUID, body: ApplicationFields, _: Applicant, command: CommandDep
 ) -> Response:
@@ -138,8 +156,14 @@ async def edit_application(
             "and reserve list are full), `already_submitted`, `partner_consent_missing`, "
             "`missing_annexes` (each code under `missing`), or "
             "`budget_exhausted` / `beneficiary_limit` (the application is "
-            "then kept in reserve, under `application`)"
-        }
+            "then kept in reserve, under `application`), `declarations_missing` (each "
+            "declaration the call requires and the applicant has not made, under `missing`)"
+        },
+        422: {
+            "description": "`invalid_answers`: the answers fail the call's form, each "
+            "failing answer in `errors` with its JSON `pointer` (a missing one by the "
+            "pointer it would have; the budget table's total by the table's)"
+        },
     },
 )
 async def submit_application(application_id: UUID, _: Applicant, command: CommandDep) -> Response:

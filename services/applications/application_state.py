@@ -9,6 +9,7 @@ from services.applications.annexes import Annex
 from services.applications.events import (
     AnnexAttached,
     AnnexRemoved,
+    Answers,
     ApplicationAwardRefused,
     ApplicationContracted,
     ApplicationDeclined,
@@ -23,6 +24,8 @@ from services.applications.events import (
     ApplicationWithdrawn,
     AssignmentAccepted,
     AssignmentDeclined,
+    DeclarationCode,
+    DeclarationMade,
     EligibilityAssessed,
     EvaluationCommentsConsolidated,
     EvaluationSubmitted,
@@ -32,6 +35,7 @@ from services.applications.events import (
     RuleOutcome,
 )
 from services.applications.panel import Panel
+from shared import forms
 from shared.aggregate import Aggregate
 from shared.events import Event
 
@@ -61,6 +65,9 @@ class ApplicationState(Aggregate):
         self.annexes: dict[str, Annex] = {}  # by code
         self.outcome_reason = ""  # why it was selected, reserved or rejected
         self.consolidated: dict[str, str] = {}  # criterion code -> the manager's comment
+        # The form's answers as the events hold them: the others, the personal ones.
+        self.stored_answers: tuple[Answers, Answers] = ({}, {})
+        self.declarations: dict[DeclarationCode, DeclarationMade] = {}
 
     # --- state -------------------------------------------------------------------
 
@@ -82,6 +89,16 @@ class ApplicationState(Aggregate):
         self.partner_organisation_ids = event.partner_organisation_ids
         self.title, self.summary, self.trl = event.title, event.summary, event.trl
         self.requested_cents, self.objectives = event.requested_cents, event.objectives
+        self.stored_answers = (event.answers, event.personal_answers)
+
+    @property
+    def answers(self) -> Answers:
+        """The form's answers, whole."""
+        return forms.join_personal(*self.stored_answers)
+
+    @apply.register
+    def _declared(self, event: DeclarationMade) -> None:
+        self.declarations[event.code] = event
 
     @apply.register
     def _submitted(self, event: ApplicationSubmitted) -> None:

@@ -33,7 +33,16 @@ from fastapi import Response
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.applications import access, annexes, batch_io, budget_store, replica, views
+from services.applications import (
+    access,
+    annexes,
+    answers,
+    batch_io,
+    budget_store,
+    declarations,
+    replica,
+    views,
+)
 from services.applications import partners as partners_of
 from services.applications.call_money import CallMoney
 from services.applications.domain import Application
@@ -137,6 +146,12 @@ class ClickDay:
             await partners_of.require_consent(conn, application)
             call = await replica.find(conn, application.call_id)
             call.refuse_unless_open(chassis.clock.now())
+            answers.require_complete(
+                call.terms.form, application.answers, application.requested_cents
+            )
+            declarations.require_declared(
+                call.terms.required_declarations, application.declarations
+            )
             annexes.require_complete(call.terms.required_annexes, application.annexes)
             lead = await _organisation(uow, application.lead_organisation_id)
             partners = [await _organisation(uow, p) for p in application.partner_organisation_ids]

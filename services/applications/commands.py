@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.applications.events import Objective, Size
-from shared.values import Cents
+from services.applications.events import DeclarationCode, Objective, Size, SmeFigures
+from shared import forms
+from shared.values import Cents, JsonDocument, deeper_than
 
 CountryCode = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Tag = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+
+
+def _shallow(answers: dict[str, Any] | None) -> dict[str, Any] | None:
+    if deeper_than(answers, forms.MAX_ANSWER_DEPTH):
+        raise ValueError(f"answers are nested deeper than {forms.MAX_ANSWER_DEPTH} levels")
+    return answers
+
+
+Answers = Annotated[JsonDocument | None, AfterValidator(_shallow)]
 
 
 class Command(BaseModel):
@@ -51,11 +61,26 @@ class ApplicationFields(Command):
     requested_cents: Cents
     trl: int = Field(ge=1, le=9)
     objectives: tuple[Objective, ...] = Field(min_length=1)
+    answers: Answers = Field(
+        default=None,
+        description="The answers to the call's form (its `form.schema`): partial while "
+        "drafted, complete and valid at submission; an edit that leaves it out keeps them",
+    )
 
 
 class DraftApplication(ApplicationFields):
     call_id: UUID
     lead_organisation_id: UUID
+
+
+class Declare(Command):
+    """A declaration on honour the call requires, made by a member of the lead."""
+
+    code: DeclarationCode
+    accepted: Literal[True] = Field(description="The declarant declares it true")
+    figures: SmeFigures | None = Field(
+        default=None, description="For `sme_status` only: the SME self-assessment"
+    )
 
 
 class InvitePartner(Command):

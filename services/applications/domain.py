@@ -24,6 +24,7 @@ from services.applications.errors import (
 from services.applications.events import (
     AnnexAttached,
     AnnexRemoved,
+    Answers,
     ApplicationAwardRefused,
     ApplicationContracted,
     ApplicationDeclined,
@@ -38,6 +39,7 @@ from services.applications.events import (
     ApplicationWithdrawn,
     Arrival,
     Award,
+    DeclarationMade,
     EligibilityAssessed,
     EvaluationSubmitted,
     EvaluatorAssigned,
@@ -85,6 +87,8 @@ class Application(ApplicationState):
         trl: int,
         objectives: tuple[Objective, ...],
         now: datetime,
+        answers: Answers | None = None,
+        personal_answers: Answers | None = None,
     ) -> None:
         _distinct_members(lead_organisation_id, partners)
         self.record(
@@ -100,6 +104,8 @@ class Application(ApplicationState):
                 trl=trl,
                 objectives=objectives,
                 drafted_at=now,
+                answers=answers or {},
+                personal_answers=personal_answers or {},
             )
         )
 
@@ -111,8 +117,13 @@ class Application(ApplicationState):
         requested_cents: int,
         trl: int,
         objectives: tuple[Objective, ...],
+        answers: Answers | None = None,
+        personal_answers: Answers | None = None,
     ) -> None:
+        """Edit the draft; answers None keep the answers as they are."""
         self.require_draft("edit")
+        if answers is None:
+            answers, personal_answers = self.stored_answers
         _distinct_members(self.lead_organisation_id, partners)
         self.record(
             ApplicationEdited(
@@ -123,8 +134,15 @@ class Application(ApplicationState):
                 requested_cents=requested_cents,
                 trl=trl,
                 objectives=objectives,
+                answers=answers,
+                personal_answers=personal_answers or {},
             )
         )
+
+    def declare(self, declaration: DeclarationMade) -> None:
+        """A declaration on honour (`declarations.declaration` decided it), while drafted."""
+        self.require_draft("declare on")
+        self.record(declaration)
 
     def submit(
         self,

@@ -12,9 +12,9 @@ reasons typed by a user) is personal data: each event lists such fields in
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events import Event, event
 from shared.values import Cents, Instant
@@ -135,11 +135,16 @@ class ConflictDeclared(Event):
 # --- applications -------------------------------------------------------------------
 
 
+Answers = dict[str, Any]
+"""A form's answers (a JSON object); `personal_answers` holds the ones the form
+marks `x-personal`, by JSON pointer, out of `answers` (shared/forms.py)."""
+
+
 @event("applications.ApplicationDrafted")
 class ApplicationDrafted(Event):
-    """`title` and `summary` are written by the applicant: personal."""
+    """`title`, `summary` and the personal answers are written by the applicant: personal."""
 
-    personal_fields = frozenset({"title", "summary"})
+    personal_fields = frozenset({"title", "summary", "personal_answers"})
     application_id: str
     call_id: str
     programme_id: str
@@ -151,13 +156,15 @@ class ApplicationDrafted(Event):
     trl: int
     objectives: tuple[Objective, ...]
     drafted_at: Instant
+    answers: Answers = {}
+    personal_answers: Answers = {}
 
 
 @event("applications.ApplicationEdited")
 class ApplicationEdited(Event):
     """The draft's editable fields after the edit, whole."""
 
-    personal_fields = frozenset({"title", "summary"})
+    personal_fields = frozenset({"title", "summary", "personal_answers"})
     application_id: str
     partner_organisation_ids: tuple[str, ...]
     title: str
@@ -165,6 +172,40 @@ class ApplicationEdited(Event):
     requested_cents: Cents
     trl: int
     objectives: tuple[Objective, ...]
+    answers: Answers = {}
+    personal_answers: Answers = {}
+
+
+DeclarationCode = Literal["no_double_funding", "no_exclusion_situation", "sme_status"]
+SmeCategory = Literal["micro", "small", "medium"]
+
+
+class SmeFigures(Data):
+    """The SME self-assessment (Commission Recommendation 2003/361/EC): staff
+    headcount in annual work units, and the annual turnover or the balance sheet
+    total in euro cents (at least one of the two)."""
+
+    headcount: int = Field(ge=0, le=10_000_000, strict=True)
+    annual_turnover_cents: Cents | None = None
+    balance_sheet_total_cents: Cents | None = None
+
+
+@event("applications.DeclarationMade")
+class DeclarationMade(Event):
+    """A member of the lead organisation declared on honour, for the application;
+    a later declaration of the same code replaces it. `sme_category` is what the
+    figures of an `sme_status` declaration make the organisation."""
+
+    personal_fields = frozenset({"declared_by"})
+    declaration_id: str
+    application_id: str
+    call_id: str
+    organisation_id: str
+    code: DeclarationCode
+    figures: SmeFigures | None = None
+    sme_category: SmeCategory | None = None
+    declared_by: str
+    declared_at: Instant
 
 
 class Arrival(Data):

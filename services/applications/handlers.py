@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from services.applications import access, replica, views
+from services.applications import access, answers, replica, views
 from services.applications.call_money import FirstCome
 from services.applications.commands import (
     AddMember,
@@ -96,6 +96,7 @@ async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandRe
     for partner in partners:
         await _organisation(uow, partner)
     _objectives_of_call(cmd, call)
+    stored, personal = answers.for_events(call.terms.form, cmd.answers or {})
     application = Application(str(uuid7()))
     application.draft(
         call.id,
@@ -108,6 +109,8 @@ async def draft_application(uow: UnitOfWork, cmd: DraftApplication) -> CommandRe
         cmd.trl,
         cmd.objectives,
         uow.now(),
+        stored,
+        personal,
     )
     return await _save(uow, application, status=201)
 
@@ -123,8 +126,21 @@ async def edit_application(
     )
     for partner in partners:
         await _organisation(uow, partner)
-    _objectives_of_call(cmd, await replica.find(uow.conn, application.call_id))
-    application.edit(partners, cmd.title, cmd.summary, cmd.requested_cents, cmd.trl, cmd.objectives)
+    call = await replica.find(uow.conn, application.call_id)
+    _objectives_of_call(cmd, call)
+    stored, personal = (None, None)
+    if cmd.answers is not None:
+        stored, personal = answers.for_events(call.terms.form, cmd.answers)
+    application.edit(
+        partners,
+        cmd.title,
+        cmd.summary,
+        cmd.requested_cents,
+        cmd.trl,
+        cmd.objectives,
+        stored,
+        personal,
+    )
     return await _save(uow, application)
 
 

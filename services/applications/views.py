@@ -14,7 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.applications.domain import Application
-from services.applications.events import ApplicationStatus, Objective, RuleOutcome, Size
+from services.applications.events import (
+    ApplicationStatus,
+    DeclarationCode,
+    Objective,
+    RuleOutcome,
+    Size,
+    SmeCategory,
+    SmeFigures,
+)
 from services.applications.organisations import Organisation
 from services.applications.tables import applications, members, organisations
 from shared.errors import NotFound, RuleViolation
@@ -30,6 +38,16 @@ class OrganisationView(BaseModel):
     registered_on: date
     tags: list[str]
     version: int
+
+
+class DeclarationView(BaseModel):
+    id: str
+    code: DeclarationCode
+    accepted: bool = True
+    figures: SmeFigures | None
+    sme_category: SmeCategory | None
+    declared_by: str
+    declared_at: datetime
 
 
 class ApplicationView(BaseModel):
@@ -55,6 +73,8 @@ class ApplicationView(BaseModel):
     criterion_scores: dict[str, float] | None = None
     ranking_reason: str | None = None
     reserve_rank: int | None = None
+    answers: dict[str, Any] = {}
+    declarations: list[DeclarationView] = []
     version: int
 
 
@@ -96,6 +116,18 @@ def application_view(a: Application) -> ApplicationView:
         criterion_scores=a.ranked.criterion_scores if a.ranked else None,
         ranking_reason=a.ranked.reason if a.ranked else None,
         reserve_rank=a.reserve_rank,
+        answers=a.answers,
+        declarations=[
+            DeclarationView(
+                id=d.declaration_id,
+                code=d.code,
+                figures=d.figures,
+                sme_category=d.sme_category,
+                declared_by=d.declared_by,
+                declared_at=d.declared_at,
+            )
+            for d in a.declarations.values()
+        ],
         version=a.version,
     )
 

@@ -61,7 +61,19 @@ async def get_programme(programme_id: UUID, user: CurrentUser, chassis: ChassisD
 # --- calls: commands ----------------------------------------------------------------
 
 
-@router.post("/calls", status_code=201, response_model=views.CallView)
+TERMS_REFUSED: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "`invalid_input` (a field's shape: an unknown declaration code...) "
+        "or `invalid_call`: terms that cannot work, each in `errors` with its `field` and "
+        "`type`; a form schema's errors (`form_schema_invalid`, "
+        "`form_schema_unknown_keyword`, `form_schema_remote_ref`, "
+        "`form_schema_unresolved_ref`, `form_schema_too_large`, `form_schema_too_deep`, "
+        "`form_schema_personal_misplaced`, ...) also with the JSON `pointer` into the schema"
+    }
+}
+
+
+@router.post("/calls", status_code=201, response_model=views.CallView, responses=TERMS_REFUSED)
 async def draft_call(body: DraftCall, _: ProgrammeManager, command: CommandDep) -> Response:
     return await command.execute(lambda uow: handlers.draft_call(uow, body))
 
@@ -73,7 +85,19 @@ EDIT = Body(
 )
 
 
-@router.patch("/calls/{call_id}", response_model=views.CallView)
+@router.patch(
+    "/calls/{call_id}",
+    response_model=views.CallView,
+    responses={
+        **TERMS_REFUSED,
+        409: {
+            "description": "`rules_frozen` (eligibility, criteria, thresholds, the form, "
+            "annexes and declarations of an open call; `fields` names them), "
+            "`call_not_editable`, `budget_cut_needs_amendment`, `budget_cut_pending`, "
+            "`programme_budget_exceeded`"
+        },
+    },
+)
 async def edit_call(
     call_id: UUID,
     changes: Annotated[dict[str, Any], EDIT],

@@ -10,12 +10,12 @@ other events the fields they change. Free-text reasons are personal data
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from shared.events import Event, event
-from shared.values import Cents, Instant
+from shared.values import Cents, Instant, JsonDocument
 
 RULES_VERSION = 1
 """The version of the eligibility rule set below: a rule type that changes meaning is a new version."""
@@ -252,8 +252,8 @@ class ApplicationForm(Data):
     )
 
     # `schema` would shadow a BaseModel attribute: the field has another name in Python.
-    json_schema: dict[str, Any] = Field(alias="schema")
-    ui_schema: dict[str, Any] | None = None
+    json_schema: JsonDocument = Field(alias="schema")
+    ui_schema: JsonDocument | None = None
     budget_table: BudgetTable | None = None
     # The rows of the budget table add up to exactly the amount requested.
     budget_total_must_equal_requested: bool = False

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from services.calls import application_terms
 from services.calls.events import CallTerms, Consortium, RequestedBetween
 from shared.errors import InvalidInput
 
@@ -50,7 +51,7 @@ def check_terms(terms: CallTerms, programme: ProgrammeLimits) -> list[FieldError
         *_objectives(terms, programme),
         *_rules(terms),
         *_funding(terms),
-        *_annexes(terms),
+        *application_terms.check(terms),
     ]
 
 
@@ -220,15 +221,6 @@ def _funding(terms: CallTerms) -> list[FieldError]:
         if names.index(name) != i
     )
     return found
-
-
-def _annexes(terms: CallTerms) -> list[FieldError]:
-    codes = [annex.code for annex in terms.required_annexes]
-    return [
-        error(f"required_annexes.{i}.code", f"annex {code!r} repeats", "annex_duplicate")
-        for i, code in enumerate(codes)
-        if codes.index(code) != i
-    ]
 
 
 def parse_terms(raw: Mapping[str, Any]) -> CallTerms:

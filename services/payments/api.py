@@ -9,7 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Response
 
 from services.payments import handlers, replica, views
-from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
+from services.payments.commands import (
+    CancelGrant,
+    GiveReason,
+    MarkDisbursed,
+    OrderRecovery,
+    SubmitReport,
+)
 from services.payments.grant import Grant
 from shared.auth import (
     STAFF,
@@ -92,7 +98,7 @@ async def get_grant(grant_id: UUID, user: CurrentUser, chassis: ChassisDep) -> R
 
 @router.post("/grants/{grant_id}/cancel", response_model=views.GrantView, responses=CONFLICTS)
 async def cancel_grant(
-    grant_id: UUID, body: GiveReason, _: ProgrammeManager, command: CommandDep
+    grant_id: UUID, body: CancelGrant, _: ProgrammeManager, command: CommandDep
 ) -> Response:
     """No further payment: what was committed and not paid is released in the call."""
     return await command.execute(lambda uow: handlers.cancel_grant(uow, grant_id, body))

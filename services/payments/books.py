@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from services.payments.events import GrantAwarded
+from services.payments.events import FalseDeclaration, GrantAwarded
 from services.payments.grant import Grant, PlannedInstalment
 from services.payments.ledger import CallLedger
 
@@ -25,9 +25,15 @@ def receive_recovery(ledger: CallLedger, grant: Grant, recovery_id: str, now: da
     ledger.recover(grant.recovery(recovery_id).amount_cents)
 
 
-def cancel(ledger: CallLedger, grant: Grant, reason: str, now: datetime) -> None:
+def cancel(
+    ledger: CallLedger,
+    grant: Grant,
+    reason: str,
+    now: datetime,
+    false_declaration: FalseDeclaration | None = None,
+) -> None:
     before = grant.committed_cents
-    grant.cancel(reason, now)
+    grant.cancel(reason, now, false_declaration)
     ledger.release(before - grant.committed_cents)
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.payments.de_minimis import Relation
 from services.payments.enterprise_file import AidFacts
+from services.payments.events import FalseDeclaration
 from shared.values import Cents
 
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
@@ -27,6 +28,16 @@ class GiveReason(Command):
     reason: Text
 
 
+GROUND = Field(
+    default=None,
+    description="When the ground is a declaration on honour found false: which one",
+)
+
+
+class CancelGrant(GiveReason):
+    false_declaration: FalseDeclaration | None = GROUND
+
+
 class MarkDisbursed(Command):
     bank_reference: Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -36,6 +47,7 @@ class OrderRecovery(Command):
         gt=0, description="Positive integer cents, at most what was paid and not yet ordered back"
     )
     reason: Text
+    false_declaration: FalseDeclaration | None = GROUND
 
 
 class DeclareLink(Command):

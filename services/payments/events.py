@@ -19,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.applications.events import DeclarationCode
 from shared.events import Event, event
 from shared.values import Cents, Instant
 
@@ -278,6 +279,17 @@ class ReportRejected(GrantEvent):
     rejected_at: Instant
 
 
+class FalseDeclaration(BaseModel):
+    """The ground of a cancellation or a recovery: a declaration on honour of the
+    grant's application later found false, by the id of its
+    `applications.DeclarationMade` (the audit trail joins the two)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    declaration_id: str = Field(min_length=1, max_length=100)
+    code: DeclarationCode
+
+
 @event("payments.RecoveryOrdered")
 class RecoveryOrdered(GrantEvent):
     """A clawback after an irregularity: at most what was paid and not yet recovered."""
@@ -287,6 +299,7 @@ class RecoveryOrdered(GrantEvent):
     amount_cents: Cents
     reason: str
     ordered_at: Instant
+    false_declaration: FalseDeclaration | None = None
 
 
 @event("payments.RecoveryReceived")
@@ -308,6 +321,7 @@ class GrantCancelled(GrantEvent):
     paid_cents: Cents
     reason: str
     cancelled_at: Instant
+    false_declaration: FalseDeclaration | None = None
 
 
 @event("payments.GrantClosed")

@@ -260,7 +260,12 @@ class Grant(GrantState):
     # --- recoveries and cancellation ----------------------------------------------------
 
     def order_recovery(
-        self, recovery_id: str, amount_cents: int, reason: str, now: datetime
+        self,
+        recovery_id: str,
+        amount_cents: int,
+        reason: str,
+        now: datetime,
+        false_declaration: e.FalseDeclaration | None = None,
     ) -> None:
         recoverable = self.paid_cents - self.recovery_ordered_cents
         if amount_cents <= 0:
@@ -279,6 +284,7 @@ class Grant(GrantState):
                 amount_cents=amount_cents,
                 reason=reason,
                 ordered_at=now,
+                false_declaration=false_declaration,
             )
         )
 
@@ -298,7 +304,9 @@ class Grant(GrantState):
             )
         )
 
-    def cancel(self, reason: str, now: datetime) -> None:
+    def cancel(
+        self, reason: str, now: datetime, false_declaration: e.FalseDeclaration | None = None
+    ) -> None:
         self._require_payable()
         moving = [o.id for o in self.orders.values() if o.status in ("ordered", "approved")]
         if moving:
@@ -314,5 +322,6 @@ class Grant(GrantState):
                 paid_cents=self.paid_cents,
                 reason=reason,
                 cancelled_at=now,
+                false_declaration=false_declaration,
             )
         )

@@ -71,6 +71,7 @@ class Recovery:
     ordered_at: datetime
     status: RecoveryStatus = "ordered"
     received_at: datetime | None = None
+    false_declaration: e.FalseDeclaration | None = None
 
 
 class GrantState(Aggregate):
@@ -91,6 +92,7 @@ class GrantState(Aggregate):
         self.paid_cents = self.recovered_cents = self.released_cents = 0
         self.closed_at: datetime | None = None
         self.cancelled_at: datetime | None = None
+        self.cancelled_for: e.FalseDeclaration | None = None
 
     @property
     def a(self) -> e.GrantAwarded:
@@ -237,7 +239,11 @@ class GrantState(Aggregate):
     @apply.register
     def _recovery_ordered(self, event: e.RecoveryOrdered) -> None:
         self.recoveries[event.recovery_id] = Recovery(
-            event.recovery_id, event.amount_cents, event.reason, event.ordered_at
+            event.recovery_id,
+            event.amount_cents,
+            event.reason,
+            event.ordered_at,
+            false_declaration=event.false_declaration,
         )
 
     @apply.register
@@ -249,6 +255,7 @@ class GrantState(Aggregate):
     @apply.register
     def _cancelled(self, event: e.GrantCancelled) -> None:
         self.status, self.cancelled_at = "cancelled", event.cancelled_at
+        self.cancelled_for = event.false_declaration
         self.released_cents += event.released_cents
 
     @apply.register

@@ -13,7 +13,13 @@ from uuid import UUID
 from sqlalchemy import select
 
 from services.payments import books, call_books, register, replica, report_annex_views, views
-from services.payments.commands import GiveReason, MarkDisbursed, OrderRecovery, SubmitReport
+from services.payments.commands import (
+    CancelGrant,
+    GiveReason,
+    MarkDisbursed,
+    OrderRecovery,
+    SubmitReport,
+)
 from services.payments.errors import NotAMember
 from services.payments.grant import Grant
 from services.payments.tables import grants
@@ -122,7 +128,9 @@ async def reject_report(
 async def order_recovery(uow: UnitOfWork, grant_id: UUID, cmd: OrderRecovery) -> CommandResult:
     grant = await uow.load(Grant, str(grant_id))
     recovery_id = str(uuid7())
-    grant.order_recovery(recovery_id, cmd.amount_cents, cmd.reason, uow.now())
+    grant.order_recovery(
+        recovery_id, cmd.amount_cents, cmd.reason, uow.now(), cmd.false_declaration
+    )
     await _save(uow, grant)
     return uow.result(
         grant,
@@ -140,9 +148,9 @@ async def receive_recovery(uow: UnitOfWork, recovery_id: UUID) -> CommandResult:
     return uow.result(grant, views.recovery_view(grant, str(recovery_id)))
 
 
-async def cancel_grant(uow: UnitOfWork, grant_id: UUID, cmd: GiveReason) -> CommandResult:
+async def cancel_grant(uow: UnitOfWork, grant_id: UUID, cmd: CancelGrant) -> CommandResult:
     call, grant = await _ledger_and_grant(uow, str(grant_id))
-    books.cancel(call.ledger, grant, cmd.reason, uow.now())
+    books.cancel(call.ledger, grant, cmd.reason, uow.now(), cmd.false_declaration)
     await register.reduce_aid(uow.conn, grant.id, grant.committed_cents, uow.now())
     await _save(uow, grant, call)
     return uow.result(grant, views.grant_view(grant))

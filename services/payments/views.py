@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import JSONPATH
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.payments.events import ReportAnnex, Trigger
+from services.payments.events import FalseDeclaration, ReportAnnex, Trigger
 from services.payments.grant import Grant
 from services.payments.grant_state import (
     GrantStatus,
@@ -74,6 +74,7 @@ class RecoveryView(BaseModel):
     status: RecoveryStatus
     ordered_at: datetime
     received_at: datetime | None
+    false_declaration: FalseDeclaration | None = None
 
 
 class GrantView(BaseModel):
@@ -93,6 +94,8 @@ class GrantView(BaseModel):
     awarded_at: datetime
     closed_at: datetime | None
     cancelled_at: datetime | None
+    # The cancellation's ground when it is a declaration on honour found false.
+    cancelled_for: FalseDeclaration | None = None
     instalments: list[InstalmentView]
     payment_orders: list[PaymentOrderView]
     reports: list[ReportView]
@@ -132,6 +135,7 @@ def grant_view(grant: Grant) -> GrantView:
         awarded_at=a.awarded_at,
         closed_at=grant.closed_at,
         cancelled_at=grant.cancelled_at,
+        cancelled_for=grant.cancelled_for,
         instalments=[InstalmentView(**vars(i)) for i in grant.instalments.values()],
         payment_orders=[order_view(grant, o) for o in grant.orders],
         reports=[report_view(grant, r) for r in grant.reports],

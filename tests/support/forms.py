@@ -112,7 +112,7 @@ def answers(requested_cents: int = 40_000 * EUR, **changes: Any) -> dict[str, An
 
 
 SME_FIGURES: dict[str, Any] = {
-    "headcount": 42,
-    "turnover_cents": 8_000_000 * EUR,
-    "balance_sheet_cents": 6_000_000 * EUR,
+    "headcount": 120,
+    "annual_turnover_cents": 8_000_000 * EUR,
+    "balance_sheet_total_cents": 6_000_000 * EUR,
 }

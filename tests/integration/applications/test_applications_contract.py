@@ -15,6 +15,7 @@ from shared.events import registry
 from tests.support.applications import World
 from tests.support.calls import DAY, T0, iso
 from tests.support.calls import act as call_act
+from tests.support.forms import FORM, SME_FIGURES, answers
 from tests.support.waiting import eventually
 
 CLOSES = T0 + 30 * DAY
@@ -51,18 +52,25 @@ async def test_a_deadline_extension_reaches_the_replica_and_moves_the_edge(world
 
 
 async def test_every_recorded_event_matches_the_asyncapi_document(world: World) -> None:
-    call = await world.open_call()
+    call = await world.open_call(form=FORM, required_declarations=["sme_status"])
     sme = world.as_("applicant")
     org = await world.organisation(sme)
-    draft = await world.draft(sme, call, org["id"])
-    await world.act(sme, draft, "submit")
+    draft = await world.draft(sme, call, org["id"], answers=answers())
+    await world.act(
+        sme, draft, "declarations", code="sme_status", accepted=True, figures=SME_FIGURES
+    )
+    assert (await world.act(sme, draft, "submit")).status_code == 200
     await world.act(sme, draft, "withdraw")
     document = (await world.client.get("/asyncapi.json")).json()
     messages = document["components"]["messages"]
     assert {m["name"] for m in messages.values()} == {
         t for t in registry.types() if t.startswith("applications.")
     }
-    assert messages["ApplicationDrafted"]["x-personal-fields"] == ["summary", "title"]
+    assert messages["ApplicationDrafted"]["x-personal-fields"] == [
+        "personal_answers",
+        "summary",
+        "title",
+    ]
     assert messages["OrganisationRegistered"]["x-personal-fields"] == ["registered_by"]
     resources = Registry().with_resource(
         "urn:a", Resource.from_contents(document, default_specification=DRAFT202012)
@@ -74,6 +82,7 @@ async def test_every_recorded_event_matches_the_asyncapi_document(world: World) 
         "applications.ApplicationSubmitted",
         "applications.EligibilityAssessed",
         "applications.ApplicationWithdrawn",
+        "applications.DeclarationMade",
     }
     for row in rows:
         schema = {"$ref": f"urn:a#/components/messages/{row.type.split('.', 1)[1]}/payload"}

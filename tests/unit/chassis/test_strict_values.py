@@ -12,6 +12,8 @@ from typing import Annotated, Any
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from shared.values import JsonDocument
+
 MODULES = [
     f"services.{service}.{module}"
     for service in ("calls", "applications", "payments")
@@ -56,3 +58,19 @@ def test_an_instant_at_the_calendars_edge_is_refused(name: str, adapter: TypeAda
     for edge in ('"0001-01-01T00:00:00+14:00"', '"9999-12-31T23:59:59-12:00"'):
         with pytest.raises(ValidationError):
             adapter.validate_json(edge)
+
+
+def test_a_json_document_keeps_integral_numbers_as_integers_and_refuses_nan() -> None:
+    document = TypeAdapter(JsonDocument)
+    assert document.validate_python({"a": [1e20, 1.0, 0.5], "b": {"c": 2}}) == {
+        "a": [10**20, 1, 0.5],
+        "b": {"c": 2},
+    }
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValidationError):
+            document.validate_python({"a": {"b": [bad]}})
+    deep: dict[str, object] = {}
+    for _ in range(2_000):
+        deep = {"a": deep}
+    with pytest.raises(ValidationError):
+        document.validate_python(deep)
