@@ -28,8 +28,10 @@ export function CallForm({ schema, uiSchema, answers, onChange, problem, readOnl
     <section aria-labelledby="call-form" className="call-form">
       <h2 id="call-form">{t("form.title")}</h2>
       <Form schema={schema as RJSFSchema} uiSchema={{ "ui:submitButtonOptions": { norender: true }, ...(uiSchema as UiSchema ?? {}) }}
+        // Checked as they change, not on leaving a field: messages appearing on blur would move
+        // the buttons under the pointer between its press and its release.
         validator={validator} formData={answers} idPrefix="answers" tagName="div"
-        liveValidate="onBlur" showErrorList={false} noHtml5Validate readonly={readOnly}
+        liveValidate="onChange" showErrorList={false} noHtml5Validate readonly={readOnly}
         extraErrors={answerErrors(problem)}
         onChange={(e) => onChange((e.formData ?? {}) as Answers)} />
     </section>

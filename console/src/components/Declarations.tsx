@@ -2,8 +2,9 @@
 // each recorded with who declared and when before the application is submitted.
 import { useState, type FormEvent } from "react";
 import { useTranslation } from "react-i18next";
+import { unwrap } from "../api/client";
+import { commandHeaders } from "../api/commands";
 import { useConsole } from "../api/context";
-import { requestJson } from "../api/raw";
 import { parseMoney } from "../format";
 import { Field } from "./Field";
 import { ProblemNote } from "./ProblemNote";
@@ -11,13 +12,14 @@ import { useCommand } from "./hooks";
 import { useFormat } from "./useFormat";
 
 export interface Made { code: string; declared_by: string; declared_at: string; sme_category?: string | null }
+type Code = import("../api/generated/applications").components["schemas"]["Declare"]["code"];
 interface Figures { headcount: number; annual_turnover_cents: number | null; balance_sheet_total_cents: number | null }
 
 export function Declarations({ applicationId, required, made, version, canDeclare, onDone }: {
   applicationId: string; required: string[]; made: Made[]; version: number; canDeclare: boolean; onDone: () => void;
 }) {
   const { t } = useTranslation();
-  const { session } = useConsole();
+  const { api } = useConsole();
   const f = useFormat();
   const command = useCommand();
   const [ticked, setTicked] = useState<string[]>([]);
@@ -35,9 +37,9 @@ export function Declarations({ applicationId, required, made, version, canDeclar
           annual_turnover_cents: sme.turnover ? parseMoney(sme.turnover, f.locale) ?? -1 : null,
           balance_sheet_total_cents: sme.balance ? parseMoney(sme.balance, f.locale) ?? -1 : null,
         } : undefined;
-        const answer = await requestJson<{ version: number }>(session?.token ?? null, "applications",
-          `/v1/applications/${applicationId}/declarations`,
-          { method: "POST", version: current, body: { code, accepted: true, ...(figures ? { figures } : {}) } });
+        const answer = await unwrap(api.applications.POST("/v1/applications/{application_id}/declarations", {
+          params: { path: { application_id: applicationId } }, headers: commandHeaders(current),
+          body: { code: code as Code, accepted: true, figures: figures ?? null } }));
         current = answer.version;
       }
       return true;

@@ -107,7 +107,8 @@ export function ApplyToCall() {
     <>
       <ProblemNote problem={call.problem ?? orgs.problem} />
       {c && (
-        <form onSubmit={(e) => void save(e)}>
+        // A draft may leave the form's required answers for later: the browser must not block it.
+        <form onSubmit={(e) => void save(e)} noValidate={!!c.form}>
           <h1>{t("application.new", { call: c.title })}</h1>
           <p>{t("call.grantRange")}: {f.money(c.min_grant_cents, c.currency)} – {f.money(c.max_grant_cents, c.currency)}</p>
           <ProblemNote problem={command.problem} />

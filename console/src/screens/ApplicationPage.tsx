@@ -7,7 +7,7 @@ import { commandHeaders } from "../api/commands";
 import { useConsole } from "../api/context";
 import { Annexes } from "../components/Annexes";
 import { CallForm, type Answers } from "../components/CallForm";
-import { Declarations, type Made } from "../components/Declarations";
+import { Declarations } from "../components/Declarations";
 import { EsrSection } from "./Review";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
@@ -32,9 +32,7 @@ export function ApplicationPage() {
     { params: { path: { application_id: id } } })), [id]);
   const [edited, setEdited] = useState<Answers | null>(null);
   const saving = useCommand();
-  // `answers` and `declarations` arrive with the forms of issue 15; older services send neither.
-  const held = a as (typeof a & { answers?: Answers; declarations?: Made[] }) | null;
-  const answers = edited ?? held?.answers ?? {};
+  const answers = edited ?? a?.answers ?? {};
   const grant = grants.data?.items.find((g) => g.application_id === id);
   const applicant = session?.roles.includes("applicant");
 
@@ -90,7 +88,7 @@ export function ApplicationPage() {
               <button type="button" disabled={saving.busy || edited === null} onClick={() => void saveAnswers()}>{t("form.save")}</button>}
           </>}
           {(call.data?.required_declarations?.length ?? 0) > 0 && (
-            <Declarations applicationId={id} required={call.data?.required_declarations ?? []} made={held?.declarations ?? []}
+            <Declarations applicationId={id} required={call.data?.required_declarations ?? []} made={a.declarations ?? []}
               version={a.version} canDeclare={!!applicant && a.status === "draft"} onDone={() => application.reload()} />)}
           {(call.data?.required_annexes?.length ?? 0) > 0 && (
             <Annexes heading={t("annex.ofApplication")} slots={call.data?.required_annexes ?? []}

@@ -145,6 +145,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/applications/{application_id}/declarations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Declare
+         * @description Declare on honour, for the application, one of the declarations its call
+         *     requires; recorded with who declared and when (a later one of the same code
+         *     replaces it until submission). The application, with its declarations.
+         */
+        post: operations["declare_v1_applications__application_id__declarations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/applications/{application_id}/decline": {
         parameters: {
             query?: never;
@@ -725,6 +747,13 @@ export interface components {
         };
         /** ApplicationFields */
         ApplicationFields: {
+            /**
+             * Answers
+             * @description The answers to the call's form (its `form.schema`): partial while drafted, complete and valid at submission; an edit that leaves it out keeps them
+             */
+            answers?: {
+                [key: string]: unknown;
+            } | null;
             /** Objectives */
             objectives: ("network" | "innovate" | "adopt" | "train" | "go_international")[];
             /**
@@ -751,12 +780,24 @@ export interface components {
         ApplicationView: {
             /** Amount Cents */
             amount_cents: number;
+            /**
+             * Answers
+             * @default {}
+             */
+            answers?: {
+                [key: string]: unknown;
+            };
             /** Call Id */
             call_id: string;
             /** Criterion Scores */
             criterion_scores?: {
                 [key: string]: number;
             } | null;
+            /**
+             * Declarations
+             * @default []
+             */
+            declarations?: components["schemas"]["DeclarationView"][];
             /** Eligibility */
             eligibility: components["schemas"]["RuleOutcome"][];
             /** Eligible */
@@ -832,6 +873,50 @@ export interface components {
             /** Reasons */
             reasons: string;
         };
+        /** DeclarationView */
+        DeclarationView: {
+            /**
+             * Accepted
+             * @default true
+             */
+            accepted?: boolean;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "no_double_funding" | "no_exclusion_situation" | "sme_status";
+            /**
+             * Declared At
+             * Format: date-time
+             */
+            declared_at: string;
+            /** Declared By */
+            declared_by: string;
+            figures: components["schemas"]["SmeFigures"] | null;
+            /** Id */
+            id: string;
+            /** Sme Category */
+            sme_category: ("micro" | "small" | "medium") | null;
+        };
+        /**
+         * Declare
+         * @description A declaration on honour the call requires, made by a member of the lead.
+         */
+        Declare: {
+            /**
+             * Accepted
+             * @description The declarant declares it true
+             * @constant
+             */
+            accepted: true;
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "no_double_funding" | "no_exclusion_situation" | "sme_status";
+            /** @description For `sme_status` only: the SME self-assessment */
+            figures?: components["schemas"]["SmeFigures"] | null;
+        };
         /** DeclareConflict */
         DeclareConflict: {
             /**
@@ -855,6 +940,13 @@ export interface components {
         };
         /** DraftApplication */
         DraftApplication: {
+            /**
+             * Answers
+             * @description The answers to the call's form (its `form.schema`): partial while drafted, complete and valid at submission; an edit that leaves it out keeps them
+             */
+            answers?: {
+                [key: string]: unknown;
+            } | null;
             /**
              * Call Id
              * Format: uuid
@@ -958,6 +1050,8 @@ export interface components {
             /** @description `criteria.0.weight`, `query.limit`, `header.If-Match`; `body` for the body as a whole */
             field: string;
             message: string;
+            /** @description Where in a JSON document of the field (a form's schema, its answers) the error is: a JSON pointer (RFC 6901); empty for the whole document */
+            pointer?: string;
             /** @description A stable name of the check that failed */
             type: string;
         };
@@ -1195,6 +1289,20 @@ export interface components {
             reason: string;
             /** Type */
             type: string;
+        };
+        /**
+         * SmeFigures
+         * @description The SME self-assessment (Commission Recommendation 2003/361/EC): staff
+         *     headcount in annual work units, and the annual turnover or the balance sheet
+         *     total in euro cents (at least one of the two).
+         */
+        SmeFigures: {
+            /** Annual Turnover Cents */
+            annual_turnover_cents?: number | null;
+            /** Balance Sheet Total Cents */
+            balance_sheet_total_cents?: number | null;
+            /** Headcount */
+            headcount: number;
         };
         /** SubmitEvaluation */
         SubmitEvaluation: {
@@ -1460,7 +1568,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input`, or `call_has_no_form`: answers to a call without a form (a draft's answers are otherwise kept as they are, checked at submission) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1636,7 +1744,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input`, or `call_has_no_form`: answers to a call without a form (a draft's answers are otherwise kept as they are, checked at submission) */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2011,6 +2119,112 @@ export interface operations {
                 };
             };
             /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    declare_v1_applications__application_id__declarations_post: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string (e.g. a UUID): a retry with the same key and body returns the first response and changes nothing. */
+                "Idempotency-Key"?: string | null;
+                /** @description The ETag read, like "3": a stale one is 409 `version_conflict`, a malformed one 422. */
+                "If-Match"?: string | null;
+            };
+            path: {
+                application_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Declare"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationView"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_a_member`: only members of the lead organisation declare */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `declaration_not_required` (the call does not ask for it), `not_a_draft` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `invalid_input`, or `invalid_figures`: an `sme_status` declaration without its figures, with figures that are no SME's, or figures on another declaration */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2683,7 +2897,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `call_closed` (also once a first-come call's budget and reserve list are full), `already_submitted`, `partner_consent_missing`, `missing_annexes` (each code under `missing`), or `budget_exhausted` / `beneficiary_limit` (the application is then kept in reserve, under `application`) */
+            /** @description `call_closed` (also once a first-come call's budget and reserve list are full), `already_submitted`, `partner_consent_missing`, `missing_annexes` (each code under `missing`), or `budget_exhausted` / `beneficiary_limit` (the application is then kept in reserve, under `application`), `declarations_missing` (each declaration the call requires and the applicant has not made, under `missing`) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2701,7 +2915,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_answers`: the answers fail the call's form, each failing answer in `errors` with its JSON `pointer` (a missing one by the pointer it would have; the budget table's total by the table's) */
             422: {
                 headers: {
                     [name: string]: unknown;

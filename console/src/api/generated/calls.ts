@@ -809,6 +809,8 @@ export interface components {
             /** @description `criteria.0.weight`, `query.limit`, `header.If-Match`; `body` for the body as a whole */
             field: string;
             message: string;
+            /** @description Where in a JSON document of the field (a form's schema, its answers) the error is: a JSON pointer (RFC 6901); empty for the whole document */
+            pointer?: string;
             /** @description A stable name of the check that failed */
             type: string;
         };
@@ -1224,7 +1226,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input` (a field's shape: an unknown declaration code...) or `invalid_call`: terms that cannot work, each in `errors` with its `field` and `type`; a form schema's errors (`form_schema_invalid`, `form_schema_unknown_keyword`, `form_schema_remote_ref`, `form_schema_unresolved_ref`, `form_schema_too_large`, `form_schema_too_deep`, `form_schema_personal_misplaced`, ...) also with the JSON `pointer` into the schema */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1384,7 +1386,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            /** @description `rules_frozen` (eligibility, criteria, thresholds, the form, annexes and declarations of an open call; `fields` names them), `call_not_editable`, `budget_cut_needs_amendment`, `budget_cut_pending`, `programme_budget_exceeded` */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1402,7 +1404,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description `invalid_input` (a field's shape: an unknown declaration code...) or `invalid_call`: terms that cannot work, each in `errors` with its `field` and `type`; a form schema's errors (`form_schema_invalid`, `form_schema_unknown_keyword`, `form_schema_remote_ref`, `form_schema_unresolved_ref`, `form_schema_too_large`, `form_schema_too_deep`, `form_schema_personal_misplaced`, ...) also with the JSON `pointer` into the schema */
             422: {
                 headers: {
                     [name: string]: unknown;

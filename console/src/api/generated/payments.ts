@@ -576,6 +576,13 @@ export interface components {
             /** Recovered Cents */
             recovered_cents: number;
         };
+        /** CancelGrant */
+        CancelGrant: {
+            /** @description When the ground is a declaration on honour found false: which one */
+            false_declaration?: components["schemas"]["FalseDeclaration"] | null;
+            /** Reason */
+            reason: string;
+        };
         /** CorrectAid */
         CorrectAid: {
             /** Amount Cents */
@@ -859,10 +866,27 @@ export interface components {
             /** Undertaking Members */
             undertaking_members: string[];
         };
+        /**
+         * FalseDeclaration
+         * @description The ground of a cancellation or a recovery: a declaration on honour of the
+         *     grant's application later found false, by the id of its
+         *     `applications.DeclarationMade` (the audit trail joins the two).
+         */
+        FalseDeclaration: {
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "no_double_funding" | "no_exclusion_situation" | "sme_status";
+            /** Declaration Id */
+            declaration_id: string;
+        };
         FieldError: {
             /** @description `criteria.0.weight`, `query.limit`, `header.If-Match`; `body` for the body as a whole */
             field: string;
             message: string;
+            /** @description Where in a JSON document of the field (a form's schema, its answers) the error is: a JSON pointer (RFC 6901); empty for the whole document */
+            pointer?: string;
             /** @description A stable name of the check that failed */
             type: string;
         };
@@ -886,6 +910,7 @@ export interface components {
             call_id: string;
             /** Cancelled At */
             cancelled_at: string | null;
+            cancelled_for?: components["schemas"]["FalseDeclaration"] | null;
             /** Closed At */
             closed_at: string | null;
             /** Committed Cents */
@@ -1000,6 +1025,8 @@ export interface components {
              * @description Positive integer cents, at most what was paid and not yet ordered back
              */
             amount_cents: number;
+            /** @description When the ground is a declaration on honour found false: which one */
+            false_declaration?: components["schemas"]["FalseDeclaration"] | null;
             /** Reason */
             reason: string;
         };
@@ -1094,6 +1121,7 @@ export interface components {
         RecoveryView: {
             /** Amount Cents */
             amount_cents: number;
+            false_declaration?: components["schemas"]["FalseDeclaration"] | null;
             /** Grant Id */
             grant_id: string;
             /** Id */
@@ -1950,7 +1978,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GiveReason"];
+                "application/json": components["schemas"]["CancelGrant"];
             };
         };
         responses: {

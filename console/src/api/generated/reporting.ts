@@ -277,6 +277,8 @@ export interface components {
             /** @description `criteria.0.weight`, `query.limit`, `header.If-Match`; `body` for the body as a whole */
             field: string;
             message: string;
+            /** @description Where in a JSON document of the field (a form's schema, its answers) the error is: a JSON pointer (RFC 6901); empty for the whole document */
+            pointer?: string;
             /** @description A stable name of the check that failed */
             type: string;
         };
