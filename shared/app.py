@@ -16,14 +16,15 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import auth, feed_api, metrics, problems, telemetry
+from shared import auth, data_subjects, feed_api, metrics, problems, telemetry
 from shared.body_limit import BodyLimit
 from shared.bus import bootstrap, event_topic
-from shared.chassis import Chassis, Component
+from shared.chassis import Chassis, Component, Reproject
 from shared.clock import Clock, SystemClock
 from shared.consumer import ConsumerRunner, Handlers
 from shared.db import make_engine
 from shared.eventstore import EventStore
+from shared.keystore import subject_keys
 from shared.openapi import document_problems
 from shared.relay import Relay
 from shared.repository import Repository
@@ -65,6 +66,8 @@ class ServiceDefinition:
     # Its own tables as declared once (services/<name>/tables.py): what its revisions
     # must build beside the chassis tables (tests/integration/test_schema_drift.py).
     tables: MetaData | None = None
+    # Its query rows of a stream made again from the stream's events (see Chassis.reproject).
+    reproject: Reproject | None = None
 
 
 async def check_database(engine: AsyncEngine, timeout: float = 2.0) -> str | None:
@@ -106,6 +109,8 @@ def consumes(sources: Sequence[str], handlers: Handlers) -> ComponentFactory:
 
     def make(chassis: Chassis) -> list[Component]:
         topics = [event_topic(chassis.settings, source) for source in sources]
+        if handlers.batch is None:
+            data_subjects.honour_erasures(sources, handlers, chassis)
         return [
             ConsumerRunner(
                 chassis.settings,
@@ -142,7 +147,9 @@ def create_app(
         engine = make_engine(
             settings.database_url_of(service.name), pool_size=settings.database_pool_size
         )
-        store = EventStore(settings.integrity_key.get_secret_value().encode(), clock)
+        store = EventStore(
+            settings.integrity_key.get_secret_value().encode(), clock, subject_keys(settings)
+        )
         chassis = Chassis(
             service.name,
             settings,
@@ -151,6 +158,7 @@ def create_app(
             Repository(store, settings.snapshot_every),
             clock,
             app.state.metrics,
+            reproject=service.reproject,
         )
         app.state.chassis = chassis
         if service.owns_events:
@@ -207,6 +215,7 @@ def create_app(
 
     if service.owns_events:
         app.include_router(feed_api.router)
+    app.include_router(data_subjects.router)
     for router in service.routers:
         app.include_router(router)
 

@@ -95,6 +95,8 @@ def _message(cls: type[Event], payload_ref: str) -> dict[str, Any]:
         "bindings": {"kafka": {"key": {"type": "string", "description": "the stream id"}}},
         "x-schema-version": cls.schema_version,
         "x-personal-fields": sorted(cls.personal_fields),
+        "x-personal-subjects": dict(sorted(cls.personal_subjects.items())),
+        "x-subject-fields": sorted(cls.subject_fields),
     }
 
 

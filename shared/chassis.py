@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import metrics
 from shared.clock import Clock
@@ -21,6 +22,10 @@ class Component(Protocol):
     async def stop(self) -> None: ...
 
 
+Reproject = Callable[[AsyncConnection, "Chassis", str, str], Awaitable[None]]
+"""Rewrite the query rows of one stream (`stream_type`, `stream_id`) from its events."""
+
+
 @dataclass
 class Chassis:
     """What every request handler and background component of a service shares."""
@@ -33,3 +38,6 @@ class Chassis:
     clock: Clock
     metrics: metrics.ServiceMetrics
     components: list[Component] = field(default_factory=list)
+    # Run on a data subject's erasure for each stream that held their personal fields:
+    # its query rows made again from its events, which now read as erased.
+    reproject: Reproject | None = None

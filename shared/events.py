@@ -7,7 +7,7 @@ from a Python module path, so code can move without orphaning stored history.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -20,8 +20,14 @@ JsonDict = dict[str, Any]
 class Event(BaseModel):
     """Base of every event payload: immutable data, past tense.
 
-    `personal_fields` names the payload fields that hold personal data, so they
-    can later be encrypted per data subject and crypto-shredded (ARCHITECTURE.md).
+    `personal_fields` names the payload fields that hold personal data: each is
+    sealed with its data subject's key when stored, and reads as erased once that
+    key is destroyed (docs/PERSONAL_DATA.md). `personal_subjects` says whom a
+    field is about: the payload field holding that person's id (a `sub`); a
+    personal field not named there is about the event's actor, who typed it.
+    `subject_fields` are the fields holding such ids: pseudonyms, kept clear like
+    the actor's own `sub`, so that the key of a subject can be found and a rule
+    such as "not the same finance officer" still holds after an erasure.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -29,6 +35,8 @@ class Event(BaseModel):
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
     personal_fields: ClassVar[frozenset[str]] = frozenset()
+    personal_subjects: ClassVar[Mapping[str, str]] = {}
+    subject_fields: ClassVar[frozenset[str]] = frozenset()
 
 
 class Actor(BaseModel):

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.clock import Clock, SystemClock
 from shared.driver import driver_connection
 from shared.errors import VersionConflict
-from shared.events import SYSTEM, Actor, Envelope, Event
+from shared.events import SYSTEM, Actor, Envelope, Event, registry
 from shared.ids import uuid7
 from shared.integrity import GENESIS, Head, event_hash
+from shared.keystore import SubjectKeyStore
+from shared.personal import open_payload, seal_payload, sealed_key_ids, subjects_of
 from shared.tables import events
 
 # What an envelope is made of: every column but the writing transaction, which only
@@ -61,9 +63,16 @@ class EventStore:
     other. The unique `(stream_id, version)` on `events` backs it up.
     """
 
-    def __init__(self, integrity_key: bytes, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        integrity_key: bytes,
+        clock: Clock | None = None,
+        keys: SubjectKeyStore | None = None,
+    ) -> None:
         self._key = integrity_key
         self._clock = clock or SystemClock()
+        # None: personal fields are stored as given (tools and tests of the chain alone).
+        self.keys = keys
 
     async def append(
         self,
@@ -104,15 +113,16 @@ class EventStore:
             "causation_id": context.causation_id,
             "traceparent": traceparent,
         }
+        payloads = await self._sealed_payloads(conn, new_events, context.actor.sub)
         rows: list[dict[str, Any]] = []
-        for offset, new_event in enumerate(new_events, start=1):
+        for offset, (new_event, payload) in enumerate(zip(new_events, payloads, strict=True), 1):
             row: dict[str, Any] = {
                 **common,
                 "id": uuid7(),
                 "type": new_event.event_type,
                 "schema_version": new_event.schema_version,
                 "version": expected_version + offset,
-                "payload": new_event.model_dump(mode="json"),
+                "payload": payload,
                 "prev_hash": prev_hash,
             }
             row["hash"] = prev_hash = event_hash(self._key, prev_hash, row)
@@ -123,6 +133,44 @@ class EventStore:
             Envelope.model_construct(**{**row, "actor": context.actor, "position": p})
             for row, p in zip(rows, positions, strict=True)
         ]
+
+    async def _sealed_payloads(
+        self, conn: AsyncConnection, new_events: Sequence[Event], actor_sub: str
+    ) -> list[dict[str, Any]]:
+        """The payloads to store: personal fields sealed (the hash covers them sealed).
+        Events without personal fields cost nothing more than their dump."""
+        payloads = [e.model_dump(mode="json") for e in new_events]
+        if self.keys is None:
+            return payloads
+        subjects = [
+            subjects_of(type(e), p, actor_sub) for e, p in zip(new_events, payloads, strict=True)
+        ]
+        wanted = {s for per_event in subjects for s in per_event.values()}
+        if not wanted:
+            return payloads
+        keys = await self.keys.keys_for(conn, wanted)
+        return [
+            seal_payload(e.event_type, p, s, keys) if s else p
+            for e, p, s in zip(new_events, payloads, subjects, strict=True)
+        ]
+
+    async def reveal(self, conn: AsyncConnection, envelopes: list[Envelope]) -> list[Envelope]:
+        """The envelopes with their sealed personal fields opened with this service's
+        keys, or shown erased where a key is gone (the stored rows stay as they are)."""
+        if self.keys is None:
+            return envelopes
+        fields = {e.type: _personal_fields(e.type) for e in envelopes}
+        wanted = {k for e in envelopes for k in sealed_key_ids(e.payload, fields[e.type])}
+        if not wanted:
+            return envelopes
+        keys = await self.keys.lookup(conn, wanted)
+        revealed = []
+        for e in envelopes:
+            payload = open_payload(e.type, e.payload, fields[e.type], keys)
+            revealed.append(
+                e if payload is e.payload else e.model_copy(update={"payload": payload})
+            )
+        return revealed
 
     async def _insert(
         self,
@@ -226,6 +274,10 @@ APPEND = """
     SELECT position, (SELECT count(*) FROM moved) AS moved FROM new ORDER BY version
 """
 HEAD = "SELECT version, hash FROM stream_heads WHERE stream_id = $1"
+
+
+def _personal_fields(event_type: str) -> frozenset[str]:
+    return registry.class_of(event_type).personal_fields if event_type in registry else frozenset()
 
 
 def _conflict(stream_id: str, expected: int, head: Head | None) -> VersionConflict:

@@ -24,8 +24,9 @@ from shared.pagination import (
 _Part = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 DESCRIPTION = """The service's events, envelopes as published (with `position`,
-`hash` and `prev_hash`), in commit-safe order: an event that commits late is never
-skipped, so the order may differ from `position` order.
+`hash` and `prev_hash`; personal fields sealed unless `opened`), in commit-safe
+order: an event that commits late is never skipped, so the order may differ from
+`position` order.
 
 Positions are opaque: pass the `next_cursor` of the previous page as `after`,
 never a `position`. `next_cursor` is where to continue; at the end of the feed
@@ -52,6 +53,14 @@ async def event_feed(
         ),
     ] = None,
     limit: Limit = DEFAULT_LIMIT,
+    opened: Annotated[
+        bool,
+        Query(
+            description="Personal fields opened with the service's keys (`[erased]` where "
+            "a key is destroyed) instead of sealed as stored; opened envelopes no longer "
+            "match their `hash`, so an integrity check reads the feed sealed.",
+        ),
+    ] = False,
 ) -> Page[Envelope]:
     start = START
     if after is not None:
@@ -60,6 +69,9 @@ async def event_feed(
     chassis: Chassis = request.app.state.chassis
     async with chassis.engine.connect() as conn:
         items = await read_committed(conn, start, limit)
+        envelopes = [item.envelope for item in items]
+        if opened:
+            envelopes = await chassis.store.reveal(conn, envelopes)
     last = items[-1].cursor if items else start
     next_cursor = None if last == START else encode_cursor((last.tx_id, last.position))
-    return Page(items=[item.envelope for item in items], next_cursor=next_cursor)
+    return Page(items=envelopes, next_cursor=next_cursor)

@@ -45,6 +45,7 @@ class Repository:
             start = cls.from_snapshot(stream_id, row.version, row.state)
         after = start.version if start is not None else 0
         envelopes = await self.store.load(conn, stream_id, after_version=after)
+        envelopes = await self.store.reveal(conn, envelopes)
         if start is None and not envelopes:
             return None
         return cls.replay(stream_id, envelopes, start=start)

@@ -24,6 +24,7 @@ PER_SERVICE_FIELDS = {
 # Development defaults: fine on a laptop, refused anywhere else (see below).
 DEV_JWT_SECRET = "cascade-development-secret-change-me-0123456789"
 DEV_INTEGRITY_KEY = "cascade-development-integrity-key-change-me-0123"
+DEV_MASTER_KEY = "cascade-development-master-key-change-me-0123456"
 # The Ed25519 private key (32 bytes, base64) that signs auditors' dossiers in
 # development; reporting refuses it in production (services/reporting/signing.py).
 DEV_AUDIT_SIGNING_KEY = "Y2FzY2FkZS1kZXZlbG9wbWVudC1kb3NzaWVyLWtleSE="
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     integrity_key: SecretStr = SecretStr(DEV_INTEGRITY_KEY)
+    # Wraps the data subjects' keys (docs/PERSONAL_DATA.md). Rotation: the new key
+    # here, the old ones in `retired_master_keys` (comma-separated) until rewrapped.
+    master_key: SecretStr = SecretStr(DEV_MASTER_KEY)
+    retired_master_keys: SecretStr = SecretStr("")
     # Reporting signs dossiers with this key; the public keys of the keys it
     # replaced (comma-separated, base64) stay listed, to check older dossiers.
     audit_signing_key: SecretStr = SecretStr(DEV_AUDIT_SIGNING_KEY)
@@ -166,11 +171,21 @@ class Settings(BaseSettings):
                 raise ValueError("CASCADE_JWT_SECRET must be set outside development")
             if self.integrity_key.get_secret_value() == DEV_INTEGRITY_KEY:
                 raise ValueError("CASCADE_INTEGRITY_KEY must be set outside development")
+            if self.master_key.get_secret_value() == DEV_MASTER_KEY:
+                raise ValueError("CASCADE_MASTER_KEY must be set outside development")
+        if len(self.master_key.get_secret_value()) < 32:
+            raise ValueError("CASCADE_MASTER_KEY must be at least 32 characters")
         if self.file_store == "directory" and not self.file_store_directory:
             raise ValueError("CASCADE_FILE_STORE=directory needs CASCADE_FILE_STORE_DIRECTORY")
         if self.jwt_jwks_url is None and len(self.jwt_secret.get_secret_value()) < 32:
             raise ValueError("CASCADE_JWT_SECRET must be at least 32 characters")
         return self
+
+    @property
+    def retired_master_key_list(self) -> list[str]:
+        return [
+            k.strip() for k in self.retired_master_keys.get_secret_value().split(",") if k.strip()
+        ]
 
     @property
     def idempotent_producer(self) -> bool:

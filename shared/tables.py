@@ -169,3 +169,16 @@ file_chunks = Table(
     Column("data", LargeBinary, nullable=False),
     PrimaryKeyConstraint("chunks_id", "sequence", name="file_chunks_pkey"),
 )
+
+# Each data subject's key, wrapped by a master key (shared/keystore.py): deleting
+# the row is the erasure of every personal field sealed with it.
+subject_keys = Table(
+    "subject_keys",
+    metadata,
+    Column("key_id", Text, primary_key=True),
+    Column("subject", Text, nullable=False),
+    Column("master_key_id", Text, nullable=False),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=NOW),
+    UniqueConstraint("subject", name="subject_keys_subject_key"),
+)

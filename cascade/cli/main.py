@@ -10,6 +10,7 @@ import typer
 
 from cascade.cli.common import err, fail, load_settings, run_async
 from cascade.cli.dlq import dlq_app
+from cascade.cli.keys import keys_app
 from cascade.cli.reporting import reporting_app
 from cascade.services import NAMES
 from shared.errors import InfrastructureUnavailable
@@ -24,6 +25,7 @@ app.add_typer(topics_app, name="topics")
 app.add_typer(audit_app, name="audit")
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(reporting_app, name="reporting")
+app.add_typer(keys_app, name="keys")
 
 ServiceArg = Annotated[str, typer.Argument(help=f"One of: {', '.join(NAMES)}")]
 

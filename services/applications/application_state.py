@@ -89,7 +89,10 @@ class ApplicationState(Aggregate):
         self.partner_organisation_ids = event.partner_organisation_ids
         self.title, self.summary, self.trl = event.title, event.summary, event.trl
         self.requested_cents, self.objectives = event.requested_cents, event.objectives
-        self.stored_answers = (event.answers, event.personal_answers)
+        personal = event.personal_answers
+        if isinstance(personal, str):  # erased: each answer's place shows the marker
+            personal = dict.fromkeys(event.personal_pointers, personal)
+        self.stored_answers = (event.answers, personal)
 
     @property
     def answers(self) -> Answers:
@@ -152,7 +155,10 @@ class ApplicationState(Aggregate):
 
     @apply.register
     def _consolidated(self, event: EvaluationCommentsConsolidated) -> None:
-        self.consolidated = {**self.consolidated, **event.comments}
+        comments = event.comments
+        if isinstance(comments, str):  # erased: every criterion's comment shows the marker
+            comments = dict.fromkeys(event.criteria, comments)
+        self.consolidated = {**self.consolidated, **comments}
 
     @apply.register
     def _contracted(self, event: ApplicationContracted) -> None:

@@ -106,6 +106,7 @@ class Application(ApplicationState):
                 drafted_at=now,
                 answers=answers or {},
                 personal_answers=personal_answers or {},
+                personal_pointers=tuple(sorted(personal_answers or {})),
             )
         )
 
@@ -136,6 +137,7 @@ class Application(ApplicationState):
                 objectives=objectives,
                 answers=answers,
                 personal_answers=personal_answers or {},
+                personal_pointers=tuple(sorted(personal_answers or {})),
             )
         )
 

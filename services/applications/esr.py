@@ -66,7 +66,11 @@ def consolidation(
                 criterion=code,
             )
     return EvaluationCommentsConsolidated(
-        application_id=a.id, call_id=a.call_id, comments=dict(comments), consolidated_at=now
+        application_id=a.id,
+        call_id=a.call_id,
+        comments=dict(comments),
+        criteria=tuple(sorted(comments)),
+        consolidated_at=now,
     )
 
 

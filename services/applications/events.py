@@ -6,7 +6,8 @@ that decide money (selection, contracting) carry the organisation's country,
 size and identifiers, the objectives and the amounts, so reporting and payments
 need nothing else. Free text written by people (names of persons, comments,
 reasons typed by a user) is personal data: each event lists such fields in
-`personal_fields` (ARCHITECTURE.md).
+`personal_fields`, sealed with their data subject's key when stored; the ids of
+people (`sub`s) are in `subject_fields`, kept clear (docs/PERSONAL_DATA.md).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.erasure_events import erasure_event
 from shared.events import Event, event
 from shared.values import Cents, Instant
 
@@ -92,7 +94,7 @@ class CallReserveListFull(Event):
 class OrganisationRegistered(Event):
     """A legal person applying for funding; `registered_by` (the first member) is personal."""
 
-    personal_fields = frozenset({"registered_by"})
+    subject_fields = frozenset({"registered_by"})
     organisation_id: str
     name: str
     country: str
@@ -107,7 +109,7 @@ class OrganisationRegistered(Event):
 
 @event("applications.OrganisationMemberAdded")
 class OrganisationMemberAdded(Event):
-    personal_fields = frozenset({"member_sub"})
+    subject_fields = frozenset({"member_sub"})
     organisation_id: str
     member_sub: str
     added_at: Instant
@@ -115,7 +117,9 @@ class OrganisationMemberAdded(Event):
 
 @event("applications.EvaluatorRegistered")
 class EvaluatorRegistered(Event):
-    personal_fields = frozenset({"sub", "name"})
+    personal_fields = frozenset({"name"})
+    personal_subjects = {"name": "sub"}
+    subject_fields = frozenset({"sub"})
     evaluator_id: str
     sub: str
     name: str
@@ -137,7 +141,9 @@ class ConflictDeclared(Event):
 
 Answers = dict[str, Any]
 """A form's answers (a JSON object); `personal_answers` holds the ones the form
-marks `x-personal`, by JSON pointer, out of `answers` (shared/forms.py)."""
+marks `x-personal`, by JSON pointer, out of `answers` (shared/forms.py). Once its
+author is erased, `personal_answers` reads as the erased marker (a string), and
+`personal_pointers` (clear: places in the form, not answers) says where they were."""
 
 
 @event("applications.ApplicationDrafted")
@@ -157,7 +163,8 @@ class ApplicationDrafted(Event):
     objectives: tuple[Objective, ...]
     drafted_at: Instant
     answers: Answers = {}
-    personal_answers: Answers = {}
+    personal_answers: Answers | str = {}
+    personal_pointers: tuple[str, ...] = ()
 
 
 @event("applications.ApplicationEdited")
@@ -173,7 +180,8 @@ class ApplicationEdited(Event):
     trl: int
     objectives: tuple[Objective, ...]
     answers: Answers = {}
-    personal_answers: Answers = {}
+    personal_answers: Answers | str = {}
+    personal_pointers: tuple[str, ...] = ()
 
 
 DeclarationCode = Literal["no_double_funding", "no_exclusion_situation", "sme_status"]
@@ -196,7 +204,7 @@ class DeclarationMade(Event):
     a later declaration of the same code replaces it. `sme_category` is what the
     figures of an `sme_status` declaration make the organisation."""
 
-    personal_fields = frozenset({"declared_by"})
+    subject_fields = frozenset({"declared_by"})
     declaration_id: str
     application_id: str
     call_id: str
@@ -424,7 +432,9 @@ class AnnexAttached(Event):
     in the service's file store under `sha256`: the hash proves which bytes were
     handed in. `replaces`: the annex of the same code it took the place of."""
 
-    personal_fields = frozenset({"name", "attached_by"})
+    personal_fields = frozenset({"name"})
+    personal_subjects = {"name": "attached_by"}
+    subject_fields = frozenset({"attached_by"})
     annex_id: str
     application_id: str
     call_id: str
@@ -442,7 +452,7 @@ class AnnexAttached(Event):
 class AnnexRemoved(Event):
     """An annex taken off a draft (its bytes stay in the file store)."""
 
-    personal_fields = frozenset({"removed_by"})
+    subject_fields = frozenset({"removed_by"})
     annex_id: str
     application_id: str
     code: str
@@ -513,7 +523,9 @@ class EvaluationCommentsConsolidated(Event):
     personal_fields = frozenset({"comments"})
     application_id: str
     call_id: str
-    comments: dict[str, str]  # criterion code -> comment
+    # criterion code -> comment; the erased marker (a string) once its author is erased
+    comments: dict[str, str] | str
+    criteria: tuple[str, ...] = ()  # the criteria commented on (clear: codes of the call)
     consolidated_at: Instant
 
 
@@ -526,7 +538,8 @@ class ReviewRequested(Event):
     asked, once and within the call's review window, for a review of its
     evaluation; `ranking_version` is the ranking it contests."""
 
-    personal_fields = frozenset({"grounds", "requested_by"})
+    personal_fields = frozenset({"grounds"})
+    subject_fields = frozenset({"requested_by"})
     review_request_id: str
     application_id: str
     call_id: str
@@ -545,7 +558,8 @@ class ReviewDecided(Event):
     `upheld` sends the application to re-evaluation by evaluators of the panel
     who have not scored it (`re_evaluators`)."""
 
-    personal_fields = frozenset({"reasons", "decided_by"})
+    personal_fields = frozenset({"reasons"})
+    subject_fields = frozenset({"decided_by"})
     review_request_id: str
     application_id: str
     call_id: str
@@ -572,3 +586,6 @@ class ReEvaluationCompleted(Event):
     outcome_changed: bool
     ranking_version: int | None = None
     completed_at: Instant
+
+
+DataSubjectErased = erasure_event("applications")

@@ -11,6 +11,7 @@ from services.applications import (
     api,
     award_handlers,
     declaration_api,
+    erasure,
     esr_api,
     panel_api,
     redress_api,
@@ -60,6 +61,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
             asyncapi_router("applications", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],
+        reproject=erasure.reproject,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from shared.erasure_events import erasure_event
 from shared.events import Event, event
 from shared.values import Cents, Instant, JsonDocument
 
@@ -496,3 +497,6 @@ class CallResultsPublished(Event):
     published_at: Instant
     review_request_days: int
     review_requests_until: Instant
+
+
+DataSubjectErased = erasure_event("calls")

@@ -4,8 +4,10 @@ Every event about a grant carries the grant's whole money context (grant,
 application, call, programme, organisation and its country, currency), so a
 consumer such as reporting projects figures without joining anything. Amounts
 are integer cents in `currency`; instants are UTC. Free text typed by people
-(reasons, report summaries) and the subjects of finance officers are personal
-data (ARCHITECTURE.md), listed in `personal_fields`.
+(reasons, report summaries) is personal data (ARCHITECTURE.md), listed in
+`personal_fields` and sealed when stored; the subjects of finance officers are the
+pseudonymous ids those fields are sealed for, listed in `subject_fields`
+(docs/PERSONAL_DATA.md).
 
 `GrantAwarded` and `GrantRefused` are consumed by calls (commitments) and
 applications (award_refused): their original fields never change; fields added
@@ -20,6 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.applications.events import DeclarationCode
+from shared.erasure_events import erasure_event
 from shared.events import Event, event
 from shared.values import Cents, Instant
 
@@ -170,7 +173,7 @@ class InstalmentDue(GrantEvent):
 
 @event("payments.PaymentOrdered")
 class PaymentOrdered(GrantEvent):
-    personal_fields = frozenset({"ordered_by"})
+    subject_fields = frozenset({"ordered_by"})
     payment_order_id: str
     instalment_id: str
     amount_cents: Cents
@@ -183,7 +186,7 @@ class PaymentOrdered(GrantEvent):
 class PaymentApproved(GrantEvent):
     """The second pair of eyes: approved by another finance officer than the orderer."""
 
-    personal_fields = frozenset({"approved_by"})
+    subject_fields = frozenset({"approved_by"})
     payment_order_id: str
     instalment_id: str
     amount_cents: Cents
@@ -234,7 +237,9 @@ class ReportSubmitted(GrantEvent):
     """`annexes`: the files attached for the report when it was submitted (absent
     in older events)."""
 
-    personal_fields = frozenset({"summary", "submitted_by"})
+    personal_fields = frozenset({"summary"})
+    personal_subjects = {"summary": "submitted_by"}
+    subject_fields = frozenset({"submitted_by"})
     report_id: str
     summary: str
     submitted_by: str
@@ -247,7 +252,7 @@ class ReportAnnexAttached(GrantEvent):
     """A file attached for the grant's next final report; its bytes are in the
     file store under `annex.sha256`. `replaces`: the annex of the same code before."""
 
-    personal_fields = frozenset({"attached_by"})
+    subject_fields = frozenset({"attached_by"})
     annex: ReportAnnex
     replaces: str | None = None
     attached_by: str
@@ -256,7 +261,7 @@ class ReportAnnexAttached(GrantEvent):
 
 @event("payments.ReportAnnexRemoved")
 class ReportAnnexRemoved(GrantEvent):
-    personal_fields = frozenset({"removed_by"})
+    subject_fields = frozenset({"removed_by"})
     annex_id: str
     code: str
     removed_by: str
@@ -332,3 +337,6 @@ class GrantClosed(GrantEvent):
     paid_cents: Cents
     recovered_cents: Cents
     closed_at: Instant
+
+
+DataSubjectErased = erasure_event("payments")

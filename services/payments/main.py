@@ -10,6 +10,7 @@ from services.payments import (
     api,
     awards,
     budget_cut_policy,
+    erasure,
     ledger_api,
     replica,
     report_annex_api,
@@ -56,6 +57,7 @@ def definition(*, consume: bool = True) -> ServiceDefinition:
             asyncapi_router("payments", title=TITLE, description=DESCRIPTION),
         ],
         components=[consumer] if consume else [],
+        reproject=erasure.reproject,
     )
 
 

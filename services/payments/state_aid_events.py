@@ -24,7 +24,9 @@ class EnterpriseLinkDeclared(Event):
     2023/2831): both count as one single undertaking from `declared_at`, whichever side
     declared it. `relation` is read from the declaring organisation's side."""
 
-    personal_fields = frozenset({"declared_by", "note"})
+    personal_fields = frozenset({"note"})
+    personal_subjects = {"note": "declared_by"}
+    subject_fields = frozenset({"declared_by"})
     link_id: str
     organisation_id: str  # who declared it, or about whom a programme manager recorded it
     enterprise_id: str  # the organisation's own key: `PIC:<pic>`, else `VAT:<vat id>`
@@ -43,7 +45,9 @@ class DeclaredAid(Event):
     """De minimis aid from another grantor, as declared or read from a register extract;
     converted to euros at the rate recorded with it, never at today's rate."""
 
-    personal_fields = frozenset({"recorded_by", "reason"})
+    personal_fields = frozenset({"reason"})
+    personal_subjects = {"reason": "recorded_by"}
+    subject_fields = frozenset({"recorded_by"})
     entry_id: str
     organisation_id: str
     enterprise_id: str

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 
 from services.reporting import audit, store
 from services.reporting.feeds import FeedClients, http_clients
+from services.reporting.personal import open_items
 from services.reporting.sources import SOURCES
 from services.reporting.verify import verify_sources
 from shared.auth import Auditor, AuditorOrAdmin, CurrentUser
@@ -33,7 +34,11 @@ def router(feeds: FeedClients | None = None) -> APIRouter:
             rows = await audit.stream_events(conn, stream_id, after[0] if after else 0, page.fetch)
         if not rows and after is None:
             raise NotFound(f"the audit copy holds no event of stream {stream_id}")
-        return page.page(rows, key=lambda row: (row["version"],))
+        found = page.page(rows, key=lambda row: (row["version"],))
+        found.items = await open_items(
+            chassis, feeds or http_clients(chassis.settings), found.items
+        )
+        return found
 
     @routes.get("/audit/trail/applications/{application_id}", response_model=Page[dict[str, Any]])
     async def trail(application_id: UUID, _: Auditor, chassis: ChassisDep) -> Page[dict[str, Any]]:
@@ -44,7 +49,8 @@ def router(feeds: FeedClients | None = None) -> APIRouter:
             rows = await audit.application_trail(conn, str(application_id))
         if not rows:
             raise NotFound(f"the audit copy holds no event of application {application_id}")
-        return Page(items=rows, next_cursor=None)
+        opened = await open_items(chassis, feeds or http_clients(chassis.settings), rows)
+        return Page(items=opened, next_cursor=None)
 
     @routes.get("/audit/verify")
     async def verify(

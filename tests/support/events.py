@@ -16,3 +16,16 @@ class Counted(Event):
 
 def counted(*numbers: int) -> list[Counted]:
     return [Counted(n=n) for n in numbers]
+
+
+@event("tests.Remarked")
+class Remarked(Event):
+    """A remark by its actor about a person named by `about`: personal both ways."""
+
+    personal_fields = frozenset({"remark", "name"})
+    personal_subjects = {"name": "about"}
+    subject_fields = frozenset({"about"})
+    about: str
+    name: str
+    remark: str
+    n: int

@@ -46,6 +46,7 @@ async def production(dist: Path) -> AsyncIterator[httpx.AsyncClient]:
         console_dist=str(dist),
         jwt_secret="a-production-secret-of-enough-length-0123456789",
         integrity_key="a-production-integrity-key-of-enough-length-01",
+        master_key="a-production-master-key-of-enough-length-0123",
         oidc_issuer="https://id.example.eu",
         oidc_client_id="console",
     )

@@ -71,7 +71,8 @@ async def test_every_recorded_event_matches_the_asyncapi_document(world: World) 
         "summary",
         "title",
     ]
-    assert messages["OrganisationRegistered"]["x-personal-fields"] == ["registered_by"]
+    assert messages["OrganisationRegistered"]["x-subject-fields"] == ["registered_by"]
+    assert messages["EvaluatorRegistered"]["x-personal-subjects"] == {"name": "sub"}
     resources = Registry().with_resource(
         "urn:a", Resource.from_contents(document, default_specification=DRAFT202012)
     )

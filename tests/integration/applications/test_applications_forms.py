@@ -143,7 +143,27 @@ async def test_personal_answers_travel_only_in_the_events_personal_fields(world:
     for payload, email in ((drafted, "ada@aerotech.example"), (edited, "ada@elsewhere.example")):
         assert "contact_email" not in payload["answers"]
         assert payload["answers"]["team"] == [{"role": "lead"}, {"role": "other"}]
-        assert payload["personal_answers"] == {
+        # Stored sealed for their author (docs/PERSONAL_DATA.md): no answer in clear.
+        assert payload["personal_answers"].startswith("sealed:v1:")
+        stored = json.dumps(payload)
+        assert not [v for v in ("Ada Lovelace", "Tim Berners", email) if v in stored]
+        assert payload["personal_pointers"] == ["/contact_email", "/team/0/name", "/team/1/name"]
+
+    # Opened with the service's keys, the feed gives each personal answer back.
+    feed = await world.client.get(
+        "/v1/events", headers=world.as_("auditor"), params={"opened": "true", "limit": 500}
+    )
+    assert feed.status_code == 200, feed.text
+    opened = {
+        e["type"]: e["payload"]["personal_answers"]
+        for e in feed.json()["items"]
+        if e["type"] in {"applications.ApplicationDrafted", "applications.ApplicationEdited"}
+    }
+    for event_type, email in (
+        ("applications.ApplicationDrafted", "ada@aerotech.example"),
+        ("applications.ApplicationEdited", "ada@elsewhere.example"),
+    ):
+        assert opened[event_type] == {
             "/team/0/name": "Ada Lovelace",
             "/team/1/name": "Tim Berners",
             "/contact_email": email,

@@ -14,6 +14,8 @@ from shared.settings import PER_SERVICE_FIELDS, Settings
 SECRETS = {
     "jwt_secret",
     "integrity_key",
+    "master_key",
+    "retired_master_keys",
     "audit_signing_key",
     "database_url",
     "service_database_urls",

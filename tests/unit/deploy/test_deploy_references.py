@@ -15,7 +15,12 @@ Resource = dict[str, Any]
 NAMESPACES = {"dev": "cascade-dev", "prod": "cascade"}
 CLUSTER_WIDE = {"Namespace"}
 # Created by the operator beside the manifests (docs/DEPLOY.md, "Secrets").
-SECRETS = {"cascade-auth", "cascade-audit-signing", *(f"cascade-{s}-database" for s in SERVICES)}
+SECRETS = {
+    "cascade-auth",
+    "cascade-master-key",
+    "cascade-audit-signing",
+    *(f"cascade-{s}-database" for s in SERVICES),
+}
 
 
 def names(manifests: list[Resource], kind: str) -> set[str]:

@@ -80,7 +80,7 @@ def test_a_rotated_deployment_still_checks_the_dossiers_its_old_key_signed(
 
 
 def test_the_development_signing_key_is_refused_in_production() -> None:
-    secrets = {"jwt_secret": "x" * 40, "integrity_key": "y" * 40}
+    secrets = {"jwt_secret": "x" * 40, "integrity_key": "y" * 40, "master_key": "z" * 40}
     with pytest.raises(SigningKeyRefused, match="CASCADE_AUDIT_SIGNING_KEY must be set"):
         keys_of(environment="production", **secrets)
     assert keys_of(environment="production", audit_signing_key=NEW_KEY, **secrets).key_id
@@ -149,7 +149,9 @@ def test_what_is_no_public_key_is_refused_in_words(text: str) -> None:
 
 
 def test_reporting_refuses_to_start_with_the_development_key_in_production() -> None:
-    production = Settings(environment="production", jwt_secret="x" * 40, integrity_key="y" * 40)
+    production = Settings(
+        environment="production", jwt_secret="x" * 40, integrity_key="y" * 40, master_key="z" * 40
+    )
     with pytest.raises(SigningKeyRefused):
         signing_key_checked(SimpleNamespace(settings=production))  # type: ignore[arg-type]
     assert signing_key_checked(SimpleNamespace(settings=Settings())) == []  # type: ignore[arg-type]

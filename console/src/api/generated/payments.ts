@@ -57,6 +57,72 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/data-subjects/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The subject keys of sealed fields, wrapped by the master key (auditor, admin)
+         * @description How reporting opens the sealed fields of its audit copy: it asks the service
+         *     that sealed them for the keys, each still wrapped by the deployment's master key
+         *     (useless without it), and keeps none. A key destroyed by an erasure is absent.
+         */
+        post: operations["wrapped_keys_v1_data_subjects_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/{subject}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every personal field held about a data subject (admin)
+         * @description This service's events holding personal fields of the subject, each field
+         *     opened, as a JSON file to hand to them: `{subject, service, events: [{id, type,
+         *     stream_id, version, recorded_at, fields: {name: value}}]}`.
+         */
+        get: operations["access_v1_data_subjects__subject__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/data-subjects/{subject}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase a data subject's personal fields (admin)
+         * @description Destroys the subject's keys here; the other services do the same when they
+         *     read the `DataSubjectErased` this records. Erasing an unknown subject, or one
+         *     already erased, changes nothing and says so (202 either way).
+         */
+        post: operations["erase_v1_data_subjects__subject__erasure_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/events": {
         parameters: {
             query?: never;
@@ -67,8 +133,9 @@ export interface paths {
         /**
          * The event feed (auditor, admin)
          * @description The service's events, envelopes as published (with `position`,
-         *     `hash` and `prev_hash`), in commit-safe order: an event that commits late is never
-         *     skipped, so the order may differ from `position` order.
+         *     `hash` and `prev_hash`; personal fields sealed unless `opened`), in commit-safe
+         *     order: an event that commits late is never skipped, so the order may differ from
+         *     `position` order.
          *
          *     Positions are opaque: pass the `next_cursor` of the previous page as `after`,
          *     never a `position`. `next_cursor` is where to continue; at the end of the feed
@@ -826,6 +893,22 @@ export interface components {
             /** Version */
             version: number;
         };
+        /** ErasureView */
+        ErasureView: {
+            /** Detail */
+            detail: string;
+            /** Keys Destroyed */
+            keys_destroyed: number;
+            /**
+             * Outcome
+             * @enum {string}
+             */
+            outcome: "erased" | "nothing_to_erase";
+            /** Service */
+            service: string;
+            /** Subject */
+            subject: string;
+        };
         /** ExportedAward */
         ExportedAward: {
             /** Award Cents */
@@ -973,6 +1056,11 @@ export interface components {
              * @enum {string}
              */
             trigger: "on_signature" | "on_report_approved";
+        };
+        /** KeyLookup */
+        KeyLookup: {
+            /** Key Ids */
+            key_ids: string[];
         };
         /** LinkView */
         LinkView: {
@@ -1218,6 +1306,23 @@ export interface components {
             /** Summary */
             summary: string;
         };
+        /** WrappedKey */
+        WrappedKey: {
+            /** Master Key Id */
+            master_key_id: string;
+            /** Wrapped Key */
+            wrapped_key: string;
+        };
+        /**
+         * WrappedKeys
+         * @description The keys still held, wrapped as stored; an id not here is erased (or unknown).
+         */
+        WrappedKeys: {
+            /** Keys */
+            keys: {
+                [key: string]: components["schemas"]["WrappedKey"];
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -1313,6 +1418,265 @@ export interface operations {
             };
         };
     };
+    wrapped_keys_v1_data_subjects_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyLookup"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WrappedKeys"];
+                };
+            };
+            /** @description `bad_request`: the body cannot be read */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    access_v1_data_subjects__subject__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id (`sub`) */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON download */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    erase_v1_data_subjects__subject__erasure_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The person's id (`sub`) */
+                subject: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureView"];
+                };
+            };
+            /** @description `unauthorized`: no valid bearer token */
+            401: {
+                headers: {
+                    "WWW-Authenticate"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `forbidden` (role) or `not_a_member` (not the caller's resource) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `not_found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A rule refused the command (its `code`), or `version_conflict` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `payload_too_large`: the body is over the configured limit */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `database_unavailable`, with Retry-After: nothing was changed, try again */
+            503: {
+                headers: {
+                    /** @description Seconds to wait */
+                    "Retry-After"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     event_feed_v1_events_get: {
         parameters: {
             query?: {
@@ -1320,6 +1684,8 @@ export interface operations {
                 after?: string | null;
                 /** @description Page size, 1 to 500. */
                 limit?: number;
+                /** @description Personal fields opened with the service's keys (`[erased]` where a key is destroyed) instead of sealed as stored; opened envelopes no longer match their `hash`, so an integrity check reads the feed sealed. */
+                opened?: boolean;
             };
             header?: never;
             path?: never;
