@@ -11,15 +11,25 @@ const subject = `dora-${run}`;
 test.afterEach(async ({}, info) => { if (info.status === info.expectedStatus) await closePeople(); });
 
 test("an administrator reads a person's data, downloads it as JSON and erases it", async ({ browser }) => {
-  const dora = await personAt(browser, "applicant", person);
-  const org = dora.getByRole("form", { name: "Register an organisation" });
-  await org.getByLabel("Name", { exact: true }).fill(`Sartoria ${run}`);
-  await org.getByLabel("Country (ISO code, e.g. IT)", { exact: true }).fill("IT");
-  await org.getByLabel("Size", { exact: true }).selectOption({ label: "micro" });
-  await org.getByLabel("Registered on", { exact: true }).fill("2021-05-01");
-  await org.getByLabel("PIC (9 digits)", { exact: true }).fill(`${Date.now() % 1_000_000_000}`.padStart(9, "3"));
-  await org.getByRole("button", { name: "Register" }).click();
-  await expect(dora.getByText(`Sartoria ${run} (IT, micro)`)).toBeVisible();
+  // The evaluator's name is personal data, sealed with a key of their own.
+  const maria = await personAt(browser, "programme_manager", "Maria Rossi");
+  await maria.getByLabel("Code", { exact: true }).fill(`DS-${run}`);
+  await maria.getByLabel("Name", { exact: true }).fill(`DATA ${run}`);
+  await maria.getByLabel("Budget (EUR)", { exact: true }).fill("100,000");
+  await maria.getByRole("button", { name: "Create" }).click();
+  await maria.getByRole("link", { name: `DATA ${run}` }).click();
+  const form = maria.getByRole("form", { name: "Draft a call" });
+  await form.getByLabel("Code", { exact: true }).fill(`DC-${run}`);
+  await form.getByLabel("Title", { exact: true }).fill(`Call ${run}`);
+  await form.getByLabel("Budget (EUR)", { exact: true }).fill("50,000");
+  await form.getByLabel("Largest grant (EUR)", { exact: true }).fill("10,000");
+  await form.getByLabel("Innovate", { exact: true }).check();
+  await form.getByRole("button", { name: "Save the draft" }).click();
+  await maria.getByRole("link", { name: `Call ${run}` }).click();
+  await maria.getByLabel("Evaluator's user id", { exact: true }).fill(subject);
+  await maria.getByLabel("Evaluator's name", { exact: true }).fill(person);
+  await maria.getByRole("button", { name: "Register", exact: true }).click();
+  await expect(maria.getByRole("status")).toHaveText("Evaluator registered.");
 
   const ada = await personAt(browser, "admin", "Ada");
   await ada.getByLabel("Data subject (user id)", { exact: true }).fill(subject);
