@@ -1,6 +1,5 @@
-// Endpoints this console version calls before their services' OpenAPI documents are in
-// its generated types (the review and erasure contract lines): JSON in and out, problems
-// as everywhere else, the command headers a command needs.
+// One endpoint asked of several services by name (the data-subject endpoints, the same in
+// each): JSON in and out, problems as everywhere else, the command headers a command needs.
 import { commandHeaders } from "./commands";
 import { toProblem } from "./problem";
 
