@@ -3,10 +3,10 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { resolve } from "node:path";
 
-export type Role = "applicant" | "evaluator" | "programme_manager" | "finance_officer" | "auditor";
+export type Role = "applicant" | "evaluator" | "programme_manager" | "finance_officer" | "auditor" | "reviewer" | "admin";
 const ROLE_LABEL: Record<Role, string> = {
   applicant: "Applicant", evaluator: "Evaluator", programme_manager: "Programme manager",
-  finance_officer: "Finance officer", auditor: "Auditor",
+  finance_officer: "Finance officer", auditor: "Auditor", reviewer: "Reviewer", admin: "Administrator",
 };
 
 const people: BrowserContext[] = [];

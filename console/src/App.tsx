@@ -17,10 +17,12 @@ import { ReportPage } from "./screens/Report";
 import { FinanceHome } from "./screens/Finance";
 import { GrantPage } from "./screens/GrantPage";
 import { AuditorHome, TrailPage } from "./screens/Auditor";
+import { ReviewerHome } from "./screens/Review";
+import { AdminHome } from "./screens/Admin";
 
 const HOME: Record<Role, string> = {
   applicant: "/applicant", evaluator: "/evaluator", programme_manager: "/manager",
-  finance_officer: "/finance", auditor: "/auditor",
+  finance_officer: "/finance", auditor: "/auditor", reviewer: "/reviewer", admin: "/admin",
 };
 
 export function App() {
@@ -86,6 +88,8 @@ export function App() {
           <Route path="/grants/:id" element={<GrantPage />} />
           <Route path="/auditor" element={<AuditorHome />} />
           <Route path="/auditor/trail/:id" element={<TrailPage />} />
+          <Route path="/reviewer" element={<ReviewerHome />} />
+          <Route path="/admin" element={<AdminHome />} />
           <Route path="*" element={<p>{t("app.notFound")}</p>} />
         </Routes>
       </main>

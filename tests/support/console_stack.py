@@ -58,6 +58,7 @@ def production_side(
 ) -> tuple[Settings, uvicorn.Server]:
     """A calls service verifying the issuer's JWKS, and a production gateway before it."""
     integrity_key = secrets.token_urlsafe(48)
+    master_key = secrets.token_urlsafe(48)
     trusting = Settings(
         **{
             **settings.model_dump(),
@@ -70,6 +71,8 @@ def production_side(
                 "jwt_issuer": issuer,
                 "jwt_audience": AUDIENCE,
                 "integrity_key": integrity_key,
+                # Production refuses the development master key of personal fields.
+                "master_key": master_key,
                 "gateway_port": gateway_port,
                 "oidc_issuer": issuer,
                 "oidc_resource": AUDIENCE,
@@ -97,6 +100,7 @@ def production_side(
         "CASCADE_JWT_ISSUER": issuer,
         "CASCADE_JWT_AUDIENCE": AUDIENCE,
         "CASCADE_INTEGRITY_KEY": integrity_key,
+        "CASCADE_MASTER_KEY": master_key,
     }
     extra.processes["calls"] = spawn("calls", env, state, log_to_files=True)
     ServiceStack.wait_ready_at(extra, {"calls": trusting.url_of("calls")})

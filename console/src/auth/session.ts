@@ -1,6 +1,6 @@
 // Who is signed in: the bearer token and the claims it carries, kept in the browser until it expires or they sign out.
 
-export const ROLES = ["applicant", "evaluator", "programme_manager", "finance_officer", "auditor"] as const;
+export const ROLES = ["applicant", "evaluator", "programme_manager", "finance_officer", "auditor", "reviewer", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface Session { token: string; sub: string; name: string | null; roles: Role[] }

@@ -8,6 +8,7 @@ import { useConsole } from "../api/context";
 import { parseMoney } from "../format";
 import { Field, Select } from "../components/Field";
 import { Paged } from "../components/Paged";
+import { CallForm, type Answers } from "../components/CallForm";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
 import { useFormat } from "../components/useFormat";
@@ -86,6 +87,7 @@ export function ApplyToCall() {
   const orgs = useResource(() => unwrap(api.applications.GET("/v1/me/organisations", { params: { query: { limit: 100 } } })), []);
   const [form, setForm] = useState({ lead: "", title: "", summary: "", requested: "", trl: "4" });
   const [objectives, setObjectives] = useState<string[]>([]);
+  const [answers, setAnswers] = useState<Answers>({});
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
   const c = call.data;
   const lead = form.lead || orgs.data?.items[0]?.id || "";
@@ -93,11 +95,11 @@ export function ApplyToCall() {
   async function save(event: FormEvent) {
     event.preventDefault();
     const requested = parseMoney(form.requested, f.locale);
-    const draft = await command.run(() => unwrap(api.applications.POST("/v1/applications", {
-      headers: commandHeaders(),
-      body: { call_id: callId, lead_organisation_id: lead, partner_organisation_ids: [], title: form.title,
-        summary: form.summary, requested_cents: requested ?? -1, trl: Number(form.trl), objectives: objectives as Objective[] },
-    })));
+    // The answers go with the draft, as far as they are filled in; submission checks them whole.
+    const body = { call_id: callId, lead_organisation_id: lead, partner_organisation_ids: [], title: form.title,
+      summary: form.summary, requested_cents: requested ?? -1, trl: Number(form.trl), objectives: objectives as Objective[],
+      ...(c?.form ? { answers } : {}) };
+    const draft = await command.run(() => unwrap(api.applications.POST("/v1/applications", { headers: commandHeaders(), body })));
     if (draft) navigate(`/applications/${draft.id}`);
   }
 
@@ -105,7 +107,8 @@ export function ApplyToCall() {
     <>
       <ProblemNote problem={call.problem ?? orgs.problem} />
       {c && (
-        <form onSubmit={(e) => void save(e)}>
+        // A draft may leave the form's required answers for later: the browser must not block it.
+        <form onSubmit={(e) => void save(e)} noValidate={!!c.form}>
           <h1>{t("application.new", { call: c.title })}</h1>
           <p>{t("call.grantRange")}: {f.money(c.min_grant_cents, c.currency)} – {f.money(c.max_grant_cents, c.currency)}</p>
           <ProblemNote problem={command.problem} />
@@ -129,7 +132,7 @@ export function ApplyToCall() {
                 {t(`objective.${o}`, { defaultValue: o })}
               </label>))}
           </fieldset>
-          {/* The call's own form (JSON Schema, issue 15) renders here once calls carry one. */}
+          {c.form && <CallForm schema={c.form.schema} uiSchema={c.form.ui_schema} answers={answers} onChange={setAnswers} problem={command.problem} />}
           <button type="submit" disabled={command.busy || !lead}>{t("application.saveDraft")}</button>
         </form>
       )}

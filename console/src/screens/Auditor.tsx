@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { useTranslation } from "react-i18next";
 import { unwrap } from "../api/client";
+import { saveDownload } from "../api/files";
 import { useConsole } from "../api/context";
 import { Field } from "../components/Field";
 import { Paged } from "../components/Paged";
@@ -10,12 +11,19 @@ import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
 import { useFormat } from "../components/useFormat";
 
+/** The reporting service's key answer (an open object in its OpenAPI document). */
+interface PublicKey { public_key: string; public_key_base64?: string; key_id?: string; keys?: unknown[] }
+
 interface Envelope { id: string; type: string; stream_id: string; version: number; occurred_at: string; payload: Record<string, unknown>; actor?: { sub: string } }
 
 export function AuditorHome() {
   const { t } = useTranslation();
-  const { api } = useConsole();
+  const { api, session } = useConsole();
   const navigate = useNavigate();
+  const dossier = useCommand();
+  const key = useResource(() => unwrap(api.reporting.GET("/v1/audit/public-key")) as Promise<unknown> as Promise<PublicKey>, []);
+  const download = (p: { id: string; code?: string }) => dossier.run(() => saveDownload(
+    `/api/reporting/v1/audit/dossiers/programmes/${p.id}`, session?.token ?? null, `dossier-${p.code ?? p.id}.zip`));
   const [applicationId, setApplicationId] = useState("");
   const verify = useCommand();
   const [verdict, setVerdict] = useState<Record<string, unknown> | null>(null);
@@ -35,7 +43,21 @@ export function AuditorHome() {
       <h2>{t("auditor.programmes")}</h2>
       <Paged label={t("auditor.programmes")} empty={t("manager.noProgrammes")}
         load={(cursor) => unwrap(api.calls.GET("/v1/programmes", { params: { query: { cursor } } }))}
-        render={(items) => <ul>{(items as { id: string; name: string }[]).map((p) => <li key={p.id}><Link to={`/reports/programmes/${p.id}`}>{t("auditor.reportOf", { name: p.name })}</Link></li>)}</ul>} />
+        render={(items) => <ul>{(items as { id: string; name: string; code?: string }[]).map((p) => <li key={p.id}>
+          <Link to={`/reports/programmes/${p.id}`}>{t("auditor.reportOf", { name: p.name })}</Link>{" "}
+          <button type="button" className="secondary" disabled={dossier.busy} onClick={() => void download(p)}>
+            {t("auditor.downloadDossier", { name: p.name })}</button></li>)}</ul>} />
+      <ProblemNote problem={dossier.problem} />
+      <section aria-labelledby="public-key">
+        <h2 id="public-key">{t("auditor.publicKey")}</h2>
+        <p>{t("auditor.publicKeyHelp")}</p>
+        <ProblemNote problem={key.problem} />
+        {key.data && <>
+          <pre data-testid="public-key" tabIndex={0} aria-label={t("auditor.publicKey")}>{key.data.public_key}</pre>
+          {key.data.key_id && <p>{t("auditor.keyId")}: <code>{key.data.key_id}</code></p>}
+          {(key.data.keys?.length ?? 0) > 1 && <p>{t("auditor.olderKeys", { count: (key.data.keys?.length ?? 1) - 1 })}</p>}
+        </>}
+      </section>
       <h2>{t("auditor.applications")}</h2>
       <Paged label={t("auditor.applications")} empty={t("applicant.noApplications")}
         load={(cursor) => unwrap(api.applications.GET("/v1/applications", { params: { query: { cursor, status: ["contracted"] } } }))}

@@ -10,6 +10,7 @@ import { Field } from "../components/Field";
 import { Paged } from "../components/Paged";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
+import { PanelForm } from "./Review";
 import { useFormat } from "../components/useFormat";
 
 export function CallPage() {
@@ -20,6 +21,7 @@ export function CallPage() {
   const command = useCommand();
   const [note, setNote] = useState<string | null>(null);
   const [round, setRound] = useState(0);
+  const [registered, setRegistered] = useState<string[]>([]);
   const call = useResource(() => unwrap(api.calls.GET("/v1/calls/{call_id}", { params: { path: { call_id: id } } })), [id, round]);
   const [form, setForm] = useState({ closes: "", budget: "", reason: "", evaluatorSub: "", evaluatorName: "" });
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
@@ -41,8 +43,14 @@ export function CallPage() {
   const assign = () => run("callPage.assigned", () => unwrap(api.applications.POST("/v1/calls/{call_id}/assignments", onApplications())));
   const rank = () => run("callPage.ranked", () => unwrap(api.applications.POST("/v1/calls/{call_id}/ranking", onApplications())));
   const select = () => run("callPage.selected", () => unwrap(api.applications.POST("/v1/calls/{call_id}/selection", onApplications())));
-  const register = (e: FormEvent) => { e.preventDefault(); void run("callPage.evaluatorRegistered", () => unwrap(api.applications.POST("/v1/evaluators",
-    { headers: commandHeaders(), body: { sub: form.evaluatorSub, name: form.evaluatorName, conflicts: [] } }))); };
+  const register = (e: FormEvent) => { e.preventDefault(); void run("callPage.evaluatorRegistered", async () => {
+    const evaluator = await unwrap(api.applications.POST("/v1/evaluators",
+      { headers: commandHeaders(), body: { sub: form.evaluatorSub, name: form.evaluatorName, conflicts: [] } }));
+    setRegistered((ids) => [...ids, evaluator.id]);
+    return evaluator;
+  }); };
+  // Results are published in the calls service, once selection there is known.
+  const publishResults = () => run("callPage.resultsPublished", () => unwrap(api.calls.POST("/v1/calls/{call_id}/publish-results", versioned())));
 
   return (
     <>
@@ -60,6 +68,7 @@ export function CallPage() {
           {c.status === "closed" && <button type="button" onClick={() => void assign()} disabled={command.busy}>{t("callPage.assign")}</button>}
           {["closed", "under_evaluation"].includes(c.status) && <button type="button" onClick={() => void rank()} disabled={command.busy}>{t("callPage.rank")}</button>}
           {["closed", "under_evaluation"].includes(c.status) && <button type="button" onClick={() => void select()} disabled={command.busy}>{t("callPage.select")}</button>}
+          {["closed", "under_evaluation"].includes(c.status) && <button type="button" className="secondary" onClick={() => void publishResults()} disabled={command.busy}>{t("callPage.publishResults")}</button>}
         </div>
         <div className="cards">
           <form onSubmit={extend} className="card"><h2>{t("callPage.extend")}</h2>
@@ -72,6 +81,8 @@ export function CallPage() {
             <Field label={t("callPage.evaluatorSub")} value={form.evaluatorSub} onChange={set("evaluatorSub")} field="sub" problem={command.problem} />
             <Field label={t("callPage.evaluatorName")} value={form.evaluatorName} onChange={set("evaluatorName")} field="name" problem={command.problem} />
             <button type="submit" disabled={command.busy}>{t("callPage.register")}</button></form>
+          {["closed", "published", "open", "draft"].includes(c.status) &&
+            <PanelForm callId={id} known={registered} onDone={(text) => setNote(text)} />}
         </div>
         <h2>{t("callPage.applications")}</h2>
         <Paged label={t("callPage.applications")} empty={t("callPage.noApplications")} deps={[round]}

@@ -7,9 +7,14 @@ import { commandHeaders } from "../api/commands";
 import { useConsole } from "../api/context";
 import { parseMoney } from "../format";
 import { Field } from "../components/Field";
+import { Annexes } from "../components/Annexes";
+import { saveDownload } from "../api/files";
 import { ProblemNote } from "../components/ProblemNote";
 import { useCommand, useResource } from "../components/hooks";
 import { useFormat } from "../components/useFormat";
+
+/** What a final report usually carries; the payments service takes any code, one file each. */
+const REPORT_ANNEXES = ["technical_report", "financial_statement"] as const;
 
 export function GrantPage() {
   const { t } = useTranslation();
@@ -18,6 +23,8 @@ export function GrantPage() {
   const f = useFormat();
   const command = useCommand();
   const grant = useResource(() => unwrap(api.payments.GET("/v1/grants/{grant_id}", { params: { path: { grant_id: id } } })), [id]);
+  const annexes = useResource(() => unwrap(api.payments.GET("/v1/grants/{grant_id}/annexes", { params: { path: { grant_id: id } } })), [id]);
+  const fetchAnnex = useCommand();
   const [summary, setSummary] = useState("");
   const [bankReference, setBankReference] = useState("");
   const [recovery, setRecovery] = useState({ amount: "", reason: "" });
@@ -86,10 +93,20 @@ export function GrantPage() {
           <h2>{t("grant.reports")}</h2>
           <ul>{g.reports.map((r) => (
             <li key={r.id}>{f.instant(r.submitted_at)} · {t(`reportStatus.${r.status}`)} · {r.summary}
+              {(r.annexes ?? []).length > 0 && <ul>{(r.annexes ?? []).map((x) => (
+                <li key={x.annex_id}><button type="button" className="secondary" disabled={fetchAnnex.busy}
+                  onClick={() => void fetchAnnex.run(() => saveDownload(`/api/payments/v1/grants/${id}/annexes/${x.annex_id}`, session?.token ?? null, x.name))}>
+                  {t("annex.download", { name: x.name })}</button> <code className="hash">{x.sha256}</code></li>))}</ul>}
               {is("programme_manager") && r.status === "submitted" && <>
                 <button type="button" onClick={() => void decide(r.id, "approve")}>{t("grant.approveReport")}</button>
                 <button type="button" className="secondary" onClick={() => void decide(r.id, "reject")}>{t("grant.rejectReport")}</button></>}
             </li>))}</ul>
+          <ProblemNote problem={fetchAnnex.problem ?? annexes.problem} />
+          {is("applicant") && g.status === "awarded" && (
+            <Annexes heading={t("annex.ofReport")} base={`/api/payments/v1/grants/${id}/annexes`}
+              slots={REPORT_ANNEXES.map((code) => ({ code, title: t(`annex.report.${code}`) }))}
+              attached={(annexes.data?.items ?? []).filter((x) => x.report_id === null)} version={g.version}
+              canChange onChanged={() => { annexes.reload(); grant.reload(); }} />)}
           {is("applicant") && (
             <form onSubmit={submitReport}>
               <div className="field"><label htmlFor="report">{t("grant.finalReport")}</label>

@@ -89,19 +89,41 @@ function inHours(hours: number): string {
   return at.toISOString().slice(0, 16);
 }
 
+type Declaration = NonNullable<import("../api/generated/calls").components["schemas"]["DraftCall"]["required_declarations"]>[number];
+const DECLARATIONS: Declaration[] = ["no_double_funding", "no_exclusion_situation", "sme_status"];
+
+/** The one annex the draft form can ask for (none without a title), its code made from the title. */
+function requiredAnnexes(title: string, types: string, megabytes: string) {
+  if (!title.trim()) return [];
+  const code = title.trim().toLowerCase().normalize("NFD").replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 40) || "annex";
+  return [{ code, title: title.trim(), media_types: types.split(/[\s,]+/).filter(Boolean),
+    max_bytes: Math.round(Number(megabytes || "0") * 1024 * 1024) }];
+}
+
 function DraftCallForm({ programmeId, objectives, currency, onDone }: { programmeId: string; objectives: string[]; currency: string; onDone: () => void }) {
   const { t } = useTranslation();
   const { api } = useConsole();
   const f = useFormat();
   const command = useCommand();
   const [form, setForm] = useState({ code: "", title: "", kind: "innovation_voucher", mode: "ranked", budget: "", max: "", min: "0",
-    opens: inHours(0), closes: inHours(24 * 30), countries: "", threshold: "3", evaluators: "1" });
+    opens: inHours(0), closes: inHours(24 * 30), countries: "", threshold: "3", evaluators: "1",
+    annexTitle: "", annexTypes: "application/pdf", annexMegabytes: "10", formSchema: "", uiSchema: "" });
   const [chosen, setChosen] = useState<string[]>(objectives.slice(0, 1));
+  const [declarations, setDeclarations] = useState<Declaration[]>([]);
+  const [jsonProblem, setJsonProblem] = useState<string | null>(null);
   const set = (key: keyof typeof form) => (e: { target: { value: string } }) => setForm({ ...form, [key]: e.target.value });
   const money = (text: string) => parseMoney(text, f.locale) ?? -1;
 
   async function draft(event: FormEvent) {
     event.preventDefault();
+    let applicationForm: { schema: Record<string, unknown>; ui_schema: Record<string, unknown> | null } | null = null;
+    try {
+      applicationForm = form.formSchema.trim() ? { schema: JSON.parse(form.formSchema), ui_schema: form.uiSchema.trim() ? JSON.parse(form.uiSchema) : null } : null;
+      setJsonProblem(null);
+    } catch {
+      setJsonProblem(t("call.formNotJson"));
+      return;
+    }
     const countries = form.countries.split(/[\s,]+/).filter(Boolean).map((c) => c.toUpperCase());
     const made = await command.run(() => unwrap(api.calls.POST("/v1/calls", { headers: commandHeaders(), body: {
       programme_id: programmeId, code: form.code, title: form.title, kind: form.kind as (typeof KINDS)[number],
@@ -115,6 +137,8 @@ function DraftCallForm({ programmeId, objectives, currency, onDone }: { programm
       instalments: [{ label: t("instalment.advance"), percent: 70, trigger: "on_signature" },
         { label: t("instalment.balance"), percent: 30, trigger: "on_report_approved" }],
       counts_as_de_minimis: true,
+      required_annexes: requiredAnnexes(form.annexTitle, form.annexTypes, form.annexMegabytes),
+      required_declarations: declarations, form: applicationForm,
     } })));
     if (made) onDone();
   }
@@ -139,6 +163,26 @@ function DraftCallForm({ programmeId, objectives, currency, onDone }: { programm
         {objectives.map((o) => <label key={o} className="check"><input type="checkbox" checked={chosen.includes(o)}
           onChange={(e) => setChosen(e.target.checked ? [...chosen, o] : chosen.filter((x) => x !== o))} />{t(`objective.${o}`, { defaultValue: o })}</label>)}
       </fieldset>
+      <fieldset><legend>{t("call.requiredAnnex")}</legend>
+        <Field label={t("call.annexTitle")} value={form.annexTitle} onChange={set("annexTitle")} field="required_annexes" problem={p} />
+        <Field label={t("call.annexTypes")} value={form.annexTypes} onChange={set("annexTypes")} />
+        <Field label={t("call.annexMegabytes")} type="number" min={0} step="any" value={form.annexMegabytes} onChange={set("annexMegabytes")} />
+      </fieldset>
+      <fieldset><legend>{t("call.declarations")}</legend>
+        {DECLARATIONS.map((d) => <label key={d} className="check"><input type="checkbox" checked={declarations.includes(d)}
+          onChange={(e) => setDeclarations(e.target.checked ? [...declarations, d] : declarations.filter((x) => x !== d))} />{t(`declaration.${d}`)}</label>)}
+      </fieldset>
+      <div className="field">
+        <label htmlFor="form-schema">{t("call.formSchema")}</label>
+        <textarea id="form-schema" rows={6} value={form.formSchema} onChange={set("formSchema")} spellCheck={false}
+          aria-invalid={jsonProblem ? true : undefined} aria-describedby={jsonProblem ? "form-schema-error" : undefined} />
+        {jsonProblem && <p id="form-schema-error" className="field-error">{jsonProblem}</p>}
+        {p?.fieldMessages("form").length ? <p className="field-error">{p.fieldMessages("form").join("; ")}</p> : null}
+      </div>
+      <div className="field">
+        <label htmlFor="ui-schema">{t("call.uiSchema")}</label>
+        <textarea id="ui-schema" rows={3} value={form.uiSchema} onChange={set("uiSchema")} spellCheck={false} />
+      </div>
       <button type="submit" disabled={command.busy}>{t("call.draft")}</button>
     </form>
   );

@@ -4,6 +4,7 @@ import { useTranslation } from "react-i18next";
 import { unwrap } from "../api/client";
 import { useConsole } from "../api/context";
 import { Paged } from "../components/Paged";
+import { Beneficiaries } from "./Review";
 import { ProblemNote } from "../components/ProblemNote";
 import { useResource } from "../components/hooks";
 import { useFormat } from "../components/useFormat";
@@ -58,6 +59,7 @@ export function PublicCall() {
           <ul>{c.eligibility.map((rule, i) => <li key={i}>{String((rule as { description?: string }).description ?? rule.type)}</li>)}</ul>
           <h2>{t("call.criteria")}</h2>
           <ul>{c.criteria.map((k) => <li key={k.code}>{k.title} ({t("call.weight")} {f.number(k.weight)}, {t("call.maxScore")} {f.number(k.max_score)})</li>)}</ul>
+          {c.status === "results_published" && <Beneficiaries callId={c.id} />}
           {session?.roles.includes("applicant") && c.status === "open" && (
             <Link to={`/applicant/apply/${c.id}`} className="button">{t("application.applyHere")}</Link>
           )}
