@@ -42,10 +42,11 @@ export async function keepScreenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: resolve(import.meta.dirname, "..", "..", "docs", "screenshots", `${name}.png`), fullPage: true });
 }
 
-/** Reloads until `check` passes: the services apply each other's events a moment later. */
+/** Reloads until `check` passes: the services apply each other's events a moment later,
+ * and on a loaded machine a restarted consumer group may take tens of seconds to rejoin. */
 export async function afterReloads(page: Page, check: () => Promise<void>): Promise<void> {
   await expect(async () => {
     await page.reload();
     await check();
-  }).toPass({ timeout: 30_000, intervals: [300, 600, 1000] });
+  }).toPass({ timeout: 120_000, intervals: [300, 600, 1000, 2000] });
 }
