@@ -139,7 +139,7 @@ test("the evaluator declares no conflict, reads and scores each criterion", asyn
   // in words ("... once it has closed"), and the manager tries again, as a person would.
   // Each try waits for its answer, so a slow success is never retried into `already_assigned`.
   await afterReloads(maria, async () => {
-    await maria.getByRole("button", { name: "Assign evaluators" }).click();
+    await maria.getByRole("button", { name: "Assign evaluators" }).click({ timeout: 10_000 });
     const answered = maria.getByRole("status").or(maria.getByRole("alert")).first();
     await expect(answered).toBeVisible({ timeout: 15_000 });
     await expect(maria.getByRole("status")).toHaveText("Evaluators assigned.", { timeout: 1_000 });
@@ -165,6 +165,14 @@ test("the evaluator declares no conflict, reads and scores each criterion", asyn
   await maria.getByRole("button", { name: "Select" }).click();
   await expect(maria.getByRole("status")).toHaveText("Selection made.");
   await expect(maria.getByRole("row", { name: new RegExp(project) })).toContainText("selected");
+  // Calls publishes the results once it has heard of the selection; applicants read their
+  // outcomes, and sign, from then on. A slow success retried reads "already published".
+  await afterReloads(maria, async () => {
+    await maria.getByRole("button", { name: "Publish the results" }).click({ timeout: 10_000 });
+    const published = maria.getByRole("status").filter({ hasText: "Results published." })
+      .or(maria.getByRole("alert").filter({ hasText: "already published" }));
+    await expect(published.first()).toBeVisible({ timeout: 15_000 });
+  });
 });
 
 test("the applicant signs the agreement and follows the grant's instalments", async ({ browser }) => {
