@@ -53,6 +53,7 @@ class Player:
             ("deadline", self.close_ranked_call),
             ("evaluation", self.evaluate),
             ("ranking and selection", self.rank_and_select),
+            ("results published", self.publish_results),
             ("agreements", self.sign_agreements),
             ("instalments on signature", self.finance.pay_due_instalments),
             ("final reports", self.finance.approve_final_reports),
@@ -273,6 +274,37 @@ class Player:
         call_id = self.played.ranked_call_id
         await self.api.post("applications", MANAGER, f"/v1/calls/{call_id}/ranking")
         await self.api.post("applications", MANAGER, f"/v1/calls/{call_id}/selection")
+
+    async def publish_results(self) -> None:
+        """The programme manager publishes the ranked call's results once the calls
+        service heard of the selection; applicants read outcomes and sign only then."""
+        call_id = self.played.ranked_call_id
+
+        async def published() -> bool:
+            answer = await self.api.send(
+                "calls",
+                MANAGER,
+                "POST",
+                f"/v1/calls/{call_id}/publish-results",
+                {},
+                expect=(200, 409),
+            )
+            return answer.status_code == 200 or answer.json().get("code") == (
+                "results_already_published"
+            )
+
+        await until(published, "the calls service to hear of the selection")
+
+        [winner, *_] = await self.api.items(
+            "applications", MANAGER, "/v1/applications", call_id=call_id, status="selected"
+        )
+        lead = applicant(self._sub_of_org(winner["lead_organisation_id"]))
+
+        async def applicants_read_outcomes() -> bool:
+            seen = await self.api.get("applications", lead, f"/v1/applications/{winner['id']}")
+            return bool(seen["status"] == "selected")
+
+        await until(applicants_read_outcomes, "applications to hear of the published results")
 
     async def sign_agreements(self) -> None:
         """The first winner of the ranked call declines (a reserve is promoted);
