@@ -343,7 +343,12 @@ class Player:
             ):
                 for application in selected:
                     who = applicant(self._sub_of_org(application["lead_organisation_id"]))
-                    if call_id == self.played.ranked_call_id and not self.played.declined:
+                    if (
+                        call_id == self.played.ranked_call_id
+                        and not self.played.declined
+                        # the one re-evaluated into the selection signs
+                        and application["id"] != self.played.review_upheld
+                    ):
                         await self.api.post(
                             "applications",
                             who,
