@@ -15,6 +15,13 @@ from cascade.demo.client import Cascade, DemoError, Json, until
 GROUNDS = "The evaluators overlooked the qualification already done with the integrator."
 
 
+def outcome(application: Json) -> str:
+    """`rejected`, `selected`, or `reserve 3` (with its place on the list)."""
+    if application["status"] == "reserve":
+        return f"reserve {application['reserve_rank']}"
+    return str(application["status"])
+
+
 class Redress:
     def __init__(self, api: Cascade, played: Played, sub_of_org: Callable[[str], str]):
         self.api, self.played, self._sub_of_org = api, played, sub_of_org
@@ -22,19 +29,24 @@ class Redress:
         self._before = ""
 
     async def play(self) -> None:
-        candidates = [
-            *await self._in_status("rejected"),
-            *await self._in_status("reserve"),
-        ]
-        if len(candidates) < 2:
-            raise DemoError("the ranked call left fewer than two applications to review")
+        # Upheld only where a re-evaluation at the top must change the outcome, so
+        # that the ranking gets a version: a rejected application (it now passes
+        # every threshold) or one low on the reserve list (it moves up).
+        reserve = sorted(
+            await self._in_status("reserve"), key=lambda a: -int(a["reserve_rank"] or 0)
+        )
+        candidates = [*await self._in_status("rejected"), *reserve]
+        movable = [a for a in candidates if a["status"] == "rejected" or a["reserve_rank"] > 1]
+        upheld: Json = {}
+        # A small programme may fund every application that passed: nothing to review.
         for application in candidates:
             review = await self._request(application)
-            if not self.played.review_upheld:
+            if not self.played.review_upheld and application in movable:
                 decided = await self._decide(review, "upheld", (200, 409))
                 if decided.status_code == 200:
                     self.played.review_upheld = application["id"]
-                    self._before = application["status"]
+                    self._before = outcome(application)
+                    upheld = review
                     continue
                 # Too few evaluators left who never sat on its panel: dismissed instead.
             await self._decide(review, "dismissed", (200,))
@@ -42,14 +54,22 @@ class Redress:
             if self.played.review_upheld:
                 break
         if not self.played.review_upheld:
-            raise DemoError("no review could be upheld")
+            return
         await self._re_evaluate(self.played.review_upheld)
-        await until(self._second_version, "the re-evaluation's ranking version")
-        self.played.ranking_versions = 2
+        concluded: Json = {}
+
+        async def re_evaluated() -> bool:
+            nonlocal concluded
+            path = f"/v1/review-requests/{upheld['id']}"
+            concluded = await self.api.get("applications", MANAGER, path)
+            return bool(concluded["state"] == "re_evaluated")
+
+        await until(re_evaluated, "the re-evaluation to conclude the review")
+        self.played.ranking_versions = concluded["ranking_version"] or 1
         after = await self.api.get(
             "applications", MANAGER, f"/v1/applications/{self.played.review_upheld}"
         )
-        self.played.upheld_outcome = f"{self._before} -> {after['status']}"
+        self.played.upheld_outcome = f"{self._before} -> {outcome(after)}"
 
     async def _in_status(self, status: str) -> list[Json]:
         return await self.api.items(
@@ -106,14 +126,3 @@ class Redress:
                 scored += 1
         if not scored:
             raise DemoError("no re-evaluation was assigned")
-
-    async def _second_version(self) -> bool:
-        answer = await self.api.send(
-            "applications",
-            MANAGER,
-            "GET",
-            f"/v1/calls/{self.call_id}/ranking",
-            params={"version": 2},
-            expect=(200, 404),
-        )
-        return answer.status_code == 200

@@ -58,7 +58,7 @@ class RealCall:
 @pytest.fixture(scope="module")
 async def real(stack: ServiceStack) -> AsyncIterator[RealCall]:
     api = Cascade(stack.settings, stack.urls)
-    played = await Player(api, generate(24, seed=13, run="real"), "real").play()
+    played = await Player(api, generate(60, seed=13, run="real"), "real").play()
     await caught_up(api, api.event_ids)
     yield RealCall(api, played, stack.urls)
     await api.aclose()
@@ -109,8 +109,8 @@ async def test_an_upheld_review_adds_a_ranking_version_and_a_dismissed_one_does_
         reviews = await api.items("applications", MANAGER, "/v1/review-requests", call_id=call_id)
         raise AssertionError((expected, played.upheld_outcome, reviews)) from None
     before, after = played.upheld_outcome.split(" -> ")
-    assert before in ("rejected", "reserve")
-    assert after != before
+    assert before.split()[0] in ("rejected", "reserve")
+    assert after != before  # the outcome, or the place on the reserve list, changed
     versions = [
         await api.get("applications", MANAGER, f"/v1/calls/{call_id}/ranking", version=v)
         for v in (1, 2)
@@ -145,7 +145,7 @@ async def test_the_auditors_trail_of_the_upheld_case_tells_the_whole_story(
     statuses = [
         {e["application_id"]: e["status"] for e in v["entries"]}[application_id] for v in versions
     ]
-    assert statuses == [before, after]
+    assert statuses == [before.split()[0], after.split()[0]]
     if after == "selected":  # selected by its re-evaluation, and signed once published
         assert "applications.ApplicationContracted" in types, ", ".join(types)
 
