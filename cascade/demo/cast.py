@@ -15,6 +15,10 @@ EVALUATORS = tuple(
 )
 
 
+# An independent observer who decides review requests; never an evaluator.
+REVIEWER = Person("rev-olga", ("reviewer",))
+
+
 def applicant(sub: str) -> Person:
     return Person(sub, ("applicant",))
 
@@ -41,3 +45,11 @@ class Played:
     failed_payments: int = 0
     recovered_cents: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    # The real call: submissions refused then corrected (case -> what was answered),
+    # each annex's sha256 as stored, and the review requests decided.
+    refusals: dict[str, str] = field(default_factory=dict)
+    annex_sha256: dict[str, str] = field(default_factory=dict)
+    review_upheld: str = ""  # the application whose review was upheld
+    upheld_outcome: str = ""  # "rejected -> reserve"
+    review_dismissed: str = ""
+    ranking_versions: int = 0

@@ -72,9 +72,12 @@ class Cascade:
         *,
         expect: Collection[int] = (200, 201),
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        content: bytes | None = None,
     ) -> httpx.Response:
-        """One request; an answer outside `expect` stops the demo with its problem."""
-        headers = self.headers(who)
+        """One request (a JSON `body`, or raw `content`); an answer outside
+        `expect` stops the demo with its problem."""
+        headers = {**self.headers(who), **(headers or {})}
         if method == "POST":
             # A retry after a lost answer must not act twice; and each command
             # starts its own trace, as a frontend's would (W3C traceparent).
@@ -84,7 +87,12 @@ class Cascade:
                 "traceparent": f"00-{uuid.uuid4().hex}-{uuid.uuid4().hex[:16]}-01",
             }
         answer = await self._clients[service].request(
-            method, path, json=body, params=params, headers=headers
+            method,
+            path,
+            json=body if content is None else None,
+            content=content,
+            params=params,
+            headers=headers,
         )
         if answer.status_code not in expect:
             raise DemoError(

@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 
 from rich.progress import Progress
 
+from cascade.demo import real_call
 from cascade.demo.cast import EVALUATORS, MANAGER, Played, applicant
 from cascade.demo.client import Cascade, DemoError, Json, Person, until
 from cascade.demo.finance import Finance
 from cascade.demo.population import Population, Proposal
+from cascade.demo.redress import Redress
 from cascade.demo.terms import programme_body, ranked_call_body, voucher_call_body
 
 T = TypeVar("T")
@@ -53,6 +55,8 @@ class Player:
             ("deadline", self.close_ranked_call),
             ("evaluation", self.evaluate),
             ("ranking and selection", self.rank_and_select),
+            ("results published", self.publish_results),
+            ("review requests", self.review_requests),
             ("agreements", self.sign_agreements),
             ("instalments on signature", self.finance.pay_due_instalments),
             ("final reports", self.finance.approve_final_reports),
@@ -125,7 +129,12 @@ class Player:
         async def apply(item: tuple[int, Proposal]) -> None:
             n, proposal = item
             draft = await self._draft(call_id, proposal)
-            submitted = await self._submit(draft, proposal)
+            if n == on_time[0][0]:
+                submitted = await self._refused_for_a_missing_annex(draft, proposal)
+            elif n == on_time[2][0]:
+                submitted = await self._refused_for_an_invalid_answer(draft, proposal)
+            else:
+                submitted = await self._submit(draft, proposal)
             if proposal.fate == "withdraw":
                 submitted = await self.api.post(
                     "applications", self._lead(proposal), f"/v1/applications/{draft['id']}/withdraw"
@@ -137,6 +146,15 @@ class Player:
     async def apply_for_vouchers(self) -> None:
         call_id = self.played.voucher_call_id
         drafts = await self._each(lambda p: self._draft(call_id, p), self.people.vouchers)
+        await self._each(
+            lambda item: real_call.declare(
+                self.api,
+                self._lead(self.people.vouchers[item[0]]),
+                item[1]["id"],
+                real_call.VOUCHER_DECLARATIONS,
+            ),
+            enumerate(drafts),
+        )
 
         async def submit(item: tuple[int, Json]) -> None:
             n, draft = item
@@ -168,6 +186,7 @@ class Player:
         [late] = [p for p in self.people.ranked if p.fate == "late"]
         draft = await self._draft(call_id, late, must_accept=False)
         if draft:
+            await self._prepare(draft, late)
             answer = await self.api.send(
                 "applications",
                 self._lead(late),
@@ -188,6 +207,7 @@ class Player:
     async def evaluate(self) -> None:
         call_id = self.played.ranked_call_id
         conflicted = self.played.organisations[self.people.ranked[0].lead]
+        panel: list[str] = []
         for n, evaluator in enumerate(EVALUATORS):
             conflicts = [conflicted] if n == 0 else []
             answer = await self.api.send(
@@ -202,6 +222,7 @@ class Player:
                 },
                 expect=(201, 409),
             )
+            panel.append(answer.json()["evaluator_id" if answer.status_code == 409 else "id"])
             if answer.status_code == 409:  # registered by an earlier run: declare anew
                 if answer.json().get("code") != "evaluator_exists":
                     raise DemoError(f"evaluator refused: {answer.text[:300]}")
@@ -212,6 +233,11 @@ class Player:
                         f"/v1/evaluators/{answer.json()['evaluator_id']}/conflicts",
                         {"organisation_id": organisation_id},
                     )
+        # The call's panel: assignment, and re-evaluation after an upheld review,
+        # draw only from it.
+        await self.api.post(
+            "applications", MANAGER, f"/v1/calls/{call_id}/panel", {"evaluator_ids": panel}
+        )
         await until(lambda: self._assign(call_id), "the call's closing to reach applications")
         by_application = {a["id"]: n for n, a in self.played.ranked.items()}
         given: dict[str, int] = {}
@@ -274,6 +300,40 @@ class Player:
         await self.api.post("applications", MANAGER, f"/v1/calls/{call_id}/ranking")
         await self.api.post("applications", MANAGER, f"/v1/calls/{call_id}/selection")
 
+    async def publish_results(self) -> None:
+        """The programme manager publishes the ranked call's results once the calls
+        service heard of the selection; applicants read outcomes and sign only then."""
+        call_id = self.played.ranked_call_id
+
+        async def published() -> bool:
+            answer = await self.api.send(
+                "calls",
+                MANAGER,
+                "POST",
+                f"/v1/calls/{call_id}/publish-results",
+                {},
+                expect=(200, 409),
+            )
+            return answer.status_code == 200 or answer.json().get("code") == (
+                "results_already_published"
+            )
+
+        await until(published, "the calls service to hear of the selection")
+
+        [winner, *_] = await self.api.items(
+            "applications", MANAGER, "/v1/applications", call_id=call_id, status="selected"
+        )
+        lead = applicant(self._sub_of_org(winner["lead_organisation_id"]))
+
+        async def applicants_read_outcomes() -> bool:
+            seen = await self.api.get("applications", lead, f"/v1/applications/{winner['id']}")
+            return bool(seen["status"] == "selected")
+
+        await until(applicants_read_outcomes, "applications to hear of the published results")
+
+    async def review_requests(self) -> None:
+        await Redress(self.api, self.played, self._sub_of_org).play()
+
     async def sign_agreements(self) -> None:
         """The first winner of the ranked call declines (a reserve is promoted);
         every other selected application is signed, the promoted ones too."""
@@ -283,7 +343,12 @@ class Player:
             ):
                 for application in selected:
                     who = applicant(self._sub_of_org(application["lead_organisation_id"]))
-                    if call_id == self.played.ranked_call_id and not self.played.declined:
+                    if (
+                        call_id == self.played.ranked_call_id
+                        and not self.played.declined
+                        # the one re-evaluated into the selection signs
+                        and application["id"] != self.played.review_upheld
+                    ):
                         await self.api.post(
                             "applications",
                             who,
@@ -337,17 +402,27 @@ class Player:
                 "requested_cents": proposal.requested_cents,
                 "trl": proposal.trl,
                 "objectives": list(proposal.objectives),
+                "answers": self._answers(call_id, proposal),
             },
             expect=(201,) if must_accept else (201, 409),
         )
         body: Json = answer.json()
         return body if answer.status_code == 201 else {}
 
-    async def _submit(self, draft: Json, proposal: Proposal) -> Json:
+    def _answers(self, call_id: str, proposal: Proposal) -> Json:
+        if call_id == self.played.voucher_call_id:
+            return real_call.voucher_answers()
+        lead = self.people.smes[proposal.lead]
+        return real_call.ranked_answers(proposal.requested_cents, f"Contact {lead.sub}")
+
+    async def _prepare(self, draft: Json, proposal: Proposal, *, annex: bool = True) -> None:
+        """Partners consent; the ranked call's declarations on honour and (unless
+        told not to) its annex."""
+        who = self._lead(proposal)
         for partner in proposal.partners:  # each partner consents to being named
             invitation = await self.api.post(
                 "applications",
-                self._lead(proposal),
+                who,
                 f"/v1/organisations/{self.played.organisations[partner]}/invitations",
                 {"application_id": draft["id"]},
             )
@@ -356,6 +431,39 @@ class Player:
                 applicant(self.people.smes[partner].sub),
                 f"/v1/invitations/{invitation['id']}/accept",
             )
+        await real_call.declare(self.api, who, draft["id"], real_call.RANKED_DECLARATIONS)
+        if annex:
+            uploaded = await real_call.upload_annex(self.api, who, draft["id"])
+            self.played.annex_sha256[draft["id"]] = uploaded["sha256"]
+
+    async def _refused_for_a_missing_annex(self, draft: Json, proposal: Proposal) -> Json:
+        await self._prepare(draft, proposal, annex=False)
+        refused = await real_call.submit(self.api, self._lead(proposal), draft["id"], (409,))
+        missing = ", ".join(refused.json().get("missing", []))
+        self.played.refusals["submitted without its annex"] = (
+            f"{refused.json()['code']}: {missing}; uploaded, then submitted"
+        )
+        uploaded = await real_call.upload_annex(self.api, self._lead(proposal), draft["id"])
+        self.played.annex_sha256[draft["id"]] = uploaded["sha256"]
+        return await self._submit(draft, proposal, prepared=True)
+
+    async def _refused_for_an_invalid_answer(self, draft: Json, proposal: Proposal) -> Json:
+        who = self._lead(proposal)
+        good = self._answers(self.played.ranked_call_id, proposal)
+        draft = await real_call.correct_answers(self.api, who, draft, {**good, "impact": "Soon."})
+        await self._prepare(draft, proposal)
+        refused = await real_call.submit(self.api, who, draft["id"], (422,))
+        pointers = ", ".join(e["pointer"] for e in refused.json().get("errors", []))
+        self.played.refusals["submitted with an invalid answer"] = (
+            f"{refused.json()['code']}: {pointers}; corrected, then submitted"
+        )
+        draft = await self.api.get("applications", who, f"/v1/applications/{draft['id']}")
+        draft = await real_call.correct_answers(self.api, who, draft, good)
+        return await self._submit(draft, proposal, prepared=True)
+
+    async def _submit(self, draft: Json, proposal: Proposal, *, prepared: bool = False) -> Json:
+        if not prepared:
+            await self._prepare(draft, proposal)
         answer = await self.api.send(
             "applications",
             self._lead(proposal),

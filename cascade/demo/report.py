@@ -122,7 +122,15 @@ def render_cases(played: Played) -> Table:
         "kept in reserve when the vouchers ran out",
         str(sum(a.get("status") == "reserve" for a in played.vouchers.values())),
     )
+    for case, answered in played.refusals.items():
+        table.add_row(case, answered)
+    table.add_row("annexes uploaded (sha256 kept)", str(len(played.annex_sha256)))
     table.add_row("assignments declined for a conflict", str(played.assignments_declined))
+    table.add_row(
+        "review upheld, re-evaluated",
+        f"{played.upheld_outcome or '-'}; the ranking now in {played.ranking_versions} versions",
+    )
+    table.add_row("review dismissed", played.review_dismissed or "-")
     table.add_row("awards declined (a reserve promoted)", str(len(played.declined)))
     table.add_row("payments failed and ordered again", str(played.failed_payments))
     table.add_row("recovered", money(played.recovered_cents, played.currency))

@@ -54,6 +54,10 @@ async def run_demo(settings: Settings, urls: dict[str, str], smes: int, seed: in
             f"Programme {played.programme_id}; the story of one grant: "
             f"{urls['reporting']}/v1/audit/trail/applications/{played.contracted[0]}"
         )
+        console.print(
+            f"The upheld review's story: "
+            f"{urls['reporting']}/v1/audit/trail/applications/{played.review_upheld}"
+        )
     finally:
         await api.aclose()
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from cascade.demo.client import Json
 from cascade.demo.population import OBJECTIVES
+from cascade.demo.real_call import RANKED_CALL_TERMS, VOUCHER_CALL_TERMS
 
 EUR = 100
 VOUCHER_CENTS = 10_000 * EUR
@@ -30,6 +31,7 @@ def ranked_call_body(programme_id: str, tag: str, opens: datetime, closes: datet
     """Innovation projects at low TRL, evaluated by two experts and ranked; 70/30."""
     return {
         **_common(programme_id, opens, closes),
+        **RANKED_CALL_TERMS,
         "code": f"IP-LOW-{tag}",
         "kind": "innovation_voucher",
         "selection_mode": "ranked",
@@ -78,6 +80,7 @@ def voucher_call_body(programme_id: str, tag: str, opens: datetime, closes: date
     """Green vouchers, first come first served, paid in full on signature."""
     return {
         **_common(programme_id, opens, closes),
+        **VOUCHER_CALL_TERMS,
         "code": f"GV-{tag}",
         "kind": "green_voucher",
         "selection_mode": "first_come_first_served",

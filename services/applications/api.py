@@ -12,6 +12,7 @@ from services.applications import (
     award_handlers,
     click_day,
     handlers,
+    outcomes,
     partners,
     redress_views,
     review_views,
@@ -194,6 +195,10 @@ async def list_applications(
             call_id=str(call_id) if call_id else None,
             statuses=list(status) if status else None,
         )
+        if not outcomes.reads_at_any_time(user):
+            rows = await outcomes.as_applicant_reads(conn, rows)
+            if status:  # a withheld outcome is not found by its real status
+                rows = [row for row in rows if row["status"] in status]
     return page.page(rows, key=lambda row: (row["id"],))
 
 
@@ -209,4 +214,7 @@ async def get_application(application_id: UUID, user: CurrentUser, chassis: Chas
         )
         if not readable:
             raise NotAMember("only members of the application's organisations may see it")
-    return resource(row.body, row.version)
+        body = row.body
+        if not outcomes.reads_at_any_time(user):
+            [body] = await outcomes.as_applicant_reads(conn, [body])
+    return resource(body, row.version)

@@ -10,7 +10,14 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.applications import budget_store, ranking_versions, replica, review_views, views
+from services.applications import (
+    budget_store,
+    outcomes,
+    ranking_versions,
+    replica,
+    review_views,
+    views,
+)
 from services.applications.commands import DeclineAward
 from services.applications.domain import Application, ReserveCode
 from services.applications.errors import EvaluationsPending
@@ -242,6 +249,7 @@ async def _release(
 
 async def sign(uow: UnitOfWork, application_id: UUID) -> CommandResult:
     a = await _application(uow, application_id)
+    await outcomes.require_published(uow.conn, a.call_id)
     a.sign(uow.now())
     return await _save(uow, a)
 

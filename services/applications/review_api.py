@@ -161,7 +161,12 @@ async def selection(call_id: UUID, _: ProgrammeManager, command: CommandDep) -> 
 @router.post(
     "/applications/{application_id}/sign",
     response_model=views.ApplicationView,
-    responses={409: {"description": "`not_selected`"}},
+    responses={
+        409: {
+            "description": "`not_selected`, or `results_not_published`: a ranked call's "
+            "agreements are signed once its results are published"
+        }
+    },
 )
 async def sign(application_id: UUID, _: Applicant, command: CommandDep) -> Response:
     return await command.execute(lambda uow: award_handlers.sign(uow, application_id))

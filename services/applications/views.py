@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +61,11 @@ class ApplicationView(BaseModel):
     requested_cents: int
     trl: int
     objectives: list[Objective]
-    status: ApplicationStatus
+    status: ApplicationStatus = Field(
+        description="Until a ranked call's results are published, its applicants read "
+        "a selected, reserve or rejected application as `evaluated` (no amount, reserve "
+        "position or reason); staff and reviewers read the real status"
+    )
     receipt: int | None
     submitted_at: datetime | None
     eligible: bool | None

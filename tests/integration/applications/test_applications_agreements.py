@@ -24,15 +24,17 @@ from tests.support.applications_evaluation import (
 )
 from tests.support.calls import EUR
 from tests.support.calls_events import publish_from
+from tests.support.results import publish_results
 from tests.support.waiting import eventually
 
 SCORES = [(5, 5), (5, 4), (4, 5), (4, 4), (4, 3)]
 
 
 async def selected_call(
-    world: World, budget_eur: int, requested_eur: list[int]
+    world: World, budget_eur: int, requested_eur: list[int], *, publish: bool = True
 ) -> tuple[dict[str, Any], list[str]]:
-    """A ranked call whose applications rank in the order given, ranked and selected."""
+    """A ranked call whose applications rank in the order given, ranked, selected
+    and (unless asked not to) its results published."""
     call = await world.open_call(evaluators_per_application=1, budget_cents=budget_eur * EUR)
     sme = world.as_("applicant")
     ids = [
@@ -51,6 +53,8 @@ async def selected_call(
     assert (await call_action(world, call, "ranking")).status_code == 200
     answer = await call_action(world, call, "selection")
     assert answer.status_code == 200, answer.text
+    if publish:
+        await publish_results(world, call)
     return call, ids
 
 
@@ -88,6 +92,51 @@ async def test_sign_contracts_and_bad_transitions_are_refused(world: World) -> N
     )
     assert stranger.status_code == 403
     assert (await call_action(world, call, "selection")).json()["code"] == "already_selected"
+
+
+async def test_applicants_read_outcomes_and_sign_only_once_results_are_published(
+    world: World,
+) -> None:
+    call, (a, b, c) = await selected_call(world, 100_000, [60_000, 30_000, 40_000], publish=False)
+    sme = world.as_("applicant")
+    assert await statuses(world, [a, b, c]) == [
+        ("selected", None),
+        ("selected", None),
+        ("reserve", 1),
+    ]
+
+    async def seen(headers: dict[str, str]) -> list[tuple[str, int, int | None]]:
+        answers = [
+            await world.client.get(f"/v1/applications/{i}", headers=headers) for i in (a, b, c)
+        ]
+        return [
+            (x.json()["status"], x.json()["amount_cents"], x.json()["reserve_rank"])
+            for x in answers
+        ]
+
+    assert await seen(sme) == [("evaluated", 0, None)] * 3
+    listed = await world.client.get("/v1/applications", headers=sme, params={"call_id": call["id"]})
+    assert {item["status"] for item in listed.json()["items"]} == {"evaluated"}
+    by_outcome = await world.client.get(
+        "/v1/applications", headers=sme, params={"call_id": call["id"], "status": "selected"}
+    )
+    assert by_outcome.json()["items"] == []
+    for staff in (world.manager, world.as_("auditor"), world.as_("reviewer")):
+        assert [s for s, _, _ in await seen(staff)] == ["selected", "selected", "reserve"]
+    early = await world.client.post(f"/v1/applications/{a}/sign", headers=sme)
+    assert early.status_code == 409
+    assert early.json()["code"] == "results_not_published"
+    assert (await state(world, a))["status"] == "selected"  # nothing recorded
+
+    await publish_results(world, call)
+    assert await seen(sme) == [
+        ("selected", 60_000 * EUR, None),
+        ("selected", 30_000 * EUR, None),
+        ("reserve", 0, 1),
+    ]
+    signed = await world.client.post(f"/v1/applications/{a}/sign", headers=sme)
+    assert signed.status_code == 200, signed.text
+    assert signed.json()["status"] == "contracted"
 
 
 async def test_declines_promote_the_next_reserves_that_fit(world: World) -> None:

@@ -40,6 +40,7 @@ from tests.support.applications_evaluation import (
     submitted,
 )
 from tests.support.calls import EUR
+from tests.support.results import publish_results
 
 LEVELS = [(4, 4), (5, 5), (2, 5), (5, 4), (4, 3), (4, 5), (5, 2), (3, 4)]
 EVALUATORS = ["s1", "s2", "s3", "s4"]
@@ -114,6 +115,7 @@ async def test_a_ranked_call_of_thirty_two_applications_from_submission_to_contr
         ]
         assert receipt_of[selected["application_id"]] == promoted
 
+    await publish_results(world, call)
     contracted = [r for r in SELECTED if r not in (10, 2)] + [25, 26]
     for receipt in contracted:
         signed = await world.act(sme, by_receipt[receipt], "sign")

@@ -112,7 +112,7 @@ async def test_the_programme_lists_its_calls(reporting_world: ReportingWorld, st
         80_000 * EUR,
     )
     assert (b["kind"], b["support_actions"], b["paid_cents"]) == ("green_voucher", 1, 30_000 * EUR)
-    assert {a["status"], b["status"]} == {"closed"}
+    assert (a["status"], b["status"]) == ("results_published", "closed")
 
 
 async def test_a_call_report_has_its_own_figures_success_rate_and_mean_score(
