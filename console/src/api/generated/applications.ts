@@ -895,6 +895,7 @@ export interface components {
             score?: number | null;
             /**
              * Status
+             * @description Until a ranked call's results are published, its applicants read a selected, reserve or rejected application as `evaluated` (no amount, reserve position or reason); staff and reviewers read the real status
              * @enum {string}
              */
             status: "draft" | "submitted" | "eligible" | "ineligible" | "under_evaluation" | "evaluated" | "selected" | "reserve" | "rejected" | "contracted" | "declined" | "withdrawn" | "award_refused";
@@ -2909,7 +2910,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `not_selected` */
+            /** @description `not_selected`, or `results_not_published`: a ranked call's agreements are signed once its results are published */
             409: {
                 headers: {
                     [name: string]: unknown;
