@@ -74,6 +74,10 @@ test("the programme manager sets up a programme and a call, seeing field errors 
   await maria.getByLabel("Evaluator's name", { exact: true }).fill("Eva Novak");
   await maria.getByRole("button", { name: "Register", exact: true }).click();
   await expect(maria.getByRole("status")).toHaveText("Evaluator registered.");
+  // Assignment draws from the call's panel only (without one, from every evaluator
+  // the stack has ever registered, the other journeys' too).
+  await maria.getByRole("button", { name: "Appoint the panel" }).click();
+  await expect(maria.getByRole("status")).toHaveText("Panel appointed (1 evaluators).");
   await expectAccessible(maria);
 });
 

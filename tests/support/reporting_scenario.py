@@ -18,8 +18,8 @@ submitted and a seventh stays a draft:
 Call B: first come, first served green vouchers (objectives adopt, train),
 budget 50 000, at T0 + 2 days: B1 (A1's organisation, adopt) selected 30 000
 and contracted; B2 (BE small, train) reserved for lack of budget.
-Ranking and selection of A at T0 + 32 days, its results published before
-the contracts; A1 and A2 sign at T0 + 35 days,
+Ranking and selection of A at T0 + 32 days, its results published at T0 +
+34 days; A1 and A2 sign at T0 + 35 days,
 B1 at T0 + 36 days. The real payments service awards the grants and pays under
 four eyes (instalments 70 % on signature, 30 % after the final report): A1
 28 000 at T0 + 40; A2 28 000 at T0 + 45, then 5 000 recovered (ordered at
@@ -45,6 +45,7 @@ from tests.support.results import publish_results
 
 SELECTION_AT = T0 + 32 * DAY
 BEFORE_CONTRACTS = T0 + 33 * DAY
+RESULTS_PUBLISHED_AT = T0 + 34 * DAY
 CALL_A = {"budget_cents": 100_000 * EUR, "evaluators_per_application": 1}
 CALL_B = {
     "kind": "green_voucher",
@@ -137,7 +138,10 @@ async def play(rw: ReportingWorld) -> Story:
     await rw.settled()
     story.live_before_contracts = await rw.get(f"/v1/reports/programmes/{story.programme_id}")
     story.live_call_a_before_contracts = await rw.get(f"/v1/reports/calls/{story.call_a['id']}")
-    await publish_results(world, story.call_a)  # applicants sign once results are out
+    # Applicants sign once the results are out: published after the snapshot's
+    # instant, so a report as of BEFORE_CONTRACTS still equals the snapshot.
+    world.clock.set(RESULTS_PUBLISHED_AT)
+    await publish_results(world, story.call_a)
 
     for name, day in (("A1", 35), ("A2", 35), ("B1", 36)):
         world.clock.set(T0 + day * DAY)
