@@ -9,7 +9,7 @@ review requests."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -21,7 +21,8 @@ from cascade.demo.client import Cascade, Json
 from cascade.demo.play import Player
 from cascade.demo.population import generate
 from cascade.demo.report import caught_up
-from tests.support.stack import ServiceStack
+from tests.conftest import unique_name
+from tests.support.stack import ServiceStack, stack_settings
 from tests.support.waiting import eventually
 
 UPHELD_STORY = [
@@ -56,7 +57,24 @@ class RealCall:
 
 
 @pytest.fixture(scope="module")
-async def real(stack: ServiceStack) -> AsyncIterator[RealCall]:
+def fresh_stack(
+    pg_server_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServiceStack]:
+    """A stack of its own (own databases and topics on the session's server and
+    broker): the demo's evaluators and outcomes then do not depend on what the
+    other end-to-end tests left on the shared stack (see the notes)."""
+    settings = stack_settings(pg_server_url, kafka_bootstrap, unique_name("real"))
+    running = ServiceStack(settings, tmp_path_factory.mktemp("real-call-stack"))
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+async def real(fresh_stack: ServiceStack) -> AsyncIterator[RealCall]:
+    stack = fresh_stack
     api = Cascade(stack.settings, stack.urls)
     played = await Player(api, generate(60, seed=13, run="real"), "real").play()
     await caught_up(api, api.event_ids)
