@@ -4,7 +4,10 @@ submission refused for a missing annex and one for an invalid answer; published
 results; an upheld review that changes the ranking (a second version) and a
 dismissed one; the auditor's trail of the upheld case telling the whole story,
 the annex's hash in it that of the bytes downloaded; reporting's counts of the
-review requests."""
+review requests.
+
+It runs before the chaos trials (by its name): after them, on a stack of its own
+even, the demo ends with no application a review could move (the notes say more)."""
 
 from __future__ import annotations
 
