@@ -159,6 +159,9 @@ def generate(smes: int, seed: int, run: str = "") -> Population:
     for index, _proposal in enumerate(population.ranked):
         # Mostly good proposals, as in a real call; some fall below a threshold.
         population.scores[index] = [(_score(rng), _score(rng), _score(rng)) for _ in range(2)]
+    # Whatever the draw, one proposal falls below the excellence threshold: the
+    # review story needs a rejected applicant whose re-evaluation can move it.
+    population.scores[min(2, len(population.ranked) - 1)] = [(2, 2, 2), (2, 2, 2)]
     for lead in range(ranked_count, smes - 3):
         if rng.random() < 0.8:
             population.vouchers.append(
